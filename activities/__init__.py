@@ -1,0 +1,1 @@
+"""Activities: all I/O of the workflows, idempotent, with their dependencies injected by worker.py."""

@@ -1,0 +1,242 @@
+"""Deadline activities: calendar arithmetic whose result is recorded in workflow history, and
+the idempotent projection of deadlines, reminders and escalations into SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+
+from gongkai.calendar_store import load_calendar
+from gongkai.clock import CST, ClockSpec, compute
+from gongkai.explain import explain
+from gongkai.logs import bind, get_logger
+from gongkai.rules import AUDIENCE_ZH, get_rule
+from models import AuditEvent, Deadline, Department, Notification, Role, Task, User
+from models.accounts import DepartmentKind
+
+log = get_logger(__name__)
+
+
+@dataclass
+class DeadlineRef:
+    """Who and what a deadline belongs to."""
+
+    deadline_id: str
+    case_id: str
+    workflow_id: str
+    process: str
+    rule: str
+    title: str  # the case's title, shown in notifications
+    region: str = "cn"
+    department_id: int | None = None
+    assignee_id: int | None = None
+
+
+@dataclass
+class ScheduleInput:
+    ref: DeadlineRef
+    spec: ClockSpec
+    version: int  # increases with every change; older writes never overwrite newer ones
+    reason: str = ""  # why it was recomputed, for the audit entry when the due instant moves
+    actor: str = "system"
+
+
+@dataclass
+class RungAt:
+    key: str
+    to: str
+    level: int
+    task: bool
+    at: datetime
+
+
+@dataclass
+class Schedule:
+    due_at: datetime | None
+    last_day: str | None  # ISO date
+    paused: bool
+    provisional: bool
+    rungs: list[RungAt] = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FireInput:
+    ref: DeadlineRef
+    rung: RungAt
+    due_at: datetime
+
+
+@dataclass
+class CloseInput:
+    ref: DeadlineRef
+    version: int
+    outcome: str  # met, late, cancelled
+    at: datetime
+    actor: str = "system"
+
+
+def _fmt(at: datetime | None) -> str:
+    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+async def _insert_once(session: AsyncSession, row) -> bool:
+    """Insert a keyed row unless it exists. Safe against retries and concurrent duplicates."""
+    model = type(row)
+    if (await session.execute(select(model.id).where(model.key == row.key))).first():
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(row)
+        return True
+    except IntegrityError:
+        return False
+
+
+class DeadlineActivities:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    @activity.defn(name="deadline.schedule")
+    async def schedule(self, data: ScheduleInput) -> Schedule:
+        ref = data.ref
+        bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
+        rule = get_rule(ref.rule)
+        async with self.session_factory() as session:
+            cal = await load_calendar(session, ref.region)
+            due = compute(data.spec, cal)
+            lines = explain(due, "zh")
+            rungs = []
+            if due.due_at is not None:
+                rungs = [RungAt(r.key, r.to, r.level, r.task, r.instant(due, cal)) for r in rule.ladder]
+            row = await session.get(Deadline, ref.deadline_id)
+            state = "paused" if due.paused else "running"
+            if row is None:
+                row = Deadline(
+                    id=ref.deadline_id, case_id=ref.case_id, workflow_id=ref.workflow_id, process=ref.process,
+                    rule=ref.rule, label=rule.label, kind=due.kind.value, amount=due.total,
+                    department_id=ref.department_id, assignee_id=ref.assignee_id,
+                    start_at=data.spec.effective_start, state=state, version=-1,
+                )
+                session.add(row)
+            if row.version < data.version:
+                first = row.version < 0
+                moved = not first and row.due_at != due.due_at
+                previous = row.due_at
+                row.amount, row.state, row.due_at = due.total, state, due.due_at
+                row.start_at = data.spec.effective_start
+                row.last_day = due.last_day
+                row.provisional, row.explanation = due.provisional, lines
+                row.department_id, row.assignee_id = ref.department_id, ref.assignee_id
+                row.spec = {"kind": due.kind.value, "amount": data.spec.amount, "total": due.total}
+                row.version = data.version
+                row.updated_at = datetime.now(tz=CST)
+                if first or moved:
+                    what = "设立" if first else "调整"
+                    await _insert_once(session, AuditEvent(
+                        key=f"{ref.deadline_id}/v{data.version}", case_id=ref.case_id, actor=data.actor,
+                        action="deadline_set" if not moved else "deadline_moved",
+                        summary=f"{what}{rule.label}：{_fmt(previous) + ' → ' if moved else ''}{_fmt(due.due_at)}"
+                        + (f"（{data.reason}）" if data.reason else "") + ("（暂停中）" if due.paused else "")
+                        + ("（暂定）" if due.provisional else ""),
+                        detail={"deadline_id": ref.deadline_id, "from": previous.isoformat() if previous else None,
+                                "to": due.due_at.isoformat() if due.due_at else None, "reason": data.reason,
+                                "version": data.version},
+                    ))
+            await session.commit()
+        log.info("deadline_scheduled", due_at=str(due.due_at), paused=due.paused, version=data.version)
+        return Schedule(
+            due_at=due.due_at, last_day=due.last_day.isoformat() if due.last_day else None, paused=due.paused,
+            provisional=due.provisional, rungs=rungs, explanation=lines,
+        )
+
+    async def _recipients(self, session: AsyncSession, ref: DeadlineRef, to: str) -> list[int]:
+        q = select(User.id).where(User.active)
+        if to == "assignee":
+            if ref.assignee_id is not None:
+                return [ref.assignee_id]
+            q = q.where(User.department_id == ref.department_id, User.role == Role.OFFICER)
+        elif to == "department_head":
+            q = q.where(User.department_id == ref.department_id, User.role == Role.DEPT_HEAD)
+        elif to == "office_head":
+            q = q.join(Department, Department.id == User.department_id).where(
+                User.role == Role.OFFICE_HEAD, Department.kind == DepartmentKind.OPENNESS_OFFICE)
+        elif to == "supervisor":
+            q = q.where(User.role == Role.SUPERVISOR)
+        elif to in {"leader", "principal_head"}:
+            q = q.where(User.role == Role.LEADER)
+        return [uid for (uid,) in (await session.execute(q.order_by(User.id))).all()]
+
+    @activity.defn(name="deadline.fire")
+    async def fire(self, data: FireInput) -> int:
+        """A reminder or escalation: notifications, a task where the ladder says, an audit entry."""
+        ref, rung = data.ref, data.rung
+        bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
+        rule = get_rule(ref.rule)
+        base = f"{ref.deadline_id}/{data.due_at.isoformat()}/{rung.key}"
+        if rung.at > data.due_at:
+            title = f"【已超期】{ref.title}：{rule.label}"
+        elif rung.at == data.due_at:
+            title = f"【今日到期】{ref.title}：{rule.label}"
+        else:
+            title = f"【即将到期】{ref.title}：{rule.label}"
+        body = f"{rule.label}截止于 {_fmt(data.due_at)}（北京时间）。提醒对象：{AUDIENCE_ZH[rung.to]}。案件：{ref.case_id}"
+        async with self.session_factory() as session:
+            users = await self._recipients(session, ref, rung.to)
+            created = 0
+            for uid in users:
+                created += await _insert_once(session, Notification(
+                    key=f"{base}/{uid}", user_id=uid, case_id=ref.case_id, deadline_id=ref.deadline_id,
+                    level=rung.level, title=title, body=body,
+                ))
+            if rung.task:
+                role = {"supervisor": Role.SUPERVISOR, "leader": Role.LEADER, "principal_head": Role.LEADER,
+                        "department_head": Role.DEPT_HEAD, "office_head": Role.OFFICE_HEAD}.get(rung.to)
+                await _insert_once(session, Task(
+                    key=base, case_id=ref.case_id, workflow_id=ref.workflow_id, process=ref.process,
+                    kind=f"escalation:{rung.to}", title=f"督办：{title}", role=role,
+                    department_id=None if rung.to in {"supervisor", "leader", "principal_head", "office_head"}
+                    else ref.department_id,
+                    assignee_id=ref.assignee_id if rung.to == "assignee" else None,
+                    deadline_id=ref.deadline_id, due_at=data.due_at,
+                ))
+            await _insert_once(session, AuditEvent(
+                key=f"{base}/audit", case_id=ref.case_id, actor="system",
+                action="deadline_escalated" if rung.level else "deadline_reminded",
+                summary=f"{title}，已通知{AUDIENCE_ZH[rung.to]}（{len(users)}人）",
+                detail={"deadline_id": ref.deadline_id, "rung": rung.key, "level": rung.level,
+                        "recipients": users, "due_at": data.due_at.isoformat()},
+            ))
+            if rung.level:
+                await session.execute(update(Deadline).where(
+                    Deadline.id == ref.deadline_id, Deadline.level < rung.level).values(level=rung.level))
+            await session.commit()
+        log.info("deadline_rung_fired", rung=rung.key, recipients=len(users), created=created)
+        return created
+
+    @activity.defn(name="deadline.close")
+    async def close(self, data: CloseInput) -> None:
+        ref = data.ref
+        bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
+        label = get_rule(ref.rule).label
+        async with self.session_factory() as session:
+            row = await session.get(Deadline, ref.deadline_id)
+            if row is not None and row.version < data.version:
+                row.state, row.closed_at, row.version = data.outcome, data.at, data.version
+                await session.execute(update(Task).where(
+                    Task.deadline_id == ref.deadline_id, Task.status == "open").values(
+                    status="done", closed_at=data.at))
+                outcome = {"met": "按期完成", "late": "超期完成", "cancelled": "已撤销"}[data.outcome]
+                await _insert_once(session, AuditEvent(
+                    key=f"{ref.deadline_id}/v{data.version}/close", case_id=ref.case_id, actor=data.actor,
+                    action=f"deadline_{data.outcome}", at=data.at,
+                    summary=f"{label}{outcome}", detail={"deadline_id": ref.deadline_id},
+                ))
+            await session.commit()
+        log.info("deadline_closed", outcome=data.outcome)

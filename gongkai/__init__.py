@@ -1,0 +1,1 @@
+"""Gongkai core: settings, errors, logging, the working-day calendar and the SLA clock."""

@@ -1,0 +1,127 @@
+"""The `gongkai` command: deadline calculator, and the processes of the system."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime, time
+
+from gongkai.clock import CST, ClockKind, ClockSpec, compute
+from gongkai.errors import GongkaiError
+from gongkai.explain import explain
+from gongkai.workdays import REGIONS
+
+
+def _calendar(region: str, source: str):
+    if source in {"auto", "db"}:
+        from gongkai.calendar_store import load_calendar_sync
+
+        cal = load_calendar_sync(region, required=(source == "db"))
+        if cal is not None:
+            return cal, "database"
+    from gongkai.workdays import bundled_calendar
+
+    return bundled_calendar(region), "bundled data"
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    try:
+        start = date.fromisoformat(args.start)
+    except ValueError:
+        print(f"error: START must be an ISO date (YYYY-MM-DD), got {args.start!r}", file=sys.stderr)
+        return 2
+    if args.n < 0:
+        print("error: N must be zero or more", file=sys.stderr)
+        return 2
+    try:
+        cal, source = _calendar(args.region, args.calendar)
+        spec = ClockSpec(
+            kind=ClockKind(args.kind), amount=args.n, start=datetime.combine(start, time(9), CST),
+            label=f"{args.n} {args.kind.replace('_', ' ')} from {start.isoformat()}",
+        )
+        due = compute(spec, cal)
+        if due.provisional and args.strict:
+            cal.day_info(date(due.provisional_years[0], 1, 1), strict=True)
+    except GongkaiError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    if args.explain:
+        print(f"Calendar: {REGIONS[args.region]} ({args.region}), from {source}.")
+        for line in explain(due, args.lang):
+            print(line)
+    if due.provisional:
+        print(f"PROVISIONAL: no official arrangement for {', '.join(map(str, due.provisional_years))}",
+              file=sys.stderr)
+    print(due.last_day.isoformat())
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from gongkai.runner import run_all
+
+    return run_all()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from worker import main as worker_main
+
+    asyncio.run(worker_main())
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from web.serve import serve
+
+    serve()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from gongkai.database import migrate
+
+    migrate()
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from gongkai.seed import seed_sync
+
+    seed_sync()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gongkai", description="Gongkai (公开) open-government workflow")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("deadline", help="compute a due date: START plus N working days")
+    p.add_argument("start", help="start date, ISO (YYYY-MM-DD); the start day itself is not counted")
+    p.add_argument("n", type=int, help="number of units (working days by default)")
+    p.add_argument("--region", choices=sorted(REGIONS), default="cn")
+    p.add_argument("--kind", choices=[k.value for k in ClockKind if k is not ClockKind.HOURS],
+                   default="working_days")
+    p.add_argument("--explain", action="store_true", help="print the derivation")
+    p.add_argument("--lang", choices=["en", "zh"], default="en")
+    p.add_argument("--calendar", choices=["auto", "db", "bundled"], default="auto",
+                   help="where the holiday arrangements come from (auto: database if set up)")
+    p.add_argument("--strict", action="store_true", help="fail instead of a provisional result")
+    p.set_defaults(func=cmd_deadline)
+    for name, func, text in [
+        ("run", cmd_run, "run everything: Temporal dev server, worker and web"),
+        ("worker", cmd_worker, "run the Temporal worker"),
+        ("web", cmd_web, "run the web application"),
+        ("migrate", cmd_migrate, "apply database migrations"),
+        ("seed", cmd_seed, "load calendars and demo accounts (idempotent)"),
+    ]:
+        sub.add_parser(name, help=text).set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Engines and sessions. The async engine serves the web and the activities; the sync engine
+serves Alembic, scripts and the CLI."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gongkai.settings import ROOT, Settings, get_settings
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # web and worker write concurrently
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _ensure_dir(settings: Settings) -> None:
+    if settings.is_sqlite:
+        path = settings.sync_database_url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def make_sync_engine(settings: Settings) -> Engine:
+    _ensure_dir(settings)
+    engine = create_engine(settings.sync_database_url, pool_pre_ping=True)
+    if settings.is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_async_engine(settings: Settings) -> AsyncEngine:
+    _ensure_dir(settings)
+    kwargs = {} if settings.is_sqlite else {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+    engine = create_async_engine(settings.async_database_url, **kwargs)
+    if settings.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+@lru_cache(maxsize=1)
+def sync_engine() -> Engine:
+    return make_sync_engine(get_settings())
+
+
+def sync_session() -> Session:
+    return Session(sync_engine())
+
+
+def alembic_config(url: str | None = None):
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", (url or get_settings().sync_database_url).replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str | None = None) -> None:
+    from alembic import command
+
+    settings = get_settings()
+    _ensure_dir(settings)
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,116 @@
+"""Plain-words derivations of a Due, in Chinese (the UI) and English (the CLI and logs)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from gongkai.clock import CST, UNIT_EN, UNIT_ZH, Due, Step
+
+WEEKDAY_ZH = "一二三四五六日"
+WEEKDAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _d(day: date | None, lang: str) -> str:
+    if day is None:
+        return "?"
+    if lang == "zh":
+        return f"{day.isoformat()}（周{WEEKDAY_ZH[day.weekday()]}）"
+    return f"{day.isoformat()} ({WEEKDAY_EN[day.weekday()]})"
+
+
+def _t(at: datetime | None) -> str:
+    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "?"
+
+
+def _zh(step: Step, due: Due) -> str:
+    c = step.code
+    if c == "rule":
+        return f"规则：{step.name}，期限 {step.count}{UNIT_ZH[due.kind]}。"
+    if c == "restart":
+        why = f"（{step.name}）" if step.name else ""
+        return f"期限自 {_d(step.day, 'zh')} 重新起算{why}，此前的暂停和延长不再适用。"
+    if c == "start_day":
+        return f"起算日 {_d(step.day, 'zh')} 当日不计入，从次日开始计算（民法典第二百零一条）。"
+    if c == "start_instant":
+        return f"自 {_t(step.at)}（北京时间）起按小时连续计算，昼夜不停。"
+    if c == "holiday":
+        span = _d(step.day, "zh") if step.day == step.until else f"{_d(step.day, 'zh')} 至 {_d(step.until, 'zh')}"
+        return f"{span} {step.name}假期，不计入（其中 {step.count} 个原本的周一至周五）。"
+    if c == "makeup":
+        return f"{_d(step.day, 'zh')} 为{step.name}调休上班日，计为第 {step.count} 个工作日。"
+    if c == "paused":
+        return (f"{_d(step.day, 'zh')} 暂停计时，至 {_d(step.until, 'zh')} 恢复："
+                f"其间 {step.count} 个工作日不计入。")
+    if c == "paused_open":
+        return f"自 {_d(step.day, 'zh') if step.day else _t(step.at)} 起暂停计时，恢复后继续计算（已计 {step.count}）。"
+    if c == "paused_hours":
+        return f"{_t(step.at)} 起暂停 {step.count} 分钟，不计入。"
+    if c == "paused_days":
+        return f"暂停的 {step.count} 日不计入，期满日相应顺延。"
+    if c == "provisional":
+        return (f"注意：{step.count}年的法定节假日安排尚未录入，该年只按周末推算，结果为暂定，"
+                "待国务院公布安排后自动重新计算。")
+    if c == "base_due":
+        return f"原期限（{step.count}个工作日）届满日为 {_d(step.day, 'zh')}。"
+    if c == "extension":
+        why = f"，理由：{step.name}" if step.name else ""
+        return f"{_t(step.at)} 批准延长 {step.count}{UNIT_ZH[due.kind]}{why}。"
+    if c == "nominal_day":
+        return f"按日历推算的届满日为 {_d(step.day, 'zh')}。"
+    if c == "roll_forward":
+        return (f"{_d(step.day, 'zh')} 不是工作日，顺延至其后第一个工作日 {_d(step.until, 'zh')}"
+                "（民法典第二百零三条）。")
+    if c == "last_day":
+        return f"届满日为 {_d(step.day, 'zh')}，截止时间为当日二十四时（{_t(step.at)}）。"
+    if c == "due_instant":
+        return f"截止时间为 {_t(step.at)}（北京时间）。"
+    return c
+
+
+def _en(step: Step, due: Due) -> str:
+    c = step.code
+    if c == "rule":
+        return f"Rule: {step.name}, {step.count} {UNIT_EN[due.kind]}."
+    if c == "restart":
+        why = f" ({step.name})" if step.name else ""
+        return f"Period restarted from {_d(step.day, 'en')}{why}; earlier pauses and extensions no longer apply."
+    if c == "start_day":
+        return f"Start day {_d(step.day, 'en')} is not counted; counting begins the next day (Civil Code Art. 201)."
+    if c == "start_instant":
+        return f"Counted in wall-clock hours from {_t(step.at)} Beijing time, day and night."
+    if c == "holiday":
+        span = _d(step.day, "en") if step.day == step.until else f"{_d(step.day, 'en')} to {_d(step.until, 'en')}"
+        return f"Skipped {span}: {step.name} holiday ({step.count} of them Mon-Fri)."
+    if c == "makeup":
+        return f"Counted {_d(step.day, 'en')}: make-up working day for {step.name}, working day {step.count}."
+    if c == "paused":
+        return f"Paused after {_d(step.day, 'en')} until {_d(step.until, 'en')}: {step.count} working days not counted."
+    if c == "paused_open":
+        where = _d(step.day, "en") if step.day else _t(step.at)
+        return f"Paused since {where}; counting resumes when the clock is resumed ({step.count} counted so far)."
+    if c == "paused_hours":
+        return f"Paused at {_t(step.at)} for {step.count} minutes, not counted."
+    if c == "paused_days":
+        return f"{step.count} paused days not counted; the end moves by as many days."
+    if c == "provisional":
+        return (f"WARNING: no official holiday arrangement for {step.count} yet; that year is counted by weekends "
+                "only and the result is PROVISIONAL.")
+    if c == "base_due":
+        return f"Original period ({step.count} working days) ended on {_d(step.day, 'en')}."
+    if c == "extension":
+        why = f": {step.name}" if step.name else ""
+        return f"Extended by {step.count} {UNIT_EN[due.kind]} at {_t(step.at)}{why}."
+    if c == "nominal_day":
+        return f"Nominal last day {_d(step.day, 'en')}."
+    if c == "roll_forward":
+        return f"{_d(step.day, 'en')} is not a working day: moved to {_d(step.until, 'en')} (Civil Code Art. 203)."
+    if c == "last_day":
+        return f"Last day {_d(step.day, 'en')}; due at 24:00 that day ({_t(step.at)} Beijing time)."
+    if c == "due_instant":
+        return f"Due at {_t(step.at)} Beijing time."
+    return c
+
+
+def explain(due: Due, lang: str = "zh") -> list[str]:
+    render = _zh if lang == "zh" else _en
+    return [render(step, due) for step in due.steps]

@@ -1,0 +1,80 @@
+"""First-start data: the bundled calendars, and demo departments and accounts. Idempotent."""
+
+from __future__ import annotations
+
+import os
+
+from sqlmodel import Session, select
+
+from gongkai.calendar_store import seed_bundled
+from gongkai.logs import get_logger
+from gongkai.passwords import hash_password
+from gongkai.settings import get_settings
+from models import Department, Role, User
+from models.accounts import DepartmentKind
+
+log = get_logger(__name__)
+
+DEMO_PASSWORD = "gongkai2026"
+DEMO_DEPARTMENTS = [
+    ("GKB", "区政务公开办", DepartmentKind.OPENNESS_OFFICE),
+    ("ZFB", "区政府办公室", DepartmentKind.GENERAL_OFFICE),
+    ("JYJ", "区教育局", DepartmentKind.DEPARTMENT),
+    ("ZRZY", "区自然资源局", DepartmentKind.DEPARTMENT),
+    ("WJW", "区卫生健康委", DepartmentKind.DEPARTMENT),
+]
+DEMO_ACCOUNTS = [
+    ("admin", "系统管理员", Role.ADMIN, "GKB"),
+    ("gkb_head", "王主任（公开办负责人）", Role.OFFICE_HEAD, "GKB"),
+    ("gkb_officer", "李明（公开办经办人）", Role.OFFICER, "GKB"),
+    ("duban", "赵督办", Role.SUPERVISOR, "GKB"),
+    ("leader", "陈副区长（分管领导）", Role.LEADER, "ZFB"),
+    ("zfb_head", "周主任（政府办负责人）", Role.DEPT_HEAD, "ZFB"),
+    ("jyj_head", "刘局长（教育局负责人）", Role.DEPT_HEAD, "JYJ"),
+    ("jyj_officer", "张华（教育局经办人）", Role.OFFICER, "JYJ"),
+    ("zrzy_head", "孙局长（自然资源局负责人）", Role.DEPT_HEAD, "ZRZY"),
+    ("zrzy_officer", "吴静（自然资源局经办人）", Role.OFFICER, "ZRZY"),
+    ("wjw_officer", "郑洁（卫健委经办人）", Role.OFFICER, "WJW"),
+]
+
+
+def seed(session: Session, *, demo: bool) -> dict[str, int]:
+    counts = {"calendar_versions": seed_bundled(session), "departments": 0, "accounts": 0}
+    depts = {d.code: d for d in session.exec(select(Department))}
+    if demo:
+        for code, name, kind in DEMO_DEPARTMENTS:
+            if code not in depts:
+                depts[code] = Department(code=code, name=name, kind=kind)
+                session.add(depts[code])
+                counts["departments"] += 1
+        session.flush()
+        users = {u.username for u in session.exec(select(User))}
+        password_hash = None
+        for username, name, role, dept in DEMO_ACCOUNTS:
+            if username in users:
+                continue
+            password_hash = password_hash or hash_password(DEMO_PASSWORD)
+            session.add(User(username=username, display_name=name, password_hash=password_hash,
+                             role=role, department_id=depts[dept].id))
+            counts["accounts"] += 1
+    else:
+        admin_password = os.environ.get("GONGKAI_ADMIN_PASSWORD")
+        if admin_password and not session.exec(select(User).where(User.role == Role.ADMIN)).first():
+            if "GKB" not in depts:
+                depts["GKB"] = Department(code="GKB", name="政务公开办", kind=DepartmentKind.OPENNESS_OFFICE)
+                session.add(depts["GKB"])
+                session.flush()
+            session.add(User(username="admin", display_name="系统管理员", role=Role.ADMIN,
+                             password_hash=hash_password(admin_password), department_id=depts["GKB"].id))
+            counts["accounts"] += 1
+    session.commit()
+    return counts
+
+
+def seed_sync() -> dict[str, int]:
+    from gongkai.database import sync_session
+
+    with sync_session() as session:
+        counts = seed(session, demo=get_settings().demo_data)
+    log.info("seeded", **counts)
+    return counts

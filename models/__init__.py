@@ -1,0 +1,12 @@
+"""SQL tables: the read model and the archive. Importing this package registers every table."""
+
+from models.accounts import Department, LoginFailure, Role, User, WebSession
+from models.audit import AuditEvent
+from models.calendar import CalendarVersion
+from models.deadline import Deadline
+from models.inbox import Notification, Task
+
+__all__ = [
+    "AuditEvent", "CalendarVersion", "Deadline", "Department", "LoginFailure", "Notification", "Role",
+    "Task", "User", "WebSession",
+]

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: SQLite and a real PostgreSQL, real Temporal servers, a real browser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+pgdir=$(mktemp -d /tmp/gk-pg.XXXXXX)
+port=${GONGKAI_TEST_PG_PORT:-55432}
+bash scripts/postgres.sh start "$pgdir" "$port"
+trap 'bash scripts/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+export GONGKAI_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,44 @@
+"""Temporal servers for tests: the time-skipping test server (optionally started at a chosen
+instant under libfaketime, so a test can live through a past holiday) and the dev server."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+BIN = Path(sys.executable).parent
+TEST_SERVER = BIN / "temporal-test-server"
+DEV_SERVER = BIN / "temporal"
+
+
+def _faked_server(start: datetime) -> Path:
+    """A wrapper that runs the test server with its clock starting at `start` (then moving)."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        raise RuntimeError("faketime is required (apt-get install faketime; `make test` installs it)")
+    stamp = start.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    wrapper = Path(tempfile.mkdtemp(prefix="gk-ts-")) / "temporal-test-server"
+    wrapper.write_text(f'#!/bin/sh\nTZ=UTC exec {faketime} -f "@{stamp}" {TEST_SERVER} "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    return wrapper
+
+
+async def time_skipping(start: datetime | None = None) -> WorkflowEnvironment:
+    path = _faked_server(start) if start else TEST_SERVER
+    return await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(path))
+
+
+async def dev_server(db_file: str | None = None) -> WorkflowEnvironment:
+    extra = ["--sqlite-pragma", "journal_mode=wal"]
+    if db_file:
+        extra += ["--db-filename", db_file]
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(DEV_SERVER), dev_server_extra_args=extra, ui=False,
+    )
+

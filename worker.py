@@ -1,0 +1,65 @@
+"""The Temporal worker: runs every workflow and activity. Scale out by running more of it."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.deadline import DeadlineActivities
+from gongkai.database import make_async_engine, make_session_factory
+from gongkai.logs import configure_logging, get_logger
+from gongkai.settings import Settings, get_settings
+from workflows.registry import WORKFLOWS
+
+log = get_logger("worker")
+
+
+def build_activities(session_factory) -> list:
+    deadline = DeadlineActivities(session_factory)
+    return [deadline.schedule, deadline.fire, deadline.close]
+
+
+async def connect(settings: Settings, attempts: int = 60) -> Client:
+    for attempt in range(1, attempts + 1):
+        try:
+            return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+        except Exception as exc:  # the dev server may still be starting
+            if attempt == attempts:
+                raise
+            log.info("temporal_not_ready", attempt=attempt, error=str(exc))
+            await asyncio.sleep(1)
+    raise RuntimeError("unreachable")
+
+
+def build_worker(client: Client, settings: Settings, session_factory, **kwargs) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=build_activities(session_factory),
+        **kwargs,
+    )
+
+
+async def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    engine = make_async_engine(settings)
+    client = await connect(settings)
+    worker = build_worker(client, settings, make_session_factory(engine))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker_started", task_queue=settings.task_queue, address=settings.temporal_address)
+    async with worker:
+        await stop.wait()
+    await engine.dispose()
+    log.info("worker_stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

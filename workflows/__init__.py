@@ -1,0 +1,1 @@
+"""Workflows: one per case, deterministic and thin. They decide what happens next."""

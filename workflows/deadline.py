@@ -1,0 +1,159 @@
+"""A durable deadline: the workflow-side helper that waits for a clock's due instant, can be
+moved while it waits (pause, resume, restart, extension, calendar change) and fires the
+ladder's reminders and escalations.
+
+The clock's history (a ClockSpec) lives in workflow state; the calendar arithmetic runs in the
+`deadline.schedule` activity, so its result is recorded in history and a later calendar edit
+can never break replay. A host workflow runs `deadline.run()` as a task and calls the moves
+from its update handlers, then `await deadline.settled()` so the user sees the new state."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.deadline import CloseInput, DeadlineRef, FireInput, RungAt, Schedule, ScheduleInput
+    from gongkai.clock import ClockSpec
+    from gongkai.recompute import CALENDAR_CHANGED_SIGNAL
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
+                    non_retryable_error_types=["InvalidInput", "NotFound"])
+
+
+class DurableDeadline:
+    def __init__(self, ref: DeadlineRef, spec: ClockSpec) -> None:
+        self.ref = ref
+        self.spec = spec
+        self.schedule: Schedule | None = None
+        self.version = 0
+        self.outcome: str | None = None
+        self._dirty = True
+        self._reason = ""
+        self._actor = "system"
+        self._done = False
+        self._closed = False
+        self._fired: set[tuple[str, str]] = set()
+        self.level = 0  # highest escalation level reached
+
+    # -- moves: pure changes of the spec; the run loop records them ----------------------------
+    def _move(self, spec: ClockSpec, reason: str, actor: str) -> None:
+        self.spec, self._reason, self._actor = spec, reason, actor
+        self._dirty = True
+
+    def pause(self, reason: str = "", actor: str = "system") -> None:
+        self._move(self.spec.paused(workflow.now(), reason), reason or "暂停计时", actor)
+
+    def resume(self, actor: str = "system") -> None:
+        self._move(self.spec.resumed(workflow.now()), "恢复计时", actor)
+
+    def extend(self, amount: int, reason: str = "", actor: str = "system") -> None:
+        self._move(self.spec.extended(amount, workflow.now(), reason), reason or f"延长{amount}", actor)
+
+    def restart(self, reason: str = "", actor: str = "system") -> None:
+        self._move(self.spec.restarted(workflow.now(), reason), reason or "重新起算", actor)
+
+    def recalculate(self, reason: str = "节假日安排调整") -> None:
+        self._move(self.spec, reason, "system")
+
+    def finish(self, outcome: str | None = None, actor: str = "system") -> None:
+        """Stop the clock: met (or late, decided here) when the awaited action is done, or
+        cancelled when it is no longer needed."""
+        if self._done:
+            return
+        if outcome is None:
+            due = self.schedule.due_at if self.schedule else None
+            outcome = "late" if due is not None and workflow.now() > due else "met"
+        self.outcome, self._actor, self._done = outcome, actor, True
+
+    # -- what hosts read -----------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        return not self._done
+
+    @property
+    def due_at(self) -> datetime | None:
+        return self.schedule.due_at if self.schedule else None
+
+    async def settled(self) -> None:
+        """Wait until the latest move (or the close) is recorded."""
+        await workflow.wait_condition(lambda: not self._dirty and (not self._done or self._closed))
+
+    # -- the loop --------------------------------------------------------------------------------
+    def _pending(self) -> list[RungAt]:
+        if not self.schedule or self.schedule.due_at is None:
+            return []
+        due = self.schedule.due_at.isoformat()
+        return sorted((r for r in self.schedule.rungs if (r.key, due) not in self._fired), key=lambda r: r.at)
+
+    async def _record(self) -> None:
+        self._dirty = False
+        reason, actor = self._reason, self._actor
+        self.schedule = await workflow.execute_activity(
+            "deadline.schedule",
+            ScheduleInput(self.ref, self.spec, self.version, reason, actor),
+            result_type=Schedule,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
+        self.version += 1
+
+    async def _fire_due_rungs(self) -> None:
+        """Fire every rung whose instant has come. Of reminders overtaken by a later rung (a
+        case registered late), only the latest is sent; escalations are always sent."""
+        assert self.schedule and self.schedule.due_at
+        now = workflow.now()
+        due = self.schedule.due_at
+        ready = [r for r in self._pending() if r.at <= now]
+        latest = ready[-1] if ready else None
+        for rung in ready:
+            self._fired.add((rung.key, due.isoformat()))
+            self.level = max(self.level, rung.level)
+            if rung.level == 0 and rung is not latest:
+                continue
+            await workflow.execute_activity(
+                "deadline.fire", FireInput(self.ref, rung, due), result_type=int,
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+            )
+
+    async def run(self) -> str:
+        """Runs until finish(); returns the outcome."""
+        while True:
+            if self._dirty:
+                await self._record()
+                continue
+            if self._done:
+                break
+            pending = self._pending()
+            if pending and pending[0].at <= workflow.now():
+                await self._fire_due_rungs()
+                continue
+            timeout = (pending[0].at - workflow.now()) if pending else None
+            try:
+                await workflow.wait_condition(lambda: self._dirty or self._done, timeout=timeout)
+            except asyncio.TimeoutError:
+                pass
+        await workflow.execute_activity(
+            "deadline.close", CloseInput(self.ref, self.version, self.outcome or "met", workflow.now(), self._actor),
+            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+        )
+        self.version += 1
+        self._closed = True
+        return self.outcome or "met"
+
+
+class DeadlineHost:
+    """Base for workflows that own deadlines: forwards calendar changes to each open one."""
+
+    def open_deadlines(self) -> list[DurableDeadline]:
+        return []
+
+    @workflow.signal(name=CALENDAR_CHANGED_SIGNAL)
+    def calendar_changed(self) -> None:
+        for deadline in self.open_deadlines():
+            if deadline.is_open:
+                deadline.recalculate()

@@ -1,0 +1,40 @@
+"""Domain errors, mapped once to Temporal: a business rejection is a non-retryable
+ApplicationError whose type is the error's code and whose message is shown to the user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from temporalio.exceptions import ApplicationError
+
+from gongkai.errors import GongkaiError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def to_application_error(exc: GongkaiError) -> ApplicationError:
+    return ApplicationError(exc.message, exc.detail, type=exc.code, non_retryable=True)
+
+
+def rejecting(fn: F) -> F:
+    """Decorate update validators and handlers: domain errors become ApplicationErrors."""
+
+    @wraps(fn)
+    def sync_wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except GongkaiError as exc:
+            raise to_application_error(exc) from None
+
+    @wraps(fn)
+    async def async_wrapper(*args, **kwargs):
+        try:
+            return await fn(*args, **kwargs)
+        except GongkaiError as exc:
+            raise to_application_error(exc) from None
+
+    import inspect
+
+    return async_wrapper if inspect.iscoroutinefunction(fn) else sync_wrapper  # type: ignore[return-value]
