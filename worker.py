@@ -12,6 +12,7 @@ from activities.deadline import DeadlineActivities
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.logs import configure_logging, get_logger
 from gongkai.settings import Settings, get_settings
+from workflows.errors import DomainErrorInterceptor
 from workflows.registry import WORKFLOWS
 
 log = get_logger("worker")
@@ -40,6 +41,7 @@ def build_worker(client: Client, settings: Settings, session_factory, **kwargs) 
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
         activities=build_activities(session_factory),
+        interceptors=[DomainErrorInterceptor()],
         **kwargs,
     )
 

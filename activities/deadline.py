@@ -186,7 +186,8 @@ class DeadlineActivities:
             title = f"【今日到期】{ref.title}：{rule.label}"
         else:
             title = f"【即将到期】{ref.title}：{rule.label}"
-        body = f"{rule.label}截止于 {_fmt(data.due_at)}（北京时间）。提醒对象：{AUDIENCE_ZH[rung.to]}。案件：{ref.case_id}"
+        body = (f"{rule.label}截止于 {_fmt(data.due_at)}（北京时间）。"
+                f"提醒对象：{AUDIENCE_ZH[rung.to]}。案件：{ref.case_id}")
         async with self.session_factory() as session:
             users = await self._recipients(session, ref, rung.to)
             created = 0

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import calendar as _stdcal
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
 from gongkai.errors import ActionNotAllowed, InvalidInput
 from gongkai.workdays import WorkdayCalendar
 
 CST = timezone(timedelta(hours=8))  # Asia/Shanghai: no DST, a fixed offset is exact
-UTC = timezone.utc
+UTC = UTC
 MAX_SPAN_DAYS = 3 * 366
 
 

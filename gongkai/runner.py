@@ -115,7 +115,7 @@ def _banner(settings) -> None:
         lines.append(f"  Temporal web UI:          http://{host}:{settings.temporal_ui_port}")
     if settings.demo_data:
         lines.append(f"  Demo accounts (password {DEMO_PASSWORD}):")
-        for username, name, role, dept in DEMO_ACCOUNTS:
+        for username, name, role, _dept in DEMO_ACCOUNTS:
             lines.append(f"    {username:<14} {role:<12} {name}")
     lines += ["  Ctrl-C stops everything; state is kept in " + str(settings.var_dir), "=" * 64, ""]
     print("\n".join(lines), flush=True)

@@ -9,7 +9,6 @@ from its update handlers, then `await deadline.settled()` so the user sees the n
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -32,7 +31,8 @@ class DurableDeadline:
         self.schedule: Schedule | None = None
         self.version = 0
         self.outcome: str | None = None
-        self._dirty = True
+        self._moves = 1  # changes made to the spec; the first is the clock's start
+        self._recorded = 0  # changes whose schedule has been computed and recorded
         self._reason = ""
         self._actor = "system"
         self._done = False
@@ -43,7 +43,7 @@ class DurableDeadline:
     # -- moves: pure changes of the spec; the run loop records them ----------------------------
     def _move(self, spec: ClockSpec, reason: str, actor: str) -> None:
         self.spec, self._reason, self._actor = spec, reason, actor
-        self._dirty = True
+        self._moves += 1
 
     def pause(self, reason: str = "", actor: str = "system") -> None:
         self._move(self.spec.paused(workflow.now(), reason), reason or "暂停计时", actor)
@@ -83,6 +83,10 @@ class DurableDeadline:
         """Wait until the latest move (or the close) is recorded."""
         await workflow.wait_condition(lambda: not self._dirty and (not self._done or self._closed))
 
+    @property
+    def _dirty(self) -> bool:
+        return self._recorded < self._moves
+
     # -- the loop --------------------------------------------------------------------------------
     def _pending(self) -> list[RungAt]:
         if not self.schedule or self.schedule.due_at is None:
@@ -91,16 +95,16 @@ class DurableDeadline:
         return sorted((r for r in self.schedule.rungs if (r.key, due) not in self._fired), key=lambda r: r.at)
 
     async def _record(self) -> None:
-        self._dirty = False
-        reason, actor = self._reason, self._actor
+        moves = self._moves
         self.schedule = await workflow.execute_activity(
             "deadline.schedule",
-            ScheduleInput(self.ref, self.spec, self.version, reason, actor),
+            ScheduleInput(self.ref, self.spec, self.version, self._reason, self._actor),
             result_type=Schedule,
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY,
         )
         self.version += 1
+        self._recorded = moves
 
     async def _fire_due_rungs(self) -> None:
         """Fire every rung whose instant has come. Of reminders overtaken by a later rung (a
@@ -135,7 +139,7 @@ class DurableDeadline:
             timeout = (pending[0].at - workflow.now()) if pending else None
             try:
                 await workflow.wait_condition(lambda: self._dirty or self._done, timeout=timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         await workflow.execute_activity(
             "deadline.close", CloseInput(self.ref, self.version, self.outcome or "met", workflow.now(), self._actor),

@@ -3,11 +3,13 @@ ApplicationError whose type is the error's code and whose message is shown to th
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 from temporalio.exceptions import ApplicationError
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 from gongkai.errors import GongkaiError
 
@@ -35,6 +37,19 @@ def rejecting(fn: F) -> F:
         except GongkaiError as exc:
             raise to_application_error(exc) from None
 
-    import inspect
-
     return async_wrapper if inspect.iscoroutinefunction(fn) else sync_wrapper  # type: ignore[return-value]
+
+
+class DomainErrorInterceptor(Interceptor):
+    """Worker interceptor: a domain error raised by an activity fails it without retries."""
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        return _ActivityErrors(next)
+
+
+class _ActivityErrors(ActivityInboundInterceptor):
+    async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+        try:
+            return await super().execute_activity(input)
+        except GongkaiError as exc:
+            raise to_application_error(exc) from None

@@ -4,35 +4,14 @@ the way a process workflow uses it."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import datetime
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadline import DeadlineRef
     from gongkai.clock import ClockKind, ClockSpec
     from workflows.deadline import DeadlineHost, DurableDeadline
+    from tests.support.host_types import HostInput, HostState
     from workflows.errors import rejecting
-
-
-@dataclass
-class HostInput:
-    case_id: str
-    rule: str
-    kind: str
-    amount: int
-    start: datetime
-    department_id: int | None = None
-    assignee_id: int | None = None
-
-
-@dataclass
-class HostState:
-    due_at: datetime | None
-    paused: bool
-    level: int
-    open: bool
 
 
 @workflow.defn

@@ -7,7 +7,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -22,7 +22,7 @@ def _faked_server(start: datetime) -> Path:
     faketime = shutil.which("faketime")
     if faketime is None:
         raise RuntimeError("faketime is required (apt-get install faketime; `make test` installs it)")
-    stamp = start.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    stamp = start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     wrapper = Path(tempfile.mkdtemp(prefix="gk-ts-")) / "temporal-test-server"
     wrapper.write_text(f'#!/bin/sh\nTZ=UTC exec {faketime} -f "@{stamp}" {TEST_SERVER} "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)

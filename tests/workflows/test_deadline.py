@@ -18,7 +18,8 @@ from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockKind, ClockSpec, compute
 from gongkai.rules import get_rule
 from models import AuditEvent, Deadline, Department, Notification, Task, User
-from tests.support.host import ClockHostWorkflow, HostInput
+from tests.support.host import ClockHostWorkflow
+from tests.support.host_types import HostInput
 from tests.support.temporal import time_skipping
 from worker import build_activities
 
@@ -168,7 +169,8 @@ async def test_calendar_change_moves_an_open_deadline(env, db):
             day = now.astimezone(CST).date() + timedelta(days=1)
             while day.weekday() != 0:
                 day += timedelta(days=1)
-            data["holidays"] = [*data["holidays"], {"name": "测试假日", "start": day.isoformat(), "end": day.isoformat()}]
+            extra = {"name": "测试假日", "start": day.isoformat(), "end": day.isoformat()}
+            data["holidays"] = [*data["holidays"], extra]
             await save_arrangement(s, Arrangement.from_mapping(data), origin="ui", actor="admin", note="test")
             await s.commit()
             assert await notify_calendar_changed(env.client, s) == 1
