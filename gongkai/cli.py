@@ -37,7 +37,6 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         cal, source = _calendar(args.region, args.calendar)
         spec = ClockSpec(
             kind=ClockKind(args.kind), amount=args.n, start=datetime.combine(start, time(9), CST),
-            label=f"{args.n} {args.kind.replace('_', ' ')} from {start.isoformat()}",
         )
         due = compute(spec, cal)
         if due.provisional and args.strict:
@@ -46,7 +45,8 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
     if args.explain:
-        print(f"Calendar: {REGIONS[args.region]} ({args.region}), from {source}.")
+        print(f"{args.n} {args.kind.replace('_', ' ')} after {start.isoformat()}; "
+              f"calendar {REGIONS[args.region]} ({args.region}) from {source}.")
         for line in explain(due, args.lang):
             print(line)
     if due.provisional:

@@ -171,7 +171,8 @@ def compute(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
 
 
 def _opening_steps(spec: ClockSpec) -> list[Step]:
-    steps = [Step("rule", name=spec.label or spec.rule, count=spec.amount, at=spec.start)]
+    steps = [Step("rule", name=spec.label or spec.rule, count=spec.amount, at=spec.start)] if (
+        spec.label or spec.rule) else []
     if spec.restarts:
         steps.append(Step("restart", day=local_date(spec.effective_start), name=spec.restarts[-1].reason))
     return steps
