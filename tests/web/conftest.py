@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from gongkai.settings import load_settings
+from web.app import create_app
+
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+class Sleeps(list):
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+async def client(db, sleeps):
+    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False, sleep=sleeps)
+    async with AsyncTestClient(app=app) as c:
+        yield c
+
+
+async def csrf(client, path: str = "/login") -> str:
+    page = await client.get(path)
+    match = CSRF.search(page.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+async def login(client, username: str, password: str = "gongkai2026"):
+    token = await csrf(client)
+    return await client.post("/login", data={"username": username, "password": password, "_csrf_token": token},
+                             follow_redirects=False)
+
+
+async def post_form(client, path: str, data: dict, *, token_from: str | None = None, files=None):
+    token = await csrf(client, token_from or path)
+    return await client.post(path, data={**data, "_csrf_token": token}, files=files, follow_redirects=False)

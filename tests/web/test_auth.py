@@ -1,0 +1,52 @@
+"""Logging in and out; wrong passwords; CSRF; who may see what."""
+
+from __future__ import annotations
+
+from tests.web.conftest import csrf, login, post_form
+
+
+async def test_login_and_logout(client):
+    page = await client.get("/")
+    assert page.status_code == 200 and "登录" in page.text  # redirected to the login page
+    response = await login(client, "jyj_officer")
+    assert response.status_code in (302, 303) and response.headers["location"] == "/"
+    home = await client.get("/")
+    assert "张华" in home.text and "经办人" in home.text
+    out = await post_form(client, "/logout", {}, token_from="/")
+    assert out.status_code in (302, 303)
+    assert "login-form" in (await client.get("/")).text
+
+
+async def test_wrong_password_gets_a_clear_message_and_a_growing_delay(client, sleeps):
+    for _ in range(5):
+        response = await login(client, "jyj_officer", "wrong-password1")
+        assert response.status_code == 401
+        assert "用户名或密码错误" in response.text and "Traceback" not in response.text
+    assert sleeps[:2] == [0.0, 0.0]
+    assert sleeps[2] > 0 and sleeps[3] > sleeps[2] and sleeps[4] > sleeps[3]
+    # An unknown account gets the same message, and the address's failures keep the delay growing.
+    response = await login(client, "nobody", "whatever123")
+    assert response.status_code == 401 and "用户名或密码错误" in response.text
+    assert sleeps[-1] >= sleeps[4]
+    # The right password still works, after the delay.
+    assert (await login(client, "jyj_officer")).status_code in (302, 303)
+
+
+async def test_a_form_without_its_csrf_token_is_refused(client):
+    await csrf(client)
+    response = await client.post("/login", data={"username": "admin", "password": "gongkai2026"})
+    assert response.status_code == 403
+    assert "安全令牌" in response.text
+
+
+async def test_non_admins_get_403_on_admin_pages(client):
+    await login(client, "jyj_head")
+    for path in ("/admin/departments", "/admin/accounts", "/admin/audit"):
+        response = await client.get(path)
+        assert response.status_code == 403 and "管理员" in response.text
+
+
+async def test_the_api_says_401_in_json_when_not_logged_in(client):
+    response = await client.get("/api/deadline", params={"start": "2026-09-25", "n": 20})
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"

@@ -1,0 +1,70 @@
+"""The Litestar application: pages, the JSON API, sessions, CSRF, errors mapped once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from temporalio.client import Client
+
+from gongkai.database import make_async_engine, make_session_factory
+from gongkai.settings import Settings, get_settings
+from web.admin import AdminController
+from web.auth import AuthController
+from web.calculator import CalculatorController
+from web.calendar import CalendarController
+from web.deps import provide_db, provide_user
+from web.errors import EXCEPTION_HANDLERS
+from web.home import HomeController
+from web.sessions import SQLSessionStore
+
+HERE = Path(__file__).resolve().parent
+
+
+def create_app(
+    settings: Settings | None = None, *, session_factory: async_sessionmaker | None = None,
+    temporal_client: Client | None = None, connect_temporal: bool = True, login_delay_base: float = 0.5, sleep=asyncio.sleep,
+) -> Litestar:
+    settings = settings or get_settings()
+    engine = None
+    if session_factory is None:
+        engine = make_async_engine(settings)
+        session_factory = make_session_factory(engine)
+
+    async def dispose() -> None:
+        if engine is not None:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            AuthController, HomeController, AdminController, CalendarController, CalculatorController,
+            create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
+        ],
+        dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
+        middleware=[ServerSideSessionConfig(store="sessions", max_age=8 * 3600, samesite="lax",
+                                            secure=False, httponly=True).middleware],
+        stores={"sessions": SQLSessionStore(session_factory)},
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="gk_csrf", header_name="x-csrftoken",
+                               cookie_samesite="lax", safe_methods={"GET", "HEAD", "OPTIONS"}),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(title="Gongkai API", version="0.1.0", path="/schema"),
+        on_shutdown=[dispose],
+        state=State({
+            "session_factory": session_factory, "temporal": temporal_client,
+            "temporal_address": settings.temporal_address if connect_temporal and not temporal_client else None,
+            "temporal_namespace": settings.temporal_namespace, "login_delay_base": login_delay_base,
+            "sleep": sleep,
+        }),
+        request_max_body_size=5 * 1024 * 1024,
+    )

@@ -1,0 +1,95 @@
+"""Logging in and out, with a growing delay after wrong passwords."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gongkai.logs import get_logger
+from gongkai.passwords import verify_password
+from models import AuditEvent, LoginFailure, User
+from web.deps import current_user_or_none
+from web.render import page
+
+log = get_logger(__name__)
+MAX_DELAY = 8.0
+WRONG = "用户名或密码错误"
+
+
+def delay_for(failures: int, base: float) -> float:
+    """No delay for the first two mistakes, then base, 2·base, 4·base … up to MAX_DELAY."""
+    return 0.0 if failures < 2 else min(MAX_DELAY, base * 2 ** (failures - 2))
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+async def _failures(db: AsyncSession, keys: list[str]) -> int:
+    rows = (await db.execute(select(LoginFailure.count).where(LoginFailure.key.in_(keys)))).all()
+    return max((c for (c,) in rows), default=0)
+
+
+async def _record_failure(db: AsyncSession, keys: list[str]) -> None:
+    now = datetime.now(timezone.utc)
+    for key in keys:
+        row = await db.get(LoginFailure, key)
+        if row is None:
+            db.add(LoginFailure(key=key, count=1, last_at=now))
+        else:
+            row.count, row.last_at = row.count + 1, now
+    await db.commit()
+
+
+class AuthController(Controller):
+    include_in_schema = False
+
+    @get("/login")
+    async def login_page(self, request: Request, db: AsyncSession, next: str | None = None) -> Template | Redirect:
+        if await current_user_or_none(request, db):
+            return Redirect(_safe_next(next))
+        return await page("login.html", db, None, next=_safe_next(next), username="", error=None)
+
+    @post("/login")
+    async def login(
+        self, request: Request, db: AsyncSession, state: State,
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        username = (data.get("username") or "").strip()[:64]
+        password = data.get("password") or ""
+        target = _safe_next(data.get("next"))
+        client = request.client.host if request.client else "unknown"
+        keys = [f"user:{username.lower()}", f"addr:{client}"]
+        await state.sleep(delay_for(await _failures(db, keys), state.login_delay_base))
+        if not username or not password:
+            return await page("login.html", db, None, status_code=400, next=target, username=username,
+                              error="请输入用户名和密码")
+        user = (await db.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        ok = verify_password(user.password_hash if user else None, password)
+        if not ok or user is None or not user.active:
+            await _record_failure(db, keys)
+            log.info("login_failed", username=username, client=client)
+            message = WRONG if (user is None or not ok) else "该账号已停用，请联系系统管理员"
+            return await page("login.html", db, None, status_code=401, next=target, username=username,
+                              error=message)
+        await db.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+        db.add(AuditEvent(key=f"login/{user.id}/{datetime.now(timezone.utc).isoformat()}", case_id="auth",
+                          actor=user.username, action="login", summary=f"{user.display_name} 登录"))
+        await db.commit()
+        request.clear_session()
+        request.set_session({"user_id": user.id})
+        log.info("login", username=user.username)
+        return Redirect(target)
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Redirect:
+        request.clear_session()
+        return Redirect("/login")

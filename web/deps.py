@@ -1,0 +1,76 @@
+"""Request dependencies: a database session, the logged-in user, the Temporal client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy import func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from gongkai.errors import NotAuthenticated, PermissionDenied
+from gongkai.logs import bind, get_logger
+from models import Notification, Role, Task, User
+
+log = get_logger(__name__)
+
+
+async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
+    async with state.session_factory() as session:
+        yield session
+
+
+async def current_user_or_none(request: Request, db: AsyncSession) -> User | None:
+    user_id = request.session.get("user_id") if request.scope.get("session") else None
+    if not user_id:
+        return None
+    user = await db.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    bind(actor=user.username, path=request.url.path)
+    return user
+
+
+async def provide_user(request: Request, db: AsyncSession) -> User:
+    user = await current_user_or_none(request, db)
+    if user is None:
+        raise NotAuthenticated("请先登录")
+    return user
+
+
+def require_admin(user: User) -> None:
+    if user.role != Role.ADMIN:
+        raise PermissionDenied("只有系统管理员可以执行此操作")
+
+
+def open_tasks_query(user: User):
+    """Tasks on the user's inbox: assigned to them, or unclaimed for their department or role."""
+    return select(Task).where(
+        Task.status == "open",
+        or_(
+            Task.assignee_id == user.id,
+            (Task.assignee_id.is_(None)) & (Task.department_id == user.department_id)
+            & (or_(Task.role.is_(None), Task.role == user.role)),
+            (Task.assignee_id.is_(None)) & (Task.department_id.is_(None)) & (Task.role == user.role),
+        ),
+    )
+
+
+async def nav_counts(db: AsyncSession, user: User) -> dict[str, int]:
+    tasks = (await db.execute(select(func.count()).select_from(open_tasks_query(user).subquery()))).scalar_one()
+    unread = (await db.execute(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))).scalar_one()
+    return {"tasks": tasks, "unread": unread}
+
+
+async def temporal_client(state: State) -> Client | None:
+    """The Temporal client, connected lazily so the web starts even while Temporal does not."""
+    if state.get("temporal") is None and state.get("temporal_address"):
+        try:
+            state.temporal = await Client.connect(state.temporal_address, namespace=state.temporal_namespace)
+        except Exception as exc:  # Temporal down: pages still work; actions say so
+            log.warning("temporal_unavailable", error=str(exc))
+            return None
+    return state.get("temporal")

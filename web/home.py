@@ -1,0 +1,36 @@
+"""The home page: the user's open tasks and unread notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from litestar import Controller, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy import select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Department, Notification, User
+from web.deps import open_tasks_query
+from web.render import beijing, page
+
+
+class HomeController(Controller):
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, db: AsyncSession, user: User) -> Template:
+        tasks = list((await db.execute(open_tasks_query(user).order_by(
+            "due_at").limit(50))).scalars())
+        notes = list((await db.execute(select(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)).order_by(
+            Notification.created_at.desc()).limit(50))).scalars())
+        department = await db.get(Department, user.department_id)
+        return await page("home.html", db, user, tasks=tasks, notifications=notes, department=department,
+                          beijing=beijing)
+
+    @post("/notifications/{note_id:int}/read")
+    async def mark_read(self, db: AsyncSession, user: User, note_id: int) -> Redirect:
+        await db.execute(update(Notification).where(
+            Notification.id == note_id, Notification.user_id == user.id).values(read_at=datetime.now(timezone.utc)))
+        await db.commit()
+        return Redirect("/")
