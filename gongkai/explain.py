@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from gongkai.clock import CST, UNIT_EN, UNIT_ZH, Due, Step
 
@@ -19,7 +19,15 @@ def _d(day: date | None, lang: str) -> str:
 
 
 def _t(at: datetime | None) -> str:
-    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "?"
+    return due_text(at) if at else "?"
+
+
+def due_text(at: datetime) -> str:
+    """Beijing time; midnight is written as 24:00 of the day before, as the law counts it."""
+    local = at.astimezone(CST)
+    if local.hour == 0 and local.minute == 0:
+        return f"{(local - timedelta(days=1)).strftime('%Y-%m-%d')} 24:00"
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def _zh(step: Step, due: Due) -> str:
@@ -35,7 +43,8 @@ def _zh(step: Step, due: Due) -> str:
         return f"自 {_t(step.at)}（北京时间）起按小时连续计算，昼夜不停。"
     if c == "holiday":
         span = _d(step.day, "zh") if step.day == step.until else f"{_d(step.day, 'zh')} 至 {_d(step.until, 'zh')}"
-        return f"{span} {step.name}假期，不计入（其中 {step.count} 个原本的周一至周五）。"
+        weekdays = f"（其中 {step.count} 天为周一至周五）" if step.count else ""
+        return f"{span} {step.name}假期，不计入{weekdays}。"
     if c == "makeup":
         return f"{_d(step.day, 'zh')} 为{step.name}调休上班日，计为第 {step.count} 个工作日。"
     if c == "paused":
@@ -61,7 +70,7 @@ def _zh(step: Step, due: Due) -> str:
         return (f"{_d(step.day, 'zh')} 不是工作日，顺延至其后第一个工作日 {_d(step.until, 'zh')}"
                 "（民法典第二百零三条）。")
     if c == "last_day":
-        return f"届满日为 {_d(step.day, 'zh')}，截止时间为当日二十四时（{_t(step.at)}）。"
+        return f"届满日为 {_d(step.day, 'zh')}，截止时间为当日二十四时。"
     if c == "due_instant":
         return f"截止时间为 {_t(step.at)}（北京时间）。"
     return c
@@ -80,7 +89,8 @@ def _en(step: Step, due: Due) -> str:
         return f"Counted in wall-clock hours from {_t(step.at)} Beijing time, day and night."
     if c == "holiday":
         span = _d(step.day, "en") if step.day == step.until else f"{_d(step.day, 'en')} to {_d(step.until, 'en')}"
-        return f"Skipped {span}: {step.name} holiday ({step.count} of them Mon-Fri)."
+        weekdays = f" ({step.count} of them Mon-Fri)" if step.count else ""
+        return f"Skipped {span}: {step.name} holiday{weekdays}."
     if c == "makeup":
         return f"Counted {_d(step.day, 'en')}: make-up working day for {step.name}, working day {step.count}."
     if c == "paused":
@@ -105,7 +115,7 @@ def _en(step: Step, due: Due) -> str:
     if c == "roll_forward":
         return f"{_d(step.day, 'en')} is not a working day: moved to {_d(step.until, 'en')} (Civil Code Art. 203)."
     if c == "last_day":
-        return f"Last day {_d(step.day, 'en')}; due at 24:00 that day ({_t(step.at)} Beijing time)."
+        return f"Last day {_d(step.day, 'en')}; due at 24:00 that day, Beijing time."
     if c == "due_instant":
         return f"Due at {_t(step.at)} Beijing time."
     return c

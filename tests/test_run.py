@@ -35,8 +35,8 @@ def _start(env: dict) -> tuple[subprocess.Popen, list[str]]:
                 pytest.fail("gongkai run exited:\n" + "".join(lines[-40:]))
             continue
         lines.append(line)
-        if "is running:" in line:
-            return proc, lines
+        if line.startswith("=" * 20) and any("is running:" in seen for seen in lines):
+            return proc, lines  # the end of the banner
     proc.kill()
     pytest.fail("no banner within 180 s:\n" + "".join(lines[-40:]))
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -33,7 +33,8 @@ HERE = Path(__file__).resolve().parent
 
 def create_app(
     settings: Settings | None = None, *, session_factory: async_sessionmaker | None = None,
-    temporal_client: Client | None = None, connect_temporal: bool = True, login_delay_base: float = 0.5, sleep=asyncio.sleep,
+    temporal_client: Client | None = None, connect_temporal: bool = True, login_delay_base: float = 0.5,
+    sleep=asyncio.sleep,
 ) -> Litestar:
     settings = settings or get_settings()
     engine = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
@@ -39,7 +39,7 @@ async def _failures(db: AsyncSession, keys: list[str]) -> int:
 
 
 async def _record_failure(db: AsyncSession, keys: list[str]) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for key in keys:
         row = await db.get(LoginFailure, key)
         if row is None:
@@ -81,7 +81,7 @@ class AuthController(Controller):
             return await page("login.html", db, None, status_code=401, next=target, username=username,
                               error=message)
         await db.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
-        db.add(AuditEvent(key=f"login/{user.id}/{datetime.now(timezone.utc).isoformat()}", case_id="auth",
+        db.add(AuditEvent(key=f"login/{user.id}/{datetime.now(UTC).isoformat()}", case_id="auth",
                           actor=user.username, action="login", summary=f"{user.display_name} 登录"))
         await db.commit()
         request.clear_session()

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockKind, ClockSpec, Due, compute
 from gongkai.errors import InvalidInput
-from gongkai.explain import explain
+from gongkai.explain import due_text, explain
 from gongkai.workdays import NATIONAL, REGIONS
 from models import User
 from web.render import beijing, page
@@ -58,7 +58,7 @@ class CalculatorController(Controller):
                          kind: str = "working_days", region: str = NATIONAL) -> Template:
         context = {"start": start or date.today().isoformat(), "n": n, "kind": kind, "region": region,
                    "kinds": KINDS_ZH, "regions": REGIONS, "due": None, "lines": [], "error": None,
-                   "beijing": beijing}
+                   "beijing": beijing, "due_text": due_text}
         status = 200
         if start:
             try:

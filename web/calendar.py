@@ -7,7 +7,7 @@ import json
 import tomllib
 from calendar import Calendar as MonthLayout
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, get, post
@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.calendar_store import history, load_calendar, save_arrangement
+from gongkai.clock import CST
 from gongkai.errors import InvalidInput
 from gongkai.recompute import notify_calendar_changed
 from gongkai.workdays import NATIONAL, REGIONS, Arrangement, DayInfo
@@ -128,13 +129,13 @@ class CalendarController(Controller):
             months=month_grid(cal, year), covered=cal.covers(year), national=national, regional=regional,
             versions=versions, beijing=beijing, error=error,
             form=form or form_values(regional if region != NATIONAL else national, year, region),
-            today=date.today(),
+            today=datetime.now(CST).date(),
         )
 
     @get("/")
     async def year_view(self, db: AsyncSession, user: User, region: str = NATIONAL, year: int | None = None
                         ) -> Template:
-        return await self._year_page(db, user, region, year or date.today().year)
+        return await self._year_page(db, user, region, year or datetime.now(CST).year)
 
     async def _save(self, db, state, user, arrangement: Arrangement, origin: str, note: str) -> Redirect:
         await save_arrangement(db, arrangement, origin=origin, actor=user.username, note=note)

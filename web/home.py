@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from litestar import Controller, get, post
 from litestar.response import Redirect, Template
@@ -31,6 +31,6 @@ class HomeController(Controller):
     @post("/notifications/{note_id:int}/read")
     async def mark_read(self, db: AsyncSession, user: User, note_id: int) -> Redirect:
         await db.execute(update(Notification).where(
-            Notification.id == note_id, Notification.user_id == user.id).values(read_at=datetime.now(timezone.utc)))
+            Notification.id == note_id, Notification.user_id == user.id).values(read_at=datetime.now(UTC)))
         await db.commit()
         return Redirect("/")

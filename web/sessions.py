@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from litestar.stores.base import Store
 from sqlalchemy import delete
@@ -12,7 +12,7 @@ from models import WebSession
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class SQLSessionStore(Store):

@@ -4,13 +4,14 @@ the way a process workflow uses it."""
 from __future__ import annotations
 
 import asyncio
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadline import DeadlineRef
     from gongkai.clock import ClockKind, ClockSpec
-    from workflows.deadline import DeadlineHost, DurableDeadline
     from tests.support.host_types import HostInput, HostState
+    from workflows.deadline import DeadlineHost, DurableDeadline
     from workflows.errors import rejecting
 
 

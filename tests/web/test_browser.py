@@ -1,0 +1,75 @@
+"""A real browser (Debian's chromium, headless) against the app served by uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import async_playwright
+
+from gongkai.settings import load_settings
+from web.app import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+SHOTS = Path("/tmp/gongkai-screens")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def server(db):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is required: `make test` installs it (scripts/install-system-deps.sh)")
+    port = _free_port()
+    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    task = asyncio.create_task(srv.serve())
+    while not srv.started:
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    await task
+
+
+async def test_admin_logs_in_sees_the_calendar_and_uses_the_calculator(server):
+    SHOTS.mkdir(exist_ok=True)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = await browser.new_page(locale="zh-CN")
+        await page.goto(f"{server}/")
+        assert "登录" in await page.title()
+        await page.fill("#username", "admin")
+        await page.fill("#password", "wrong-password")
+        await page.click("#login-submit")
+        assert "用户名或密码错误" in await page.inner_text("#login-error")
+        await page.fill("#password", "gongkai2026")
+        await page.click("#login-submit")
+        await page.wait_for_selector("#who")
+        assert "系统管理员" in await page.inner_text("#who")
+
+        await page.goto(f"{server}/calendar?year=2026")
+        national_day = page.locator('[data-date="2026-10-01"]')
+        assert await national_day.get_attribute("data-kind") == "holiday"
+        assert await page.locator('#month-grid [data-kind="makeup"]').count() >= 4
+        await page.screenshot(path=str(SHOTS / "calendar-2026.png"), full_page=True)
+
+        await page.click("text=期限计算")
+        await page.fill("#start", "2026-09-25")
+        await page.fill("#n", "20")
+        await page.click("#calculate")
+        await page.wait_for_selector("#due-date")
+        due = await page.inner_text("#due-date")
+        steps = await page.locator("#derivation li").all_inner_texts()
+        assert any("国庆节" in s for s in steps) and due in steps[-1]
+        assert "start=2026-09-25" in page.url  # htmx pushed the URL: the result is linkable
+        await page.screenshot(path=str(SHOTS / "calculator.png"), full_page=True)
+        await browser.close()
