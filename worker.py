@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.deadline import DeadlineActivities
+from activities.disclosure import DisclosureActivities
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.logs import configure_logging, get_logger
 from gongkai.settings import Settings, get_settings
@@ -20,7 +21,9 @@ log = get_logger("worker")
 
 def build_activities(session_factory) -> list:
     deadline = DeadlineActivities(session_factory)
-    return [deadline.schedule, deadline.fire, deadline.close]
+    disclosure = DisclosureActivities(session_factory)
+    return [deadline.schedule, deadline.fire, deadline.close,
+            disclosure.create, disclosure.project, disclosure.record_review]
 
 
 async def connect(settings: Settings, attempts: int = 60) -> Client:

@@ -149,6 +149,9 @@ class DeadlineActivities:
                                 "to": due.due_at.isoformat() if due.due_at else None, "reason": data.reason,
                                 "version": data.version},
                     ))
+            # Tasks waiting on this deadline sort by its current due instant.
+            await session.execute(update(Task).where(Task.deadline_id == ref.deadline_id, Task.status == "open",
+                                                     Task.kind.not_like("escalation:%")).values(due_at=due.due_at))
             await session.commit()
         log.info("deadline_scheduled", due_at=str(due.due_at), paused=due.paused, version=data.version)
         return Schedule(

@@ -4,9 +4,11 @@ from models.accounts import Department, LoginFailure, Role, User, WebSession
 from models.audit import AuditEvent
 from models.calendar import CalendarVersion
 from models.deadline import Deadline
+from models.disclosure import DisclosureAttachment, DisclosureRequest, DisclosureReview
 from models.inbox import Notification, Task
+from models.letter import Letter
 
 __all__ = [
-    "AuditEvent", "CalendarVersion", "Deadline", "Department", "LoginFailure", "Notification", "Role",
-    "Task", "User", "WebSession",
+    "AuditEvent", "CalendarVersion", "Deadline", "Department", "DisclosureAttachment", "DisclosureRequest",
+    "DisclosureReview", "Letter", "LoginFailure", "Notification", "Role", "Task", "User", "WebSession",
 ]

@@ -39,6 +39,7 @@ class DurableDeadline:
         self._closed = False
         self._fired: set[tuple[str, str]] = set()
         self.level = 0  # highest escalation level reached
+        self.expired = False  # the due instant has passed while the clock was running
 
     # -- moves: pure changes of the spec; the run loop records them ----------------------------
     def _move(self, spec: ClockSpec, reason: str, actor: str) -> None:
@@ -136,7 +137,10 @@ class DurableDeadline:
             if pending and pending[0].at <= workflow.now():
                 await self._fire_due_rungs()
                 continue
-            timeout = (pending[0].at - workflow.now()) if pending else None
+            due = self.schedule.due_at if self.schedule else None
+            self.expired = due is not None and workflow.now() >= due
+            wake = [r.at for r in pending[:1]] + ([due] if due is not None and not self.expired else [])
+            timeout = (min(wake) - workflow.now()) if wake else None
             try:
                 await workflow.wait_condition(lambda: self._dirty or self._done, timeout=timeout)
             except TimeoutError:

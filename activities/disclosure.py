@@ -1,0 +1,201 @@
+"""Disclosure-request activities: the idempotent projection of a request's workflow state into
+SQL (the request row, its inbox tasks, the audit log, its letters), and review records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+
+from activities.deadline import _insert_once
+from gongkai.logs import bind, get_logger
+from models import AuditEvent, DisclosureAttachment, DisclosureRequest, DisclosureReview, Letter, Task
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass
+class Applicant:
+    type: str
+    name: str
+    id_doc_type: str
+    id_doc_number: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass
+class DisclosureInput:
+    request_id: str
+    idempotency_key: str
+    query_code_hash: str
+    intake_channel: str
+    submitted_at: datetime
+    applicant: Applicant
+    description: str
+    provision_form: str
+    provision_channel: str
+    department_id: int
+    received_date: str | None = None  # ISO date; None until both sides confirm (Art. 31)
+    registered_by: str = "applicant"
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
+class TaskSpec:
+    key: str
+    kind: str
+    title: str
+    department_id: int | None
+    role: str | None
+    assignee_id: int | None
+    deadline_id: str | None = None
+    due_at: datetime | None = None
+
+
+@dataclass
+class LetterSpec:
+    key: str
+    kind: str
+    title: str
+    body: str
+    public: bool = True
+
+
+@dataclass
+class Projection:
+    request_id: str
+    workflow_id: str
+    version: int
+    fields: dict  # columns of DisclosureRequest to set
+    actor: str
+    action: str
+    summary: str
+    detail: dict = field(default_factory=dict)
+    tasks: list[TaskSpec] = field(default_factory=list)
+    letters: list[LetterSpec] = field(default_factory=list)
+    at: datetime | None = None
+
+
+@dataclass
+class CreateInput:
+    data: DisclosureInput
+    workflow_id: str
+    stage: str
+    year: int
+
+
+@dataclass
+class ReviewInput:
+    request_id: str
+    key: str
+    kind: str
+    outcome: str
+    note: str
+    actor: str
+    year: int
+
+
+DATE_FIELDS = {"received_date", "correction_due"}
+DATETIME_FIELDS = {"replied_at", "closed_at"}
+
+
+def _coerce(name: str, value):
+    if value is None:
+        return None
+    if name in DATE_FIELDS and isinstance(value, str):
+        return date.fromisoformat(value)
+    if name in DATETIME_FIELDS and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+class DisclosureActivities:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    @activity.defn(name="disclosure.create")
+    async def create(self, inp: CreateInput) -> None:
+        """The request row, written once (a retry finds it there)."""
+        d = inp.data
+        bind(case_id=d.request_id, workflow_id=inp.workflow_id)
+        async with self.session_factory() as session:
+            if await session.get(DisclosureRequest, d.request_id) is None:
+                session.add(DisclosureRequest(
+                    id=d.request_id, year=inp.year, idempotency_key=d.idempotency_key,
+                    query_code_hash=d.query_code_hash, stage=inp.stage, intake_channel=d.intake_channel,
+                    submitted_at=d.submitted_at,
+                    received_date=date.fromisoformat(d.received_date) if d.received_date else None,
+                    applicant_type=d.applicant.type, applicant_name=d.applicant.name,
+                    id_doc_type=d.applicant.id_doc_type, id_doc_number=d.applicant.id_doc_number,
+                    contact_phone=d.applicant.phone, contact_email=d.applicant.email,
+                    contact_address=d.applicant.address, description=d.description,
+                    provision_form=d.provision_form, provision_channel=d.provision_channel,
+                    department_id=d.department_id, version=-1,
+                ))
+                for a in d.attachments:
+                    session.add(DisclosureAttachment(request_id=d.request_id, filename=a.filename,
+                                                     content_type=a.content_type, size=a.size, sha256=a.sha256))
+                await session.commit()
+        log.info("disclosure_created", channel=d.intake_channel)
+
+    @activity.defn(name="disclosure.project")
+    async def project(self, p: Projection) -> None:
+        bind(case_id=p.request_id, workflow_id=p.workflow_id, actor=p.actor)
+        async with self.session_factory() as session:
+            row = await session.get(DisclosureRequest, p.request_id)
+            if row is None:
+                raise RuntimeError(f"request {p.request_id} not created yet")
+            if row.version >= p.version:
+                return  # already applied (a retry), or overtaken by a newer state
+            for name, value in p.fields.items():
+                setattr(row, name, _coerce(name, value))
+            row.version = p.version
+            row.updated_at = p.at or row.updated_at
+            await _insert_once(session, AuditEvent(
+                key=f"{p.request_id}/v{p.version}", case_id=p.request_id, actor=p.actor, action=p.action,
+                summary=p.summary, detail=p.detail, **({"at": p.at} if p.at else {}),
+            ))
+            wanted = {t.key for t in p.tasks}
+            await session.execute(update(Task).where(
+                Task.case_id == p.request_id, Task.status == "open", Task.kind.like("stage:%"),
+                Task.key.not_in(wanted) if wanted else Task.id.is_not(None),
+            ).values(status="done", closed_at=p.at))
+            for t in p.tasks:
+                existing = (await session.execute(select(Task).where(Task.key == t.key))).scalar_one_or_none()
+                if existing is None:
+                    await _insert_once(session, Task(
+                        key=t.key, case_id=p.request_id, workflow_id=p.workflow_id, process="disclosure",
+                        kind=t.kind, title=t.title, department_id=t.department_id, role=t.role,
+                        assignee_id=t.assignee_id, deadline_id=t.deadline_id, due_at=t.due_at,
+                    ))
+                elif existing.status == "open":
+                    existing.assignee_id, existing.department_id = t.assignee_id, t.department_id
+                    existing.due_at = t.due_at
+            for letter in p.letters:
+                await _insert_once(session, Letter(key=letter.key, case_id=p.request_id, kind=letter.kind,
+                                                   title=letter.title, body=letter.body, public=letter.public,
+                                                   created_by=p.actor))
+            await session.commit()
+        log.info("disclosure_projected", action=p.action, version=p.version)
+
+    @activity.defn(name="disclosure.record_review")
+    async def record_review(self, r: ReviewInput) -> None:
+        async with self.session_factory() as session:
+            await _insert_once(session, DisclosureReview(
+                key=r.key, request_id=r.request_id, kind=r.kind, outcome=r.outcome, note=r.note,
+                recorded_by=r.actor, year=r.year))
+            await session.commit()

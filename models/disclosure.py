@@ -1,0 +1,82 @@
+"""Disclosure requests, projected from their workflows, with attachments and review outcomes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from models.base import JSONType, UTCDateTime, utcnow
+
+
+class DisclosureRequest(SQLModel, table=True):
+    __tablename__ = "disclosure_request"
+    __table_args__ = (
+        Index("ix_disclosure_stage_dept", "stage", "department_id"),
+        Index("ix_disclosure_received", "received_date"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)  # tracking code 受理编号, also the workflow id
+    year: int = Field(index=True)
+    idempotency_key: str = Field(max_length=64, unique=True)  # one request per form submission
+    query_code_hash: str = Field(max_length=128)  # the applicant's status-page code, hashed
+    stage: str = Field(max_length=32, index=True)
+    intake_channel: str = Field(max_length=32)
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    received_date: date | None = None
+    applicant_type: str = Field(max_length=32)
+    applicant_name: str = Field(max_length=200)
+    id_doc_type: str = Field(max_length=32)
+    id_doc_number: str = Field(max_length=64)
+    contact_phone: str = Field(default="", max_length=32)
+    contact_email: str = Field(default="", max_length=200)
+    contact_address: str = Field(default="", max_length=300)
+    description: str = Field(max_length=4000)
+    provision_form: str = Field(max_length=32)
+    provision_channel: str = Field(max_length=32)
+    department_id: int = Field(index=True)
+    assignee_id: int | None = Field(default=None, index=True)
+    # the applicant sees this, never internal notes
+    public_note: str = Field(default="", max_length=2000)
+    correction_items: str = Field(default="", max_length=4000)
+    correction_due: date | None = None
+    extension_days: int = 0
+    disposition: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=64)
+    reply_text: str = Field(default="", max_length=8000)
+    reply_channel: str | None = Field(default=None, max_length=32)
+    replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state: dict = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))  # workflow snapshot
+    version: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DisclosureAttachment(SQLModel, table=True):
+    __tablename__ = "disclosure_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=32, index=True)
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)  # the content lives in the blob store (var/uploads)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DisclosureReview(SQLModel, table=True):
+    """Reconsideration or litigation against a reply (annual report table 4)."""
+
+    __tablename__ = "disclosure_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120, unique=True)
+    request_id: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=32)  # reconsideration, litigation_direct, litigation_after_review
+    outcome: str = Field(max_length=32)  # upheld, corrected, other_outcome, pending
+    note: str = Field(default="", max_length=1000)
+    recorded_by: str = Field(max_length=64)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    year: int = Field(index=True)

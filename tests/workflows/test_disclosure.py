@@ -1,0 +1,293 @@
+"""Disclosure requests in skipped time, one test per path, against a real database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from gongkai.calendar_store import load_calendar
+from gongkai.clock import CST, ClockKind, ClockSpec, compute, local_date
+from models import AuditEvent, Deadline, DisclosureRequest, Letter, Notification, Task
+from tests.support.temporal import time_skipping
+from tests.workflows.disclosure_support import act, actors, department_id, request_input, start
+from worker import build_activities
+from workflows.disclosure import DisclosureWorkflow
+from workflows.disclosure_types import ReviewRecord
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+START = datetime(2026, 3, 2, 9, 30, tzinfo=CST)  # a Monday with no holiday near
+
+
+@pytest.fixture
+async def env():
+    environment = await time_skipping(START)
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+async def run(env, db):
+    queue = f"q-{uuid.uuid4()}"
+    async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow],
+                      activities=build_activities(db.session_factory)):
+        yield queue
+
+
+async def _row(db, rid) -> DisclosureRequest:
+    async with db.session_factory() as s:
+        return await s.get(DisclosureRequest, rid)
+
+
+async def _deadline(db, did) -> Deadline:
+    async with db.session_factory() as s:
+        return await s.get(Deadline, did)
+
+
+async def _audit(db, rid) -> list[str]:
+    async with db.session_factory() as s:
+        return [a.action for a in (await s.execute(select(AuditEvent).where(AuditEvent.case_id == rid)
+                                                   .order_by(AuditEvent.at, AuditEvent.id))).scalars()]
+
+
+async def _open_tasks(db, rid) -> list[Task]:
+    async with db.session_factory() as s:
+        return list((await s.execute(select(Task).where(Task.case_id == rid, Task.status == "open"))).scalars())
+
+
+async def _expected_due(db, spec: ClockSpec) -> datetime:
+    async with db.session_factory() as s:
+        return compute(spec, await load_calendar(s)).due_at
+
+
+def _record(handle_history, name: str) -> None:
+    if os.environ.get("GONGKAI_RECORD_HISTORIES"):
+        (HISTORIES / f"disclosure_{name}.json").write_text(handle_history.to_json())
+
+
+async def _reply(handle, a, disposition="GRANTED", reason="granted"):
+    await act(handle, DisclosureWorkflow.draft_reply, a["jyj_officer"], disposition, reason, "经审查，予以公开。")
+    await act(handle, DisclosureWorkflow.sign_off, a["gkb_head"], True, "")
+
+
+async def test_reply_on_time(env, db, run):
+    a = await actors(db)
+    dept = await department_id(db, "JYJ")
+    rid = "DR-2026-000101"
+    handle = await start(env, run, request_input(rid, dept, await env.get_current_time()))
+    await env.sleep(timedelta(seconds=3))
+    row = await _row(db, rid)
+    assert row.stage == "review" and row.received_date == START.date()
+    reply = await _deadline(db, f"{rid}/reply")
+    assert reply.due_at == await _expected_due(db, ClockSpec(kind=ClockKind.WORKING_DAYS, amount=20, start=START))
+    tasks = await _open_tasks(db, rid)
+    assert [t.kind for t in tasks] == ["stage:review"] and tasks[0].department_id == dept
+    assert tasks[0].due_at == reply.due_at
+
+    # Another department's officer may not act; the officer claims and works the case.
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await act(handle, DisclosureWorkflow.accept, a["zrzy_officer"])
+    assert "本部门" in str(refused.value.cause)
+    await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
+    await act(handle, DisclosureWorkflow.accept, a["jyj_officer"])
+    with pytest.raises(WorkflowUpdateFailedError):  # only the office head signs off
+        await act(handle, DisclosureWorkflow.draft_reply, a["jyj_officer"], "OTHER", "correction_overdue", "x")
+    await act(handle, DisclosureWorkflow.draft_reply, a["jyj_officer"], "GRANTED", "granted", "予以公开。")
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await act(handle, DisclosureWorkflow.sign_off, a["jyj_head"], True, "")
+    assert "公开办负责人" in str(refused.value.cause)
+    await act(handle, DisclosureWorkflow.sign_off, a["gkb_head"], True, "")
+    await env.sleep(timedelta(days=10))
+    today = local_date(await env.get_current_time()).isoformat()
+    view = await act(handle, DisclosureWorkflow.send_reply, a["jyj_officer"], today, "email")
+    assert view.stage == "replied"
+    await act(handle, DisclosureWorkflow.archive, a["jyj_officer"])
+    await act(handle, DisclosureWorkflow.record_review, a["jyj_head"], ReviewRecord("reconsideration", "upheld"))
+
+    row = await _row(db, rid)
+    assert row.stage == "archived" and row.disposition == "GRANTED" and row.reason == "granted"
+    assert (await _deadline(db, f"{rid}/reply")).state == "met"
+    assert (await _deadline(db, f"{rid}/correction_notice")).state == "cancelled"
+    assert await _open_tasks(db, rid) == []
+    actions = await _audit(db, rid)
+    assert actions[:2] == ["deadline_set", "deadline_set"] or "registered" in actions
+    for expected in ("registered", "claimed", "accepted", "reply_drafted", "reply_signed_off", "reply_sent",
+                     "archived", "review_recorded", "deadline_met"):
+        assert expected in actions, expected
+    async with db.session_factory() as s:
+        letters = list((await s.execute(select(Letter).where(Letter.case_id == rid))).scalars())
+    assert [letter.kind for letter in letters] == ["reply_GRANTED"]
+    _record(await handle.fetch_history(), "on_time")
+
+
+async def test_correction_restarts_the_reply_clock(env, db, run):
+    a = await actors(db)
+    rid = "DR-2026-000102"
+    handle = await start(env, run, request_input(rid, await department_id(db, "JYJ"), await env.get_current_time()))
+    await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
+    await env.sleep(timedelta(days=2))
+    view = await act(handle, DisclosureWorkflow.request_correction, a["jyj_officer"], "请写明所需信息的年份", 10)
+    assert view.stage == "correction" and view.reply_paused
+    row = await _row(db, rid)
+    assert row.correction_due is not None and "请写明" in row.public_note
+    assert (await _deadline(db, f"{rid}/correction_notice")).state == "met"  # the notice went out within 7 WD
+    await env.sleep(timedelta(days=5))
+    corrected_at = await env.get_current_time()
+    view = await act(handle, DisclosureWorkflow.receive_correction, a["jyj_officer"])
+    assert view.stage == "review" and not view.reply_paused
+    expected = await _expected_due(db, ClockSpec(kind=ClockKind.WORKING_DAYS, amount=20, start=corrected_at))
+    assert view.reply_due_at == expected
+    assert (await _deadline(db, f"{rid}/reply")).due_at == expected
+    with pytest.raises(WorkflowUpdateFailedError) as once:  # Art. 30: one single correction notice
+        await act(handle, DisclosureWorkflow.request_correction, a["jyj_officer"], "再补", 5)
+    assert "一次性" in str(once.value.cause)
+    await act(handle, DisclosureWorkflow.accept, a["jyj_officer"])
+    await _reply(handle, a)
+    await act(handle, DisclosureWorkflow.send_reply, a["jyj_officer"],
+              local_date(await env.get_current_time()).isoformat(), "post")
+    assert (await _deadline(db, f"{rid}/reply")).state == "met"
+    _record(await handle.fetch_history(), "correction")
+
+
+async def test_no_correction_in_time_is_deemed_abandoned(env, db, run):
+    a = await actors(db)
+    rid = "DR-2026-000103"
+    handle = await start(env, run, request_input(rid, await department_id(db, "JYJ"), await env.get_current_time()))
+    await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
+    await act(handle, DisclosureWorkflow.request_correction, a["jyj_officer"], "请提供身份证明", 5)
+    await env.sleep(timedelta(days=10))
+    assert await handle.result() == "abandoned"
+    row = await _row(db, rid)
+    assert (row.stage, row.disposition, row.reason) == ("abandoned", "OTHER", "correction_overdue")
+    assert (await _deadline(db, f"{rid}/reply")).state == "cancelled"
+    assert "deemed_abandoned" in await _audit(db, rid)
+    assert await _open_tasks(db, rid) == []
+    _record(await handle.fetch_history(), "abandoned")
+
+
+async def test_consultation_pauses_the_reply_clock(env, db, run):
+    a = await actors(db)
+    rid = "DR-2026-000104"
+    handle = await start(env, run, request_input(rid, await department_id(db, "JYJ"), await env.get_current_time()))
+    await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
+    await act(handle, DisclosureWorkflow.accept, a["jyj_officer"])
+    before = (await handle.query(DisclosureWorkflow.state)).reply_due_at
+    await env.sleep(timedelta(days=3))
+    paused_at = await env.get_current_time()
+    view = await act(handle, DisclosureWorkflow.start_consultation, a["jyj_officer"], "某某建筑公司", "third_party")
+    assert view.stage == "consultation" and view.reply_paused and view.reply_due_at is None
+    assert (await _deadline(db, f"{rid}/reply")).state == "paused"
+    consultation = await _deadline(db, f"{rid}/consultation/1")
+    assert consultation.state == "running"
+    # The third party stays silent past its 15 working days: the officer is told and decides.
+    await env.sleep(timedelta(days=24))
+    async with db.session_factory() as s:
+        notes = list((await s.execute(select(Notification).where(
+            Notification.deadline_id == f"{rid}/consultation/1"))).scalars())
+    assert notes and all(n.user_id == a["jyj_officer"].user_id for n in notes)
+    resumed_at = await env.get_current_time()
+    view = await act(handle, DisclosureWorkflow.end_consultation, a["jyj_officer"], "第三方逾期未答复")
+    spec = ClockSpec(kind=ClockKind.WORKING_DAYS, amount=20, start=START).paused(paused_at).resumed(resumed_at)
+    assert view.reply_due_at == await _expected_due(db, spec) and view.reply_due_at > before
+    assert (await _deadline(db, f"{rid}/consultation/1")).state == "late"
+    await _reply(handle, a, "DENIED", "third_party_rights")
+    await act(handle, DisclosureWorkflow.send_reply, a["jyj_officer"], local_date(resumed_at).isoformat(), "post")
+    assert (await _row(db, rid)).disposition == "DENIED"
+    _record(await handle.fetch_history(), "consultation")
+
+
+@pytest.mark.parametrize("approve", [True, False], ids=["approved", "refused"])
+async def test_extension(env, db, run, approve):
+    a = await actors(db)
+    rid = f"DR-2026-00020{int(approve)}"
+    handle = await start(env, run, request_input(rid, await department_id(db, "JYJ"), await env.get_current_time()))
+    await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
+    await act(handle, DisclosureWorkflow.accept, a["jyj_officer"])
+    before = (await handle.query(DisclosureWorkflow.state)).reply_due_at
+    with pytest.raises(WorkflowUpdateFailedError) as too_long:
+        await act(handle, DisclosureWorkflow.request_extension, a["jyj_officer"], 25, "信息量大")
+    assert "20个工作日" in str(too_long.value.cause)
+    await act(handle, DisclosureWorkflow.request_extension, a["jyj_officer"], 15, "需调取档案")
+    assert [t.role for t in await _open_tasks(db, rid) if t.kind == "stage:extension"] == ["office_head"]
+    with pytest.raises(WorkflowUpdateFailedError):
+        await act(handle, DisclosureWorkflow.decide_extension, a["jyj_head"], True, "")
+    view = await act(handle, DisclosureWorkflow.decide_extension, a["gkb_head"], approve, "同意" if approve else "理由不足")
+    async with db.session_factory() as s:
+        letters = [x.kind for x in (await s.execute(select(Letter).where(Letter.case_id == rid))).scalars()]
+    if approve:
+        spec = ClockSpec(kind=ClockKind.WORKING_DAYS, amount=20, start=START).extended(15, START)
+        assert view.reply_due_at == await _expected_due(db, spec)
+        assert (await _row(db, rid)).extension_days == 15 and letters == ["extension"]
+    else:
+        assert view.reply_due_at == before and letters == []
+        assert view.extension["status"] == "refused"
+    assert not [t for t in await _open_tasks(db, rid) if t.kind == "stage:extension"]
+    _record(await handle.fetch_history(), f"extension_{'approved' if approve else 'refused'}")
+
+
+async def test_overdue_escalates_to_supervisor_then_leader(env, db, run):
+    a = await actors(db)
+    rid = "DR-2026-000301"
+    handle = await start(env, run, request_input(rid, await department_id(db, "JYJ"), await env.get_current_time()))
+    await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
+    await act(handle, DisclosureWorkflow.accept, a["jyj_officer"])
+    due = (await handle.query(DisclosureWorkflow.state)).reply_due_at
+    await env.sleep(due - await env.get_current_time() + timedelta(hours=1))
+    row = await _deadline(db, f"{rid}/reply")
+    assert row.level == 1
+    async with db.session_factory() as s:
+        sup = list((await s.execute(select(Task).where(Task.case_id == rid, Task.role == "supervisor"))).scalars())
+    assert len(sup) == 1 and sup[0].status == "open"
+    await env.sleep(timedelta(days=7))
+    assert (await _deadline(db, f"{rid}/reply")).level == 2
+    async with db.session_factory() as s:
+        leader_notes = list((await s.execute(select(Notification).where(
+            Notification.case_id == rid, Notification.user_id == a["leader"].user_id))).scalars())
+    assert len(leader_notes) == 1 and "已超期" in leader_notes[0].title
+    await _reply(handle, a)
+    await act(handle, DisclosureWorkflow.send_reply, a["jyj_officer"],
+              local_date(await env.get_current_time()).isoformat(), "post")
+    assert (await _deadline(db, f"{rid}/reply")).state == "late"
+    assert not [t for t in await _open_tasks(db, rid) if t.kind.startswith("escalation")]
+    _record(await handle.fetch_history(), "overdue")
+
+
+async def test_withdrawal(env, db, run):
+    a = await actors(db)
+    rid = "DR-2026-000401"
+    inp = request_input(rid, await department_id(db, "GKB"), await env.get_current_time(), channel="online",
+                        received=None)
+    handle = await start(env, run, inp)
+    await env.sleep(timedelta(seconds=3))
+    row = await _row(db, rid)
+    assert row.stage == "awaiting_confirmation" and row.received_date is None
+    assert await _deadline(db, f"{rid}/reply") is None  # no clock until receipt is confirmed
+    await act(handle, DisclosureWorkflow.confirm_receipt, a["gkb_officer"],
+              local_date(await env.get_current_time()).isoformat())
+    assert (await _deadline(db, f"{rid}/reply")).state == "running"
+    applicant = a["gkb_officer"].__class__(0, "applicant", "applicant", 0)
+    view = await act(handle, DisclosureWorkflow.withdraw, applicant, "已通过其他途径获得")
+    assert view.stage == "withdrawn"
+    assert await handle.result() == "withdrawn"
+    row = await _row(db, rid)
+    assert (row.disposition, row.reason) == ("OTHER", "other")
+    assert (await _deadline(db, f"{rid}/reply")).state == "cancelled"
+    assert await _open_tasks(db, rid) == []
+    _record(await handle.fetch_history(), "withdrawal")
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("disclosure_*.json")), ids=lambda p: p.stem)
+async def test_replay_recorded_disclosure_history(path):
+    import json
+
+    from temporalio.client import WorkflowHistory
+    from temporalio.worker import Replayer
+
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    await Replayer(workflows=[DisclosureWorkflow]).replay_workflow(history)
