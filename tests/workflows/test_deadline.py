@@ -186,7 +186,7 @@ async def test_calendar_change_moves_an_open_deadline(env, db):
         assert moved[0].detail["to"] == after.isoformat()
 
 
-@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("deadline_*.json")), ids=lambda p: p.stem)
 async def test_replay_recorded_history(path):
     """Histories recorded from earlier runs must replay on today's workflow code."""
     from temporalio.client import WorkflowHistory
@@ -197,6 +197,6 @@ async def test_replay_recorded_history(path):
 
 
 def test_a_history_is_recorded():
-    assert list(HISTORIES.glob("*.json")), "record one with GONGKAI_RECORD_HISTORIES=1"
+    assert list(HISTORIES.glob("deadline_*.json")), "record one with GONGKAI_RECORD_HISTORIES=1"
 
 
