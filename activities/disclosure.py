@@ -13,7 +13,8 @@ from temporalio import activity
 
 from activities.deadline import _insert_once
 from gongkai.logs import bind, get_logger
-from models import AuditEvent, DisclosureAttachment, DisclosureRequest, DisclosureReview, Letter, Task
+from gongkai.letters import render_disclosure_letter
+from models import AuditEvent, Deadline, DisclosureAttachment, DisclosureRequest, DisclosureReview, Letter, Task
 
 log = get_logger(__name__)
 
@@ -185,10 +186,15 @@ class DisclosureActivities:
                 elif existing.status == "open":
                     existing.assignee_id, existing.department_id = t.assignee_id, t.department_id
                     existing.due_at = t.due_at
-            for letter in p.letters:
-                await _insert_once(session, Letter(key=letter.key, case_id=p.request_id, kind=letter.kind,
-                                                   title=letter.title, body=letter.body, public=letter.public,
-                                                   created_by=p.actor))
+            if p.letters:
+                reply = await session.get(Deadline, f"{p.request_id}/reply")
+                for letter in p.letters:
+                    body = letter.body or render_disclosure_letter(
+                        letter.kind, letter.title, row, p.fields.get("state", {}), reply.due_at if reply else None,
+                        p.at or row.updated_at)
+                    await _insert_once(session, Letter(key=letter.key, case_id=p.request_id, kind=letter.kind,
+                                                       title=letter.title, body=body, public=letter.public,
+                                                       created_by=p.actor))
             await session.commit()
         log.info("disclosure_projected", action=p.action, version=p.version)
 

@@ -291,3 +291,17 @@ async def test_replay_recorded_disclosure_history(path):
 
     history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
     await Replayer(workflows=[DisclosureWorkflow]).replay_workflow(history)
+
+
+async def test_letters_are_rendered_with_the_case_data_and_escaped(env, db, run):
+    a = await actors(db)
+    rid = "DR-2026-000501"
+    handle = await start(env, run, request_input(rid, await department_id(db, "JYJ"), await env.get_current_time()))
+    await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
+    await act(handle, DisclosureWorkflow.request_correction, a["jyj_officer"], '<script>alert(1)</script>年份', 10)
+    async with db.session_factory() as s:
+        letter = (await s.execute(select(Letter).where(Letter.case_id == rid))).scalar_one()
+        row = await s.get(DisclosureRequest, rid)
+    assert letter.kind == "correction" and "补正申请告知书" in letter.body
+    assert "王小明" in letter.body and row.correction_due.isoformat() in letter.body
+    assert "<script>" not in letter.body and "&lt;script&gt;" in letter.body
