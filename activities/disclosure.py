@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.deadline import _insert_once
-from gongkai.logs import bind, get_logger
 from gongkai.letters import render_disclosure_letter
+from gongkai.logs import bind, get_logger
 from models import AuditEvent, Deadline, DisclosureAttachment, DisclosureRequest, DisclosureReview, Letter, Task
 
 log = get_logger(__name__)

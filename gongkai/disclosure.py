@@ -149,3 +149,59 @@ def require_office_head(actor: Actor, action_zh: str) -> None:
 
 def tracking_code(year: int, seq: int) -> str:
     return f"DR-{year}-{seq:06d}"
+
+
+# -- which actions to offer (the workflow's validators stay the authority) ------------------------
+ACTIONS_ZH = {
+    "confirm_receipt": "确认收到", "claim": "认领", "release": "退回待认领", "assign": "分办/转办",
+    "request_correction": "发出补正告知", "receive_correction": "登记已补正", "accept": "审核通过",
+    "start_consultation": "征求意见", "end_consultation": "结束征求意见", "request_extension": "申请延期",
+    "decide_extension": "审批延期", "draft_reply": "起草答复", "sign_off": "审签答复", "send_reply": "送达答复",
+    "archive": "归档", "withdraw": "登记撤回", "record_review": "登记复议/诉讼", "supervise": "督办",
+}
+_STAGE_ACTIONS = {
+    Stage.AWAITING_CONFIRMATION: ["confirm_receipt"],
+    Stage.REVIEW: ["request_correction", "accept", "start_consultation"],
+    Stage.CORRECTION: ["receive_correction"],
+    Stage.CONSULTATION: ["end_consultation"],
+    Stage.HANDLING: ["draft_reply", "start_consultation"],
+    Stage.SIGN_OFF: [],
+    Stage.SIGNED: ["send_reply"],
+    Stage.REPLIED: ["archive", "record_review"],
+    Stage.ARCHIVED: ["record_review"],
+}
+
+
+def available_actions(stage: Stage, actor: Actor, *, department_id: int, assignee_id: int | None,
+                      extension_status: str, corrected: bool, overdue: bool) -> list[str]:
+    if stage not in OPEN_STAGES and stage is not Stage.ARCHIVED:
+        return []
+    out: list[str] = []
+    try:
+        require_handler(actor, department_id, assignee_id)
+        handler = True
+    except PermissionDenied:
+        handler = False
+    if handler:
+        out += [a for a in _STAGE_ACTIONS.get(stage, []) if not (a == "request_correction" and corrected)]
+        if stage in BEFORE_REPLY - {Stage.AWAITING_CONFIRMATION, Stage.CORRECTION} and extension_status in {
+                "none", "refused"} and not overdue:
+            out.append("request_extension")
+        if stage in BEFORE_REPLY:
+            out.append("withdraw")
+        if stage in OPEN_STAGES and assignee_id is not None:
+            out.append("release")
+    own_department = actor.department_id == department_id
+    if stage in OPEN_STAGES and assignee_id is None and actor.role == "officer" and own_department:
+        out.insert(0, "claim")
+    if stage in OPEN_STAGES and actor.role in HEAD_ROLES and (actor.role == "office_head"
+                                                              or actor.department_id == department_id):
+        out.append("assign")
+    if actor.role == "office_head":
+        if stage is Stage.SIGN_OFF:
+            out.append("sign_off")
+        if extension_status == "requested" and not overdue and stage in BEFORE_REPLY:
+            out.append("decide_extension")
+    if actor.role == "supervisor" and stage in BEFORE_REPLY:
+        out.append("supervise")
+    return list(dict.fromkeys(out))

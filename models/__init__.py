@@ -4,11 +4,12 @@ from models.accounts import Department, LoginFailure, Role, User, WebSession
 from models.audit import AuditEvent
 from models.calendar import CalendarVersion
 from models.deadline import Deadline
-from models.disclosure import DisclosureAttachment, DisclosureRequest, DisclosureReview
+from models.disclosure import CaseCounter, DisclosureAttachment, DisclosureRequest, DisclosureReview, IntakeKey
 from models.inbox import Notification, Task
 from models.letter import Letter
 
 __all__ = [
-    "AuditEvent", "CalendarVersion", "Deadline", "Department", "DisclosureAttachment", "DisclosureRequest",
-    "DisclosureReview", "Letter", "LoginFailure", "Notification", "Role", "Task", "User", "WebSession",
+    "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
+    "DisclosureRequest", "DisclosureReview", "IntakeKey", "Letter", "LoginFailure", "Notification", "Role", "Task",
+    "User", "WebSession",
 ]

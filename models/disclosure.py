@@ -80,3 +80,24 @@ class DisclosureReview(SQLModel, table=True):
     recorded_by: str = Field(max_length=64)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     year: int = Field(index=True)
+
+
+class CaseCounter(SQLModel, table=True):
+    """The next number of a process's business keys in a year (DR-2026-000123)."""
+
+    __tablename__ = "case_counter"
+
+    process: str = Field(primary_key=True, max_length=16)
+    year: int = Field(primary_key=True)
+    value: int = 0
+
+
+class IntakeKey(SQLModel, table=True):
+    """One submitted form, one request: a resubmission finds the request its key already made."""
+
+    __tablename__ = "intake_key"
+
+    key: str = Field(primary_key=True, max_length=64)
+    request_id: str = Field(max_length=32)
+    query_code: str = Field(default="", max_length=16)  # shown once on the receipt, then cleared
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

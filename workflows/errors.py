@@ -53,3 +53,18 @@ class _ActivityErrors(ActivityInboundInterceptor):
             return await super().execute_activity(input)
         except GongkaiError as exc:
             raise to_application_error(exc) from None
+
+
+def from_update_failure(exc: BaseException) -> GongkaiError:
+    """The other direction, for the web: a rejected update becomes the domain error it was."""
+    from gongkai import errors
+
+    cause = getattr(exc, "cause", None)
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = getattr(cause, "cause", None)
+    if cause is None:
+        return errors.Conflict("操作未能完成，请刷新后重试")
+    by_code = {cls.code: cls for cls in (errors.InvalidInput, errors.NotFound, errors.PermissionDenied,
+                                         errors.ActionNotAllowed, errors.Conflict)}
+    cls = by_code.get(cause.type or "", errors.ActionNotAllowed)
+    return cls(cause.message)

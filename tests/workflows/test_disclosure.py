@@ -217,7 +217,8 @@ async def test_extension(env, db, run, approve):
     assert [t.role for t in await _open_tasks(db, rid) if t.kind == "stage:extension"] == ["office_head"]
     with pytest.raises(WorkflowUpdateFailedError):
         await act(handle, DisclosureWorkflow.decide_extension, a["jyj_head"], True, "")
-    view = await act(handle, DisclosureWorkflow.decide_extension, a["gkb_head"], approve, "同意" if approve else "理由不足")
+    comment = "同意" if approve else "理由不足"
+    view = await act(handle, DisclosureWorkflow.decide_extension, a["gkb_head"], approve, comment)
     async with db.session_factory() as s:
         letters = [x.kind for x in (await s.execute(select(Letter).where(Letter.case_id == rid))).scalars()]
     if approve:
