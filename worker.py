@@ -23,7 +23,7 @@ def build_activities(session_factory) -> list:
     deadline = DeadlineActivities(session_factory)
     disclosure = DisclosureActivities(session_factory)
     return [deadline.schedule, deadline.fire, deadline.close,
-            disclosure.create, disclosure.project, disclosure.record_review]
+            disclosure.create, disclosure.project, disclosure.record_review, disclosure.supervise]
 
 
 async def connect(settings: Settings, attempts: int = 60) -> Client:

@@ -14,7 +14,17 @@ from temporalio import activity
 from activities.deadline import _insert_once
 from gongkai.letters import render_disclosure_letter
 from gongkai.logs import bind, get_logger
-from models import AuditEvent, Deadline, DisclosureAttachment, DisclosureRequest, DisclosureReview, Letter, Task
+from models import (
+    AuditEvent,
+    Deadline,
+    DisclosureAttachment,
+    DisclosureRequest,
+    DisclosureReview,
+    Letter,
+    Notification,
+    Task,
+    User,
+)
 
 log = get_logger(__name__)
 
@@ -97,6 +107,17 @@ class CreateInput:
     workflow_id: str
     stage: str
     year: int
+
+
+@dataclass
+class SuperviseInput:
+    request_id: str
+    workflow_id: str
+    key: str
+    department_id: int
+    note: str
+    actor: str
+    due_at: datetime | None = None
 
 
 @dataclass
@@ -205,3 +226,25 @@ class DisclosureActivities:
                 key=r.key, request_id=r.request_id, kind=r.kind, outcome=r.outcome, note=r.note,
                 recorded_by=r.actor, year=r.year))
             await session.commit()
+
+    @activity.defn(name="disclosure.supervise")
+    async def supervise(self, sv: SuperviseInput) -> int:
+        """A supervision notice (督办单): a task and a notification for the department's heads."""
+        bind(case_id=sv.request_id, workflow_id=sv.workflow_id, actor=sv.actor)
+        async with self.session_factory() as session:
+            heads = [uid for (uid,) in (await session.execute(select(User.id).where(
+                User.department_id == sv.department_id, User.role == "dept_head", User.active))).all()]
+            title = f"【督办】依申请公开 {sv.request_id}"
+            await _insert_once(session, Task(
+                key=sv.key, case_id=sv.request_id, workflow_id=sv.workflow_id, process="disclosure",
+                kind="supervision", title=f"{title}：{sv.note}"[:200], department_id=sv.department_id,
+                role="dept_head", due_at=sv.due_at))
+            for uid in heads:
+                await _insert_once(session, Notification(
+                    key=f"{sv.key}/{uid}", user_id=uid, case_id=sv.request_id, level=1, title=title,
+                    body=f"督办意见：{sv.note}（督办人：{sv.actor}）"))
+            await _insert_once(session, AuditEvent(
+                key=f"{sv.key}/audit", case_id=sv.request_id, actor=sv.actor, action="supervised",
+                summary=f"发出督办单：{sv.note}", detail={"department_id": sv.department_id, "heads": heads}))
+            await session.commit()
+        return len(heads)

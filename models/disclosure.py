@@ -99,5 +99,4 @@ class IntakeKey(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     request_id: str = Field(max_length=32)
-    query_code: str = Field(default="", max_length=16)  # shown once on the receipt, then cleared
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -24,6 +24,8 @@ from web.auth import AuthController
 from web.calculator import CalculatorController
 from web.calendar import CalendarController
 from web.deps import provide_db, provide_user
+from web.disclosure.cases import CaseController, DisclosureApi
+from web.disclosure.public import PublicController, RateLimiter, TrackController
 from web.errors import EXCEPTION_HANDLERS
 from web.home import HomeController
 from web.sessions import SQLSessionStore
@@ -49,6 +51,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             AuthController, HomeController, AdminController, CalendarController, CalculatorController,
+            PublicController, TrackController, CaseController, DisclosureApi,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
@@ -65,7 +68,7 @@ def create_app(
             "session_factory": session_factory, "temporal": temporal_client,
             "temporal_address": settings.temporal_address if connect_temporal and not temporal_client else None,
             "temporal_namespace": settings.temporal_namespace, "login_delay_base": login_delay_base,
-            "sleep": sleep,
+            "sleep": sleep, "intake_limiter": RateLimiter(), "task_queue": settings.task_queue,
         }),
-        request_max_body_size=5 * 1024 * 1024,
+        request_max_body_size=16 * 1024 * 1024,
     )

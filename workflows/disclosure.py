@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         LetterSpec,
         Projection,
         ReviewInput,
+        SuperviseInput,
         TaskSpec,
     )
     from gongkai import disclosure as rules
@@ -584,6 +585,28 @@ class DisclosureWorkflow(DeadlineHost):
             raise InvalidInput("请选择复议或诉讼类型")
         if review.outcome not in {"upheld", "corrected", "other_outcome", "pending"}:
             raise InvalidInput("请选择结果")
+
+    @workflow.update
+    async def supervise(self, actor: Actor, note: str) -> DisclosureView:
+        assert self.inp
+        reply = self._deadline("reply")
+        await workflow.execute_activity(
+            "disclosure.supervise",
+            SuperviseInput(self.inp.request_id, workflow.info().workflow_id,
+                           f"{self.inp.request_id}/supervision/{self.version + 1}", self.department_id, note.strip(),
+                           actor.username, reply.due_at if reply else None),
+            result_type=int, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+        )
+        return self.view()
+
+    @supervise.validator
+    @rejecting
+    def _v_supervise(self, actor: Actor, note: str) -> None:
+        rules.require_stage(self.stage, rules.BEFORE_REPLY, "督办")
+        if actor.role not in {"supervisor", "leader", "office_head"}:
+            raise rules.PermissionDenied("只有督办人员或领导可以督办")
+        if not note.strip():
+            raise InvalidInput("请填写督办意见")
 
     @workflow.query
     def state(self) -> DisclosureView:

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 16:56:39.764024
+Create Date: 2026-11-22 16:57:44.735692
 """
 from alembic import op
 import sqlalchemy as sa
@@ -103,7 +103,6 @@ def upgrade() -> None:
     op.create_table('intake_key',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('request_id', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('query_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )

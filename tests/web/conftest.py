@@ -44,3 +44,32 @@ async def login(client, username: str, password: str = "gongkai2026"):
 async def post_form(client, path: str, data: dict, *, token_from: str | None = None, files=None):
     token = await csrf(client, token_from or path)
     return await client.post(path, data={**data, "_csrf_token": token}, files=files, follow_redirects=False)
+
+
+@pytest.fixture
+async def live(db, sleeps):
+    """The app wired to a real Temporal test server and a worker, for pages that act on workflows."""
+    import uuid as _uuid
+
+    from temporalio.worker import Worker
+
+    from tests.support.temporal import time_skipping
+    from worker import build_activities
+    from workflows.registry import WORKFLOWS
+
+    env = await time_skipping()
+    from dataclasses import replace
+
+    queue = f"web-{_uuid.uuid4()}"
+    settings = replace(load_settings(), task_queue=queue)
+    app = create_app(settings, session_factory=db.session_factory, temporal_client=env.client, sleep=sleeps)
+    import httpx
+
+    # httpx runs the app in this event loop, beside the worker (litestar's AsyncTestClient runs
+    # it on a portal thread and blocks this loop while a request is in flight).
+    transport = httpx.ASGITransport(app=app)
+    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
+                      activities=build_activities(db.session_factory)):
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+    await env.shutdown()

@@ -1,0 +1,121 @@
+"""Disclosure requests through the pages and the JSON API, against real Temporal and SQL."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from sqlmodel import select
+
+from models import DisclosureRequest
+from tests.web.conftest import csrf, login, post_form
+
+PDF = b"%PDF-1.4\n% test identity document\n"
+
+
+def _form(**extra) -> dict:
+    return {"applicant_type": "natural_person", "name": "王小明", "id_doc_type": "resident_id",
+            "id_doc_number": "11010119900101123X", "phone": "13800000000", "email": "wang@example.cn",
+            "address": "", "description": "申请公开本区2025年义务教育学校招生计划及其制定依据",
+            "provision_form": "electronic", "provision_channel": "email", "form_key": uuid.uuid4().hex, **extra}
+
+
+async def _apply(client, form: dict, files=None):
+    token = await csrf(client, "/apply")
+    return await client.post("/apply", data={**form, "_csrf_token": token},
+                             files=files or {"attachments": ("id.pdf", PDF, "application/pdf")})
+
+
+async def test_public_form_validation_and_one_request_per_submission(live, db):
+    bad = await _apply(live, _form(id_doc_number="123"))
+    assert bad.status_code == 400 and "18位" in bad.text and "王小明" in bad.text  # what was typed is kept
+    wrong_type = await _apply(live, _form(), files={"attachments": ("id.exe", b"MZ\x90\x00", "application/pdf")})
+    assert wrong_type.status_code == 400 and "不是 PDF、JPG 或 PNG" in wrong_type.text
+    big = await _apply(live, _form(), files={"attachments": ("id.pdf", PDF + b"0" * (5 * 1024 * 1024), "x")})
+    assert big.status_code == 400 and "超过 5MB" in big.text
+
+    form = _form()
+    first = await _apply(live, form)
+    assert first.status_code == 201 or first.status_code == 200
+    code = re.search(r'id="tracking-code">([^<]+)<', first.text).group(1)
+    query = re.search(r'id="query-code">([^<]+)<', first.text).group(1)
+    again = await _apply(live, form)  # a double click, or the back button and submit again
+    assert re.search(r'id="tracking-code">([^<]+)<', again.text).group(1) == code
+    async with db.session_factory() as s:
+        rows = list((await s.execute(select(DisclosureRequest))).scalars())
+    assert [r.id for r in rows] == [code] and rows[0].stage == "awaiting_confirmation"
+
+    status = await post_form(live, "/track", {"code": code, "query_code": query})
+    assert status.status_code == 200 and "待确认收到" in status.text
+    wrong = await post_form(live, "/track", {"code": code, "query_code": "WRONG123"})
+    assert wrong.status_code == 400 and "不正确" in wrong.text
+
+
+async def test_rate_limit_per_client_address(live):
+    for _ in range(5):
+        assert (await _apply(live, _form())).status_code in (200, 201)
+    limited = await _apply(live, _form())
+    assert limited.status_code == 429 and "频繁" in limited.text
+
+
+async def test_officer_works_a_case_and_the_applicant_sees_the_reply(live, db):
+    form = _form()
+    receipt = await _apply(live, form)
+    code = re.search(r'id="tracking-code">([^<]+)<', receipt.text).group(1)
+    query = re.search(r'id="query-code">([^<]+)<', receipt.text).group(1)
+
+    await login(live, "gkb_officer")
+    page = await live.get(f"/disclosure/{code}")
+    assert page.status_code == 200 and 'data-action="confirm_receipt"' in page.text
+    draft = {"disposition": "GRANTED", "reason": "granted", "text": "予以公开，见附件。"}
+    for action, data in [("confirm_receipt", {}), ("claim", {}), ("accept", {}), ("draft_reply", draft)]:
+        r = await post_form(live, f"/disclosure/{code}/{action}", data, token_from=f"/disclosure/{code}")
+        assert r.status_code in (302, 303), (action, r.text[:500])
+    page = await live.get(f"/disclosure/{code}")
+    assert 'data-stage="sign_off"' in page.text and 'data-action="sign_off"' not in page.text  # not for officers
+    # Refused actions say why, and change nothing.
+    r = await post_form(live, f"/disclosure/{code}/archive", {}, token_from=f"/disclosure/{code}")
+    assert r.status_code == 400 or r.status_code == 409
+    assert "不能归档" in r.text
+
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "gkb_head")
+    r = await post_form(live, f"/disclosure/{code}/sign_off", {"approve": "true"}, token_from=f"/disclosure/{code}")
+    assert r.status_code in (302, 303)
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "gkb_officer")
+    r = await post_form(live, f"/disclosure/{code}/send_reply", {"channel": "email"}, token_from=f"/disclosure/{code}")
+    assert r.status_code in (302, 303)
+    page = await live.get(f"/disclosure/{code}")
+    assert 'data-stage="replied"' in page.text and 'data-letter="reply_GRANTED"' in page.text
+    for action in ("registered", "receipt_confirmed", "claimed", "reply_sent"):
+        assert f'data-action="{action}"' in page.text
+
+    await post_form(live, "/logout", {}, token_from="/")
+    status = await post_form(live, "/track", {"code": code, "query_code": query})
+    assert "已答复" in status.text and 'data-letter-kind="reply_GRANTED"' in status.text
+    assert "gkb_officer" not in status.text and "审签" not in status.text  # nothing internal
+
+
+async def test_other_departments_get_403_on_the_page_and_the_api(live, db):
+    await login(live, "jyj_officer")
+    form = _form(intake_channel="in_person", received_date="", department_id="")
+    async with db.session_factory() as s:
+        from models import User
+
+        me = (await s.execute(select(User).where(User.username == "jyj_officer"))).scalar_one()
+    token = await csrf(live, "/disclosure/new")
+    r = await live.post("/disclosure/new", data={**form, "department_id": str(me.department_id),
+                                                 "received_date": "2026-01-05", "_csrf_token": token},
+                        follow_redirects=False)
+    assert r.status_code in (302, 303), r.text[:800]
+    code = r.headers["location"].split("/")[2].split("?")[0]
+    assert (await live.get(f"/api/disclosure/{code}")).json()["stage"] == "review"
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "zrzy_officer")
+    assert (await live.get(f"/disclosure/{code}")).status_code == 403
+    api = await live.get(f"/api/disclosure/{code}")
+    assert api.status_code == 403 and api.json()["error"] == "permission_denied"
+    token = await csrf(live, "/")
+    act = await live.post(f"/api/disclosure/{code}/claim", json={}, headers={"x-csrftoken": token})
+    assert act.status_code == 403

@@ -1,0 +1,129 @@
+"""Reading and checking the request forms (public and officer intake). Messages in Chinese;
+the values entered come back on a refusal so nothing is lost."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from litestar.datastructures import UploadFile
+
+from activities.disclosure import Applicant, Attachment
+from gongkai import blobs
+from gongkai.clock import CST
+from gongkai.disclosure import (
+    APPLICANT_TYPES,
+    CONFIRMATION_CHANNELS,
+    ID_DOC_TYPES,
+    INTAKE_CHANNELS,
+    PROVISION_CHANNELS,
+    PROVISION_FORMS,
+)
+from gongkai.errors import InvalidInput
+
+RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
+PHONE = re.compile(r"^[\d\-+ ]{7,20}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_FILES = 3
+
+
+@dataclass
+class RequestForm:
+    applicant: Applicant
+    description: str
+    provision_form: str
+    provision_channel: str
+    key: str
+    intake_channel: str = "online"
+    received_date: str | None = None
+    department_id: int | None = None
+    uploads: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def _text(data: dict, name: str, limit: int) -> str:
+    value = data.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _choice(data: dict, name: str, options: dict, what: str) -> str:
+    value = _text(data, name, 64)
+    if value not in options:
+        raise InvalidInput(f"请选择{what}")
+    return value
+
+
+async def _files(data: dict) -> list[tuple[str, bytes]]:
+    raw = data.get("attachments")
+    items = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    out = []
+    for item in items:
+        if isinstance(item, UploadFile) and item.filename:
+            content = await item.read(blobs.MAX_BYTES + 1)
+            blobs.check_upload(item.filename, content)
+            out.append((item.filename[-200:], content))
+    if len(out) > MAX_FILES:
+        raise InvalidInput(f"最多上传{MAX_FILES}个附件")
+    return out
+
+
+async def parse_request_form(data: dict, *, public: bool) -> RequestForm:
+    applicant_type = _choice(data, "applicant_type", APPLICANT_TYPES, "申请人类型")
+    name = _text(data, "name", 100)
+    if not name:
+        raise InvalidInput("请填写申请人姓名或组织名称")
+    id_doc_type = _choice(data, "id_doc_type", ID_DOC_TYPES, "身份证明类型")
+    id_doc_number = _text(data, "id_doc_number", 64)
+    if not id_doc_number:
+        raise InvalidInput("请填写身份证明号码")
+    if id_doc_type == "resident_id" and not RESIDENT_ID.match(id_doc_number):
+        raise InvalidInput("居民身份证号码应为18位（最后一位可以是X）")
+    phone = _text(data, "phone", 20)
+    if not PHONE.match(phone):
+        raise InvalidInput("请填写有效的联系电话")
+    email = _text(data, "email", 200)
+    if email and not EMAIL.match(email):
+        raise InvalidInput("电子邮箱格式不正确")
+    address = _text(data, "address", 300)
+    description = _text(data, "description", 2000)
+    if len(description) < 10:
+        raise InvalidInput("请具体描述所需政府信息（名称、文号或便于查询的其他特征），不少于10个字")
+    provision_form = _choice(data, "provision_form", PROVISION_FORMS, "获取信息的方式")
+    provision_channel = _choice(data, "provision_channel", PROVISION_CHANNELS, "获取信息的途径")
+    if provision_channel == "email" and not email:
+        raise InvalidInput("选择电子邮件获取时请填写电子邮箱")
+    if provision_channel == "post" and not address:
+        raise InvalidInput("选择邮寄获取时请填写通讯地址")
+    key = _text(data, "form_key", 64)
+    if not re.fullmatch(r"[0-9a-f]{32}", key):
+        raise InvalidInput("表单已失效，请刷新页面后重新提交")
+    form = RequestForm(Applicant(applicant_type, name, id_doc_type, id_doc_number, phone, email, address),
+                       description, provision_form, provision_channel, key)
+    if public:
+        form.uploads = await _files(data)
+        if not form.uploads:
+            raise InvalidInput("请上传身份证明复印件（PDF、JPG 或 PNG，不超过5MB）")
+        return form
+    form.intake_channel = _choice(data, "intake_channel", INTAKE_CHANNELS, "收到申请的渠道")
+    received = _text(data, "received_date", 10)
+    if received:
+        try:
+            day = date.fromisoformat(received)
+        except ValueError:
+            raise InvalidInput("收到日期格式应为 YYYY-MM-DD") from None
+        if day > datetime.now(CST).date():
+            raise InvalidInput("收到日期不能晚于今天")
+        form.received_date = received
+    elif form.intake_channel not in CONFIRMATION_CHANNELS:
+        raise InvalidInput("当面提交或邮寄（需签收）的申请，请填写收到日期（提交或签收之日）")
+    try:
+        form.department_id = int(_text(data, "department_id", 12))
+    except ValueError:
+        raise InvalidInput("请选择办理部门") from None
+    form.uploads = await _files(data)
+    return form
+
+
+def store_uploads(form: RequestForm) -> list[Attachment]:
+    return [Attachment(name, blobs.check_upload(name, content), len(content), blobs.save(content))
+            for name, content in form.uploads]

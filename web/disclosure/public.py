@@ -1,0 +1,148 @@
+"""The applicant's side, no login: the request form, the receipt, the status page, withdrawal."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import defaultdict, deque
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Template
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from activities.disclosure import DisclosureInput
+from gongkai.disclosure import (
+    APPLICANT_TYPES,
+    BEFORE_REPLY,
+    ID_DOC_TYPES,
+    PROVISION_CHANNELS,
+    PROVISION_FORMS,
+    STAGE_ZH,
+    Actor,
+    Stage,
+)
+from gongkai.errors import InvalidInput, NotFound, TooManyAttempts
+from models import Deadline, Department, DisclosureRequest, IntakeKey, Letter
+from models.accounts import DepartmentKind
+from web.deps import temporal_client
+from web.disclosure import service
+from web.disclosure.forms import parse_request_form, store_uploads
+from web.render import beijing, page
+
+WINDOW_SECONDS, MAX_PER_WINDOW = 600, 5
+
+
+class RateLimiter:
+    """New submissions per client address in a sliding window (per web process)."""
+
+    def __init__(self, limit: int = MAX_PER_WINDOW, window: float = WINDOW_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self.hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        hits = self.hits[client]
+        while hits and hits[0] < now - self.window:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            raise TooManyAttempts("提交过于频繁，请十分钟后再试")
+        hits.append(now)
+
+
+def _options() -> dict:
+    return {"applicant_types": APPLICANT_TYPES, "id_doc_types": ID_DOC_TYPES, "provision_forms": PROVISION_FORMS,
+            "provision_channels": PROVISION_CHANNELS}
+
+
+async def status_context(db: AsyncSession, row: DisclosureRequest) -> dict[str, Any]:
+    """Only what the applicant may see: stage, legal deadline, what is expected, public letters."""
+    reply = await db.get(Deadline, f"{row.id}/reply")
+    letters = list((await db.execute(select(Letter).where(Letter.case_id == row.id, Letter.public)
+                                     .order_by(Letter.id))).scalars())
+    return {"row": row, "stage_zh": STAGE_ZH[Stage(row.stage)], "reply": reply, "letters": letters,
+            "beijing": beijing, "can_withdraw": row.stage in {s.value for s in BEFORE_REPLY}}
+
+
+class PublicController(Controller):
+    path = "/apply"
+    include_in_schema = False
+
+    @get("/")
+    async def form(self, db: AsyncSession) -> Template:
+        return await page("disclosure/apply.html", db, None, form={"form_key": uuid.uuid4().hex}, error=None,
+                          **_options())
+
+    @post("/")
+    async def submit(
+        self, request: Request, db: AsyncSession, state: State,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> Template:
+        values = {k: v for k, v in data.items() if isinstance(v, str)}
+        try:
+            form = await parse_request_form(data, public=True)
+        except InvalidInput as exc:
+            return await page("disclosure/apply.html", db, None, status_code=400, form=values, error=exc.message,
+                              **_options())
+        if await db.get(IntakeKey, form.key) is None:
+            state.intake_limiter.check(request.client.host if request.client else "unknown")
+        request_id, query_code, new = await service.allocate(db, form.key)
+        if new:
+            office = (await db.execute(select(Department.id).where(
+                Department.kind == DepartmentKind.OPENNESS_OFFICE, Department.active).order_by(Department.id))
+            ).scalars().first()
+            if office is None:
+                raise NotFound("尚未设置政务公开办，暂不能受理网上申请")
+            inp = DisclosureInput(
+                request_id=request_id, idempotency_key=form.key, query_code_hash=service.hash_code(query_code),
+                intake_channel="online", submitted_at=service.now_utc(), applicant=form.applicant,
+                description=form.description, provision_form=form.provision_form,
+                provision_channel=form.provision_channel, department_id=office, attachments=store_uploads(form),
+            )
+            await service.start(await temporal_client(state), state.task_queue, inp)
+        await service.wait_visible(db, request_id)
+        return await page("disclosure/receipt.html", db, None, request_id=request_id, query_code=query_code)
+
+
+class TrackController(Controller):
+    path = "/track"
+    include_in_schema = False
+
+    async def _lookup(self, db: AsyncSession, code: str, query_code: str) -> DisclosureRequest:
+        row = await db.get(DisclosureRequest, code.strip().upper())
+        if row is None or row.query_code_hash != service.hash_code(query_code):
+            raise InvalidInput("受理编号或查询码不正确")
+        return row
+
+    @get("/")
+    async def form(self, db: AsyncSession) -> Template:
+        return await page("disclosure/track.html", db, None, error=None, code="", query_code="")
+
+    @post("/")
+    async def lookup(self, db: AsyncSession,
+                     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
+        code, query_code = data.get("code", ""), data.get("query_code", "")
+        try:
+            row = await self._lookup(db, code, query_code)
+        except InvalidInput as exc:
+            return await page("disclosure/track.html", db, None, status_code=400, error=exc.message, code=code,
+                              query_code="")
+        return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code,
+                          **await status_context(db, row))
+
+    @post("/withdraw")
+    async def withdraw(self, db: AsyncSession, state: State,
+                       data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
+        code, query_code = data.get("code", ""), data.get("query_code", "")
+        row = await self._lookup(db, code, query_code)
+        applicant = Actor(0, "applicant", "applicant", 0)
+        await service.act(await temporal_client(state), db, row.id, "withdraw", applicant,
+                          data.get("reason", "") or "申请人主动撤回")
+        db.expire_all()
+        row = await db.get(DisclosureRequest, row.id)
+        return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code,
+                          **await status_context(db, row))

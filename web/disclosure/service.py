@@ -1,0 +1,137 @@
+"""What the disclosure pages do, kept out of the handlers: allocate a tracking code once per
+form, start the workflow, send an action as an update and wait until SQL shows it, decide who
+may see a case."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from activities.disclosure import DisclosureInput
+from gongkai.clock import CST
+from gongkai.disclosure import Actor, tracking_code
+from gongkai.errors import Conflict, NotFound, PermissionDenied
+from gongkai.logs import bind, get_logger
+from gongkai.settings import get_settings
+from models import CaseCounter, DisclosureRequest, IntakeKey, User
+from workflows.disclosure import DisclosureWorkflow
+from workflows.disclosure_types import DisclosureView
+from workflows.errors import from_update_failure
+
+log = get_logger(__name__)
+WIDE_ROLES = {"office_head", "supervisor", "leader", "admin"}
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(user.id, user.username, user.role, user.department_id)
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def query_code_for(key: str) -> str:
+    """The applicant's status-page code: derived from the form's key and the secret, so a
+    resubmission shows the same code and no plain code is stored."""
+    digest = hmac.new(get_settings().secret_key.encode(), key.encode(), hashlib.sha256).digest()
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:8])
+
+
+def can_view(user: User, row: DisclosureRequest, openness_office_ids: set[int]) -> bool:
+    """Departments see their own cases; the open-information office, supervisors and leaders all."""
+    return user.role in WIDE_ROLES or user.department_id == row.department_id or (
+        user.department_id in openness_office_ids)
+
+
+async def allocate(db: AsyncSession, key: str) -> tuple[str, str, bool]:
+    """(tracking code, query code, new?) for a form submission key; the same key, the same code."""
+    existing = await db.get(IntakeKey, key)
+    if existing:
+        return existing.request_id, query_code_for(key), False
+    year = datetime.now(CST).year
+    for _attempt in range(5):
+        counter = await db.get(CaseCounter, ("disclosure", year), with_for_update=True)
+        if counter is None:
+            counter = CaseCounter(process="disclosure", year=year, value=0)
+            db.add(counter)
+        counter.value += 1
+        request_id = tracking_code(year, counter.value)
+        db.add(IntakeKey(key=key, request_id=request_id))
+        try:
+            await db.commit()
+            return request_id, query_code_for(key), True
+        except IntegrityError:  # a concurrent submission of the same form, or of the counter
+            await db.rollback()
+            existing = await db.get(IntakeKey, key)
+            if existing:
+                return existing.request_id, query_code_for(key), False
+    raise Conflict("系统繁忙，请稍后重试")
+
+
+async def start(client: Client | None, task_queue: str, inp: DisclosureInput) -> None:
+    if client is None:
+        raise Conflict("流程服务暂不可用，请稍后重试")
+    bind(case_id=inp.request_id, workflow_id=inp.request_id)
+    try:
+        await client.start_workflow(DisclosureWorkflow.run, inp, id=inp.request_id, task_queue=task_queue)
+        log.info("disclosure_started", channel=inp.intake_channel)
+    except WorkflowAlreadyStartedError:
+        log.info("disclosure_already_started")
+
+
+async def wait_visible(db: AsyncSession, request_id: str, version: int = 0, timeout: float = 15.0) -> None:
+    """Return once the SQL projection shows at least `version` of the case."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        await db.rollback()  # a new snapshot each time: another process writes the projection
+        row = (await db.execute(select(DisclosureRequest.version).where(DisclosureRequest.id == request_id))).first()
+        if row is not None and row[0] >= version:
+            return
+        await asyncio.sleep(0.05)
+    raise Conflict("操作已提交，正在处理，请稍后刷新页面")
+
+
+async def act(client: Client | None, db: AsyncSession, request_id: str, action: str, *args) -> DisclosureView:
+    if client is None:
+        raise Conflict("流程服务暂不可用，请稍后重试")
+    bind(case_id=request_id, workflow_id=request_id, action=action)
+    handle = client.get_workflow_handle(request_id)
+    try:
+        view = await handle.execute_update(action, args=list(args), result_type=DisclosureView)
+    except WorkflowUpdateFailedError as exc:
+        raise from_update_failure(exc) from None
+    except RPCError as exc:
+        log.warning("update_rpc_error", error=str(exc))
+        raise NotFound("该申请的流程已结束或不存在") from None
+    await wait_visible(db, request_id, view.version)
+    log.info("disclosure_action", stage=view.stage)
+    return view
+
+
+async def get_visible(db: AsyncSession, user: User, request_id: str) -> DisclosureRequest:
+    row = await db.get(DisclosureRequest, request_id)
+    if row is None:
+        raise NotFound("申请不存在")
+    from models import Department
+    from models.accounts import DepartmentKind
+
+    office_ids = {d for (d,) in (await db.execute(select(Department.id).where(
+        Department.kind == DepartmentKind.OPENNESS_OFFICE))).all()}
+    if not can_view(user, row, office_ids):
+        raise PermissionDenied("无权查看其他部门的申请")
+    return row
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
