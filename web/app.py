@@ -21,6 +21,7 @@ from gongkai.database import make_async_engine, make_session_factory
 from gongkai.settings import Settings, get_settings
 from web.admin import AdminController
 from web.auth import AuthController
+from web.board import BoardController
 from web.calculator import CalculatorController
 from web.calendar import CalendarController
 from web.deps import provide_db, provide_user
@@ -28,6 +29,7 @@ from web.disclosure.cases import CaseController, DisclosureApi
 from web.disclosure.public import PublicController, RateLimiter, TrackController
 from web.errors import EXCEPTION_HANDLERS
 from web.home import HomeController
+from web.inbox import InboxController
 from web.sessions import SQLSessionStore
 
 HERE = Path(__file__).resolve().parent
@@ -51,7 +53,7 @@ def create_app(
     return Litestar(
         route_handlers=[
             AuthController, HomeController, AdminController, CalendarController, CalculatorController,
-            PublicController, TrackController, CaseController, DisclosureApi,
+            PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

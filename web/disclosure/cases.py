@@ -183,7 +183,7 @@ class CaseController(Controller):
 
     @post("/{request_id:str}/{action:str}")
     async def act(self, db: AsyncSession, state: State, user: User, request_id: str, action: str,
-                  data: Form) -> Template | Redirect:
+                  data: Form, next: str | None = None) -> Template | Redirect:
         row = await service.get_visible(db, user, request_id)
         try:
             await service.act(await temporal_client(state), db, request_id, action, *action_args(action, data, user))
@@ -192,7 +192,8 @@ class CaseController(Controller):
             return await page("disclosure/case.html", db, user, status_code=400 if isinstance(
                 exc, InvalidInput) else 409, error=exc.message, query_code=None,
                 **await case_context(db, user, row))
-        return Redirect(f"/disclosure/{request_id}")
+        return Redirect(next if next and next.startswith("/") and not next.startswith("//")
+                        else f"/disclosure/{request_id}")
 
     @get("/{request_id:str}/letters/{letter_id:int}")
     async def letter(self, db: AsyncSession, user: User, request_id: str, letter_id: int) -> Template:

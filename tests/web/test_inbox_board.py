@@ -1,0 +1,76 @@
+"""The inbox and the supervisors' board, over cases started through the pages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from gongkai.clock import CST
+from models import Notification, Task, User
+from tests.web.conftest import csrf, login, post_form
+
+
+async def _register(client, db, received: str, name: str = "李四") -> str:
+    async with db.session_factory() as s:
+        me = (await s.execute(select(User).where(User.username == "jyj_officer"))).scalar_one()
+    form = {"intake_channel": "in_person", "received_date": received, "department_id": str(me.department_id),
+            "applicant_type": "commercial", "name": name, "id_doc_type": "business_license",
+            "id_doc_number": "91110000000000000X", "phone": "010-12345678", "email": "", "address": "北京市",
+            "description": "申请公开某地块的土地出让合同", "provision_form": "paper", "provision_channel": "post",
+            "form_key": uuid.uuid4().hex}
+    token = await csrf(client, "/disclosure/new")
+    r = await client.post("/disclosure/new", data={**form, "_csrf_token": token}, follow_redirects=False)
+    assert r.status_code in (302, 303), r.text[:600]
+    return r.headers["location"].split("/")[2].split("?")[0]
+
+
+async def test_inbox_orders_by_due_colours_urgency_filters_and_claims(live, db):
+    await login(live, "jyj_officer")
+    today = datetime.now(CST).date()
+    late = await _register(live, db, (today - timedelta(days=45)).isoformat(), "超期申请人")
+    fresh = await _register(live, db, today.isoformat(), "新申请人")
+    page = await live.get("/inbox")
+    assert page.status_code == 200
+    assert page.text.index(f'data-case="{late}"') < page.text.index(f'data-case="{fresh}"')
+    assert f'data-case="{late}" data-urgency="overdue"' in page.text
+    assert f'data-case="{fresh}" data-urgency="on_track"' in page.text
+    only_late = await live.get("/inbox", params={"overdue": "true"})
+    assert late in only_late.text and fresh not in only_late.text
+    search = await live.get("/inbox", params={"q": "新申请"}, headers={"hx-request": "true",
+                                                                       "hx-target": "inbox-results"})
+    assert fresh in search.text and late not in search.text and "<html" not in search.text  # a fragment
+    hostile = await live.get("/inbox", params={"q": "' OR 1=1 --"})
+    assert hostile.status_code == 200 and late not in hostile.text
+    board = await live.get("/inbox", params={"view": "board"})
+    assert 'data-stage="review"' in board.text and late in board.text
+    r = await post_form(live, f"/disclosure/{fresh}/claim?next=/inbox", {}, token_from="/inbox")
+    assert r.status_code in (302, 303) and r.headers["location"] == "/inbox"
+    mine = await live.get("/inbox", params={"mine": "true"})
+    assert fresh in mine.text and late not in mine.text
+
+
+async def test_board_groups_overdue_deadlines_and_supervision_reaches_the_head(live, db):
+    await login(live, "jyj_officer")
+    late = await _register(live, db, (datetime.now(CST).date() - timedelta(days=45)).isoformat())
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_officer")
+    assert (await live.get("/board")).status_code == 403
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "duban")
+    board = await live.get("/board")
+    assert board.status_code == 200 and 'data-department="区教育局"' in board.text
+    assert f'data-deadline="{late}/reply"' in board.text and "已超期" in board.text
+    r = await post_form(live, f"/disclosure/{late}/supervise?next=/board", {"note": "请本周内答复"},
+                        token_from="/board")
+    assert r.status_code in (302, 303)
+    async with db.session_factory() as s:
+        head = (await s.execute(select(User).where(User.username == "jyj_head"))).scalar_one()
+        tasks = list((await s.execute(select(Task).where(Task.case_id == late, Task.kind == "supervision"))).scalars())
+        notes = list((await s.execute(select(Notification).where(Notification.case_id == late,
+                                                                 Notification.user_id == head.id))).scalars())
+    assert len(tasks) == 1 and tasks[0].role == "dept_head"
+    assert any("督办" in n.title for n in notes)
+    page = await live.get(f"/disclosure/{late}")
+    assert 'data-action="supervised"' in page.text

@@ -1,0 +1,59 @@
+"""The supervisors' board: every open deadline, across departments and processes, that is overdue
+or due within N working days, grouped by department, with the escalation level reached."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from litestar import Controller, get
+from litestar.response import Template
+from sqlalchemy import and_, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gongkai.calendar_store import load_calendar
+from gongkai.clock import CST, end_of_day, shift_working_days
+from gongkai.errors import PermissionDenied
+from models import Deadline, Department, User
+from web.inbox import PROCESS_ZH, urgency
+from web.render import beijing, page
+
+BOARD_ROLES = {"supervisor", "leader", "office_head", "admin"}
+
+
+async def year_counts(db: AsyncSession, year: int) -> dict[str, int]:
+    start = datetime(year, 1, 1, tzinfo=CST)
+    end = datetime(year + 1, 1, 1, tzinfo=CST)
+    now = datetime.now(CST)
+    open_ = (await db.execute(select(func.count(Deadline.id)).where(Deadline.state.in_(("running", "paused"))))
+             ).scalar_one()
+    overdue = (await db.execute(select(func.count(Deadline.id)).where(
+        Deadline.state == "running", Deadline.due_at < now))).scalar_one()
+    closed = dict((await db.execute(select(Deadline.state, func.count(Deadline.id)).where(
+        Deadline.state.in_(("met", "late")), and_(Deadline.closed_at >= start, Deadline.closed_at < end))
+        .group_by(Deadline.state))).all())
+    return {"open": open_, "overdue": overdue, "met": closed.get("met", 0), "late": closed.get("late", 0)}
+
+
+class BoardController(Controller):
+    path = "/board"
+    include_in_schema = False
+
+    @get("/")
+    async def board(self, db: AsyncSession, user: User, within: int = 3) -> Template:
+        if user.role not in BOARD_ROLES:
+            raise PermissionDenied("只有督办人员、领导和公开办负责人可以查看督办看板")
+        within = max(0, min(within, 60))
+        now = datetime.now(CST)
+        cal = await load_calendar(db)
+        horizon = end_of_day(shift_working_days(cal, now.date(), within))
+        rows = list((await db.execute(select(Deadline).where(
+            Deadline.state == "running", Deadline.due_at <= horizon).order_by(Deadline.due_at).limit(2000))).scalars())
+        names = {d.id: d.name for d in (await db.execute(select(Department))).scalars()}
+        groups: dict[str, list] = defaultdict(list)
+        for d in rows:
+            level, left = urgency(cal, d.due_at, now)
+            groups[names.get(d.department_id, "未分配")].append((d, level, left))
+        return await page("board.html", db, user, groups=dict(sorted(groups.items())), within=within,
+                          counts=await year_counts(db, now.year), year=now.year, beijing=beijing,
+                          process_zh=PROCESS_ZH, total=len(rows))
