@@ -92,6 +92,30 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from gongkai.database import make_async_engine, make_session_factory
+    from gongkai.demo import create_demo
+    from gongkai.logs import configure_logging
+    from gongkai.settings import get_settings
+    from worker import connect
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+    async def go() -> int:
+        engine = make_async_engine(settings)
+        try:
+            return await create_demo(await connect(settings), make_session_factory(engine), settings.task_queue)
+        finally:
+            await engine.dispose()
+
+    made = asyncio.run(go())
+    print(f"demo cases created: {made}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description="Gongkai (公开) open-government workflow")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("web", cmd_web, "run the web application"),
         ("migrate", cmd_migrate, "apply database migrations"),
         ("seed", cmd_seed, "load calendars and demo accounts (idempotent)"),
+        ("demo", cmd_demo, "create demo cases at different stages (only into an empty system)"),
     ]:
         sub.add_parser(name, help=text).set_defaults(func=func)
     return parser

@@ -75,6 +75,11 @@ def run_all() -> int:
                                               start_new_session=True)))
         web_host = "127.0.0.1" if settings.host in {"0.0.0.0", ""} else settings.host
         _wait_port(web_host, settings.port, "web", procs[-1][1])
+        if settings.demo_data:
+            # First start only: a few cases at different stages (it does nothing once any exists).
+            demo = subprocess.run([sys.executable, "-m", "gongkai.cli", "demo"], env=env, timeout=300)
+            if demo.returncode != 0:
+                log.warning("demo_data_failed", code=demo.returncode)
         _banner(settings)
         while True:
             for name, proc in procs:

@@ -155,6 +155,8 @@ class DisclosureWorkflow(DeadlineHost):
                        **detail) -> DisclosureView:
         """Record the new state: deadlines first (so tasks carry their due), then SQL."""
         assert self.inp
+        if action != "registered" and self.version == 0:  # an update arrived before registration
+            await workflow.wait_condition(lambda: self.version > 0)
         await self._settle()
         self.version += 1
         view = self.view()

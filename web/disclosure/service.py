@@ -5,24 +5,20 @@ may see a case."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.disclosure import DisclosureInput
-from gongkai.clock import CST
-from gongkai.disclosure import Actor, tracking_code
+from gongkai.disclosure import Actor
 from gongkai.errors import Conflict, NotFound, PermissionDenied
+from gongkai.intake import allocate, hash_code, query_code_for  # noqa: F401  (the pages' API)
 from gongkai.logs import bind, get_logger
-from gongkai.settings import get_settings
-from models import CaseCounter, DisclosureRequest, IntakeKey, User
+from models import DisclosureRequest, User
 from workflows.disclosure import DisclosureWorkflow
 from workflows.disclosure_types import DisclosureView
 from workflows.errors import from_update_failure
@@ -35,47 +31,10 @@ def actor_of(user: User) -> Actor:
     return Actor(user.id, user.username, user.role, user.department_id)
 
 
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
-
-
-def query_code_for(key: str) -> str:
-    """The applicant's status-page code: derived from the form's key and the secret, so a
-    resubmission shows the same code and no plain code is stored."""
-    digest = hmac.new(get_settings().secret_key.encode(), key.encode(), hashlib.sha256).digest()
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(alphabet[b % len(alphabet)] for b in digest[:8])
-
-
 def can_view(user: User, row: DisclosureRequest, openness_office_ids: set[int]) -> bool:
     """Departments see their own cases; the open-information office, supervisors and leaders all."""
     return user.role in WIDE_ROLES or user.department_id == row.department_id or (
         user.department_id in openness_office_ids)
-
-
-async def allocate(db: AsyncSession, key: str) -> tuple[str, str, bool]:
-    """(tracking code, query code, new?) for a form submission key; the same key, the same code."""
-    existing = await db.get(IntakeKey, key)
-    if existing:
-        return existing.request_id, query_code_for(key), False
-    year = datetime.now(CST).year
-    for _attempt in range(5):
-        counter = await db.get(CaseCounter, ("disclosure", year), with_for_update=True)
-        if counter is None:
-            counter = CaseCounter(process="disclosure", year=year, value=0)
-            db.add(counter)
-        counter.value += 1
-        request_id = tracking_code(year, counter.value)
-        db.add(IntakeKey(key=key, request_id=request_id))
-        try:
-            await db.commit()
-            return request_id, query_code_for(key), True
-        except IntegrityError:  # a concurrent submission of the same form, or of the counter
-            await db.rollback()
-            existing = await db.get(IntakeKey, key)
-            if existing:
-                return existing.request_id, query_code_for(key), False
-    raise Conflict("系统繁忙，请稍后重试")
 
 
 async def start(client: Client | None, task_queue: str, inp: DisclosureInput) -> None:

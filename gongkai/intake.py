@@ -1,0 +1,55 @@
+"""Business keys for new cases: DR-2026-000123, allocated once per submitted form."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gongkai.clock import CST
+from gongkai.disclosure import tracking_code
+from gongkai.errors import Conflict
+from gongkai.settings import get_settings
+from models import CaseCounter, IntakeKey
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def query_code_for(key: str) -> str:
+    """The applicant's status-page code: derived from the form's key and the secret, so a
+    resubmission shows the same code and no plain code is stored."""
+    digest = hmac.new(get_settings().secret_key.encode(), key.encode(), hashlib.sha256).digest()
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(alphabet[b % len(alphabet)] for b in digest[:8])
+
+
+async def allocate(db: AsyncSession, key: str) -> tuple[str, str, bool]:
+    """(tracking code, query code, new?) for a form submission key; the same key, the same code."""
+    existing = await db.get(IntakeKey, key)
+    if existing:
+        return existing.request_id, query_code_for(key), False
+    year = datetime.now(CST).year
+    for _attempt in range(5):
+        counter = await db.get(CaseCounter, ("disclosure", year), with_for_update=True)
+        if counter is None:
+            counter = CaseCounter(process="disclosure", year=year, value=0)
+            db.add(counter)
+        counter.value += 1
+        request_id = tracking_code(year, counter.value)
+        db.add(IntakeKey(key=key, request_id=request_id))
+        try:
+            await db.commit()
+            return request_id, query_code_for(key), True
+        except IntegrityError:  # a concurrent submission of the same form, or of the counter
+            await db.rollback()
+            existing = await db.get(IntakeKey, key)
+            if existing:
+                return existing.request_id, query_code_for(key), False
+    raise Conflict("系统繁忙，请稍后重试")
+
+
