@@ -37,7 +37,8 @@ REVIEW_WINDOW = timedelta(days=400)  # after archiving, reconsideration/litigati
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(9), CST)
+    """A receipt date as the clock's start: only the date counts (day 0), so its first instant."""
+    return datetime.combine(day, time(0), CST)
 
 
 @workflow.defn

@@ -31,7 +31,8 @@ async def server(db):
         pytest.fail("chromium is required: `make test` installs it (scripts/install-system-deps.sh)")
     port = _free_port()
     app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
+                                          timeout_graceful_shutdown=2))
     task = asyncio.create_task(srv.serve())
     while not srv.started:
         await asyncio.sleep(0.05)

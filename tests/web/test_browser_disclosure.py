@@ -1,0 +1,133 @@
+"""The whole request in a real browser: an applicant files online, an officer claims it in the
+inbox, asks for a correction, registers the corrected application, drafts the reply, the office
+head signs it off, the officer sends it, and the applicant's status page shows the reply."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import async_playwright
+from temporalio.worker import Worker
+
+from gongkai.settings import load_settings
+from tests.support.temporal import time_skipping
+from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, _free_port
+from web.app import create_app
+from worker import build_activities
+from workflows.registry import WORKFLOWS
+
+
+@pytest.fixture
+async def system(db, tmp_path):
+    env = await time_skipping()
+    queue = f"browser-{uuid.uuid4()}"
+    settings = replace(load_settings(), task_queue=queue)
+    port = _free_port()
+    app = create_app(settings, session_factory=db.session_factory, temporal_client=env.client)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
+                                          timeout_graceful_shutdown=2))
+    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
+                      activities=build_activities(db.session_factory)):
+        task = asyncio.create_task(srv.serve())
+        while not srv.started:
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+        srv.should_exit = True
+        await task
+    await env.shutdown()
+
+
+async def _login(page, base: str, username: str) -> None:
+    await page.goto(f"{base}/login")
+    await page.fill("#username", username)
+    await page.fill("#password", "gongkai2026")
+    await page.click("#login-submit")
+    await page.wait_for_selector("#who")
+
+
+async def _logout(page) -> None:
+    await page.click("text=退出")
+    await page.wait_for_selector("#login-form")
+
+
+async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
+    SHOTS.mkdir(exist_ok=True)
+    id_copy = tmp_path / "id.pdf"
+    id_copy.write_bytes(b"%PDF-1.4\n% scanned identity card\n")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = await browser.new_context(locale="zh-CN")
+        context.set_default_timeout(20000)
+        applicant = await context.new_page()
+        await applicant.goto(f"{system}/apply")
+        await applicant.select_option("#applicant_type", "natural_person")
+        await applicant.fill("#name", "赵六")
+        await applicant.fill("#id_doc_number", "11010119850505123X")
+        await applicant.fill("#phone", "13900000000")
+        await applicant.fill("#email", "zhao@example.cn")
+        await applicant.fill("#description", "申请公开本区2026年老旧小区改造项目清单")
+        await applicant.select_option("#provision_channel", "email")
+        await applicant.set_input_files("#attachments", str(id_copy))
+        await applicant.click("#apply-submit")
+        code = (await applicant.inner_text("#tracking-code")).strip()
+        query = (await applicant.inner_text("#query-code")).strip()
+        await applicant.screenshot(path=str(SHOTS / "receipt.png"))
+
+        officer = await (await browser.new_context(locale="zh-CN")).new_page()
+        officer.set_default_timeout(20000)
+        await _login(officer, system, "gkb_officer")
+        await officer.goto(f"{system}/inbox")
+        await officer.click(f'[data-claim="{code}"]')
+        await officer.wait_for_selector(f'tr[data-case="{code}"]')
+        await officer.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
+        await officer.click(f'tr[data-case="{code}"] a')
+        await officer.click("#do-confirm_receipt")
+        await officer.wait_for_selector('#case-stage[data-stage="review"]')
+        form = officer.locator('form[data-action="request_correction"]')
+        await form.locator('textarea[name="items"]').fill("请写明具体小区名称或街道范围")
+        await form.locator("#do-request_correction").click()
+        await officer.wait_for_selector('#case-stage[data-stage="correction"]')
+
+        # The applicant sees what is expected of them.
+        await applicant.goto(f"{system}/track")
+        await applicant.fill("#code", code)
+        await applicant.fill("#query_code", query)
+        await applicant.click("#track-submit")
+        assert "请写明具体小区名称" in await applicant.inner_text("#expected")
+
+        await officer.click("#do-receive_correction")
+        await officer.wait_for_selector('#case-stage[data-stage="review"]')
+        await officer.click("#do-accept")
+        await officer.wait_for_selector('#case-stage[data-stage="handling"]')
+        draft = officer.locator('form[data-action="draft_reply"]')
+        await draft.locator("#reason-select").select_option("granted")
+        await draft.locator('textarea[name="text"]').fill("经审查，予以公开，项目清单见附件。")
+        await draft.locator("#do-draft_reply").click()
+        await officer.wait_for_selector('#case-stage[data-stage="sign_off"]')
+        await officer.screenshot(path=str(SHOTS / "case.png"), full_page=True)
+        await _logout(officer)
+
+        await _login(officer, system, "gkb_head")
+        await officer.goto(f"{system}/disclosure/{code}")
+        await officer.click("#do-sign_off")
+        await officer.wait_for_selector('#case-stage[data-stage="signed"]')
+        await _logout(officer)
+        await _login(officer, system, "gkb_officer")
+        await officer.goto(f"{system}/disclosure/{code}")
+        await officer.click("#do-send_reply")
+        await officer.wait_for_selector('#case-stage[data-stage="replied"]')
+
+        await applicant.goto(f"{system}/track")
+        await applicant.fill("#code", code)
+        await applicant.fill("#query_code", query)
+        await applicant.click("#track-submit")
+        assert "已答复" in await applicant.inner_text("#stage")
+        letter = applicant.locator('[data-letter-kind="reply_GRANTED"]')
+        assert "予以公开" in await letter.inner_text()
+        await applicant.screenshot(path=str(SHOTS / "status-replied.png"), full_page=True)
+        await browser.close()
