@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
 from gongkai.database import make_async_engine, make_session_factory
+from gongkai.explain import due_text
 from gongkai.settings import Settings, get_settings
 from web.admin import AdminController
 from web.auth import AuthController
@@ -30,9 +31,14 @@ from web.disclosure.public import PublicController, RateLimiter, TrackController
 from web.errors import EXCEPTION_HANDLERS
 from web.home import HomeController
 from web.inbox import InboxController
+from web.render import beijing
 from web.sessions import SQLSessionStore
 
 HERE = Path(__file__).resolve().parent
+
+
+def _template_globals(engine: JinjaTemplateEngine) -> None:
+    engine.engine.globals.update(beijing=beijing, due_text=lambda at: due_text(at) if at else "—")
 
 
 def create_app(
@@ -62,7 +68,8 @@ def create_app(
         stores={"sessions": SQLSessionStore(session_factory)},
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="gk_csrf", header_name="x-csrftoken",
                                cookie_samesite="lax", safe_methods={"GET", "HEAD", "OPTIONS"}),
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=_template_globals),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Gongkai API", version="0.1.0", path="/schema"),
         on_shutdown=[dispose],

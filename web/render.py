@@ -9,7 +9,6 @@ from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
-from gongkai.explain import due_text
 from models import User
 from models.accounts import ROLE_ZH
 from web.deps import nav_counts
@@ -24,5 +23,4 @@ async def page(name: str, db: AsyncSession, user: User | None, status_code: int 
         context.setdefault("nav", await nav_counts(db, user))
     context["user"] = user
     context["role_zh"] = ROLE_ZH
-    context.setdefault("due_text", lambda at: due_text(at) if at else "—")
     return Template(template_name=name, context=context, status_code=status_code)
