@@ -32,6 +32,7 @@ from web.errors import EXCEPTION_HANDLERS
 from web.home import HomeController
 from web.inbox import InboxController
 from web.render import beijing
+from web.report import ReportController
 from web.sessions import SQLSessionStore
 
 HERE = Path(__file__).resolve().parent
@@ -60,6 +61,7 @@ def create_app(
         route_handlers=[
             AuthController, HomeController, AdminController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
+            ReportController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

@@ -74,3 +74,27 @@ async def test_board_groups_overdue_deadlines_and_supervision_reaches_the_head(l
     assert any("督办" in n.title for n in notes)
     page = await live.get(f"/disclosure/{late}")
     assert 'data-action="supervised"' in page.text
+
+
+async def test_annual_table_three_page_and_exports(live, db):
+    import io
+
+    from openpyxl import load_workbook
+
+    await login(live, "jyj_officer")
+    code = await _register(live, db, datetime.now(CST).date().isoformat())
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_officer")
+    assert (await live.get("/report")).status_code == 403
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "gkb_head")
+    year = datetime.now(CST).year
+    page = await live.get("/report", params={"year": year})
+    assert page.status_code == 200 and "invariants-ok" in page.text and code
+    new_row = '<tr data-row="new"><td style="padding-left:0.5rem">一、本年新收政府信息公开申请数量</td>'
+    assert new_row + "<td>0</td><td>1</td>" in page.text  # one commercial applicant
+    csv_body = (await live.get("/report/table3.csv", params={"year": year})).content.decode("utf-8-sig")
+    assert csv_body.splitlines()[1].startswith("一、本年新收政府信息公开申请数量,0,1,0,0,0,0,1")
+    xlsx = await live.get("/report/table3.xlsx", params={"year": year})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.cell(row=3, column=1).value.startswith("一、") and sheet.cell(row=3, column=8).value == 1
