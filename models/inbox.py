@@ -13,8 +13,11 @@ from models.base import UTCDateTime, utcnow
 
 class Task(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_task_open_dept_due", "status", "department_id", "due_at"),
+        # The inbox reads open tasks in due order: a department's unclaimed ones, a person's, all.
+        Index("ix_task_open_dept_due", "status", "department_id", "assignee_id", "due_at"),
         Index("ix_task_open_assignee_due", "status", "assignee_id", "due_at"),
+        Index("ix_task_open_role_due", "status", "role", "due_at"),
+        Index("ix_task_open_due", "status", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -19,6 +19,7 @@ from temporalio.client import Client
 
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.explain import due_text
+from gongkai.logs import clear as clear_log_context
 from gongkai.settings import Settings, get_settings
 from web.admin import AdminController
 from web.auth import AuthController
@@ -36,6 +37,11 @@ from web.report import ReportController
 from web.sessions import SQLSessionStore
 
 HERE = Path(__file__).resolve().parent
+
+
+def _fresh_log_context(request) -> None:
+    """Each request starts with no bound log context (one task may serve several requests)."""
+    clear_log_context()
 
 
 def _template_globals(engine: JinjaTemplateEngine) -> None:
@@ -75,6 +81,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Gongkai API", version="0.1.0", path="/schema"),
         on_shutdown=[dispose],
+        before_request=_fresh_log_context,
         state=State({
             "session_factory": session_factory, "temporal": temporal_client,
             "temporal_address": settings.temporal_address if connect_temporal and not temporal_client else None,

@@ -6,13 +6,13 @@ from collections.abc import AsyncGenerator
 
 from litestar import Request
 from litestar.datastructures import State
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from gongkai.errors import NotAuthenticated, PermissionDenied
 from gongkai.logs import bind, get_logger
-from models import Notification, Role, Task, User
+from models import Notification, Role, User
 
 log = get_logger(__name__)
 
@@ -45,21 +45,10 @@ def require_admin(user: User) -> None:
         raise PermissionDenied("只有系统管理员可以执行此操作")
 
 
-def open_tasks_query(user: User):
-    """Tasks on the user's inbox: assigned to them, or unclaimed for their department or role."""
-    return select(Task).where(
-        Task.status == "open",
-        or_(
-            Task.assignee_id == user.id,
-            (Task.assignee_id.is_(None)) & (Task.department_id == user.department_id)
-            & (or_(Task.role.is_(None), Task.role == user.role)),
-            (Task.assignee_id.is_(None)) & (Task.department_id.is_(None)) & (Task.role == user.role),
-        ),
-    )
-
-
 async def nav_counts(db: AsyncSession, user: User) -> dict[str, int]:
-    tasks = (await db.execute(select(func.count()).select_from(open_tasks_query(user).subquery()))).scalar_one()
+    from web.inbox import count_open
+
+    tasks = await count_open(db, user)
     unread = (await db.execute(select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)))).scalar_one()
     return {"tasks": tasks, "unread": unread}

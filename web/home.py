@@ -9,8 +9,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Department, Notification, User
-from web.deps import open_tasks_query
+from models import Department, Notification, Task, User
+from web.inbox import inbox_branches
 from web.render import beijing, page
 
 
@@ -19,8 +19,11 @@ class HomeController(Controller):
 
     @get("/")
     async def home(self, db: AsyncSession, user: User) -> Template:
-        tasks = list((await db.execute(open_tasks_query(user).order_by(
-            "due_at").limit(50))).scalars())
+        tasks: list = []
+        for branch in inbox_branches(user):
+            tasks += (await db.execute(branch.order_by(Task.due_at).limit(20))).scalars()
+        latest = datetime.max.replace(tzinfo=UTC)
+        tasks = sorted(tasks, key=lambda t: (t.due_at is None, t.due_at or latest))[:20]
         notes = list((await db.execute(select(Notification).where(
             Notification.user_id == user.id, Notification.read_at.is_(None)).order_by(
             Notification.created_at.desc()).limit(50))).scalars())

@@ -27,6 +27,9 @@ class SQLSessionStore(Store):
         async with self.session_factory() as db:
             row = await db.get(WebSession, key)
             expires = _now() + expires_in if expires_in else None
+            if (row is not None and row.data == value and expires and row.expires_at
+                    and row.expires_at - _now() > expires_in / 2):
+                return  # unchanged and far from expiry: every page view need not write
             if row is None:
                 db.add(WebSession(key=key, data=value, expires_at=expires))
             else:
