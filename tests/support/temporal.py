@@ -29,9 +29,15 @@ def _faked_server(start: datetime) -> Path:
     return wrapper
 
 
-async def time_skipping(start: datetime | None = None) -> WorkflowEnvironment:
+async def time_skipping(start: datetime | None = None, attempts: int = 3) -> WorkflowEnvironment:
     path = _faked_server(start) if start else TEST_SERVER
-    return await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(path))
+    for attempt in range(1, attempts + 1):
+        try:
+            return await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(path))
+        except RuntimeError as exc:  # the SDK waits 5 s for the server; a busy machine can need more
+            if attempt == attempts or "did not start" not in str(exc):
+                raise
+    raise AssertionError("unreachable")
 
 
 async def dev_server(db_file: str | None = None) -> WorkflowEnvironment:
