@@ -27,6 +27,7 @@ from gongkai.settings import load_settings
 from models import Deadline, Department, DisclosureRequest, Task, User
 from tests.support.database import POSTGRES_URL, create_database  # noqa: F401
 from web.app import create_app
+from web.serve import settle_process
 
 STAGES = ["review", "handling", "consultation", "sign_off", "signed", "correction"]
 
@@ -77,6 +78,7 @@ def load(db, n: int, seed: int = 7) -> None:
 
 async def measure(db, paths: dict[str, list[tuple[str, str]]], rounds: int) -> dict[str, list[float]]:
     app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
+    settle_process()  # as `gongkai web` does
     out: dict[str, list[float]] = {}
     for username, pages in paths.items():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
@@ -99,7 +101,7 @@ async def measure(db, paths: dict[str, list[tuple[str, str]]], rounds: int) -> d
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh database is created on it")
     args = parser.parse_args()
     import tests.support.database as tdb

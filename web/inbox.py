@@ -80,6 +80,7 @@ class InboxController(Controller):
                     overdue: bool = False, q: str | None = None, mine: bool = False) -> Template:
         now = datetime.now(CST)
         found: dict[int, tuple] = {}
+        term = f"%{q.strip()[:60]}%" if q and q.strip() else None
         for branch in inbox_branches(user, department):
             query = branch.outerjoin(DisclosureRequest, DisclosureRequest.id == Task.case_id).add_columns(
                 DisclosureRequest.stage, DisclosureRequest.applicant_name)
@@ -91,8 +92,7 @@ class InboxController(Controller):
                 query = query.where(Task.due_at < now)
             if mine:
                 query = query.where(Task.assignee_id == user.id)
-            if q and q.strip():
-                term = f"%{q.strip()[:60]}%"
+            if term:
                 query = query.where(or_(Task.case_id.ilike(term), DisclosureRequest.applicant_name.ilike(term)))
             dated = query.where(Task.due_at.is_not(None)).order_by(Task.due_at).limit(LIMIT)
             undated = query.where(Task.due_at.is_(None)).order_by(Task.id).limit(50)
