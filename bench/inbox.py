@@ -115,7 +115,8 @@ def main() -> None:
     print(f"backend={backend} requests={args.requests} load_seconds={time.perf_counter() - t0:.1f}")
     paths = {
         "jyj_officer": [("inbox", "/inbox"), ("inbox overdue", "/inbox?overdue=true"),
-                        ("inbox search", "/inbox?q=申请人12345"), ("inbox board view", "/inbox?view=board")],
+                        ("inbox search name", "/inbox?q=申请人12345"),
+                        ("inbox search code", "/inbox?q=DR-2026-012345"), ("inbox board view", "/inbox?view=board")],
         "duban": [("supervisors board", "/board"), ("inbox all departments", "/inbox")],
     }
     results = asyncio.run(measure(db, paths, args.rounds))

@@ -19,7 +19,7 @@ from web.inbox import PROCESS_ZH, urgency
 from web.render import beijing, page
 
 BOARD_ROLES = {"supervisor", "leader", "office_head", "admin"}
-BOARD_LIMIT = 1000  # the most urgent first; the counts above give the totals
+BOARD_LIMIT = 500  # the most urgent first; the counts above give the totals
 
 
 async def year_counts(db: AsyncSession, year: int) -> dict[str, int]:

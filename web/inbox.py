@@ -3,6 +3,7 @@ urgency, filtered and searched; the same tasks as a board with a column per stag
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -23,6 +24,7 @@ URGENCY_ZH = {"overdue": "已超期", "due_today": "今日到期", "due_soon": "
 PROCESS_ZH = {"disclosure": "依申请公开"}
 WIDE = {"office_head", "supervisor", "leader", "admin"}
 LIMIT = 300
+TRACKING_CODE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
 
 
 @dataclass
@@ -81,6 +83,7 @@ class InboxController(Controller):
         now = datetime.now(CST)
         found: dict[int, tuple] = {}
         term = f"%{q.strip()[:60]}%" if q and q.strip() else None
+        code = q.strip().upper() if q and TRACKING_CODE.fullmatch(q.strip().upper()) else None
         for branch in inbox_branches(user, department):
             query = branch.outerjoin(DisclosureRequest, DisclosureRequest.id == Task.case_id).add_columns(
                 DisclosureRequest.stage, DisclosureRequest.applicant_name)
@@ -92,7 +95,9 @@ class InboxController(Controller):
                 query = query.where(Task.due_at < now)
             if mine:
                 query = query.where(Task.assignee_id == user.id)
-            if term:
+            if code:  # a whole tracking code: straight to its tasks by index
+                query = query.where(Task.case_id == code)
+            elif term:
                 query = query.where(or_(Task.case_id.ilike(term), DisclosureRequest.applicant_name.ilike(term)))
             dated = query.where(Task.due_at.is_not(None)).order_by(Task.due_at).limit(LIMIT)
             undated = query.where(Task.due_at.is_(None)).order_by(Task.id).limit(50)
