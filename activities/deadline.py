@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
+from activities.store import insert_once
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockSpec, compute
 from gongkai.explain import explain
@@ -86,19 +86,6 @@ def _fmt(at: datetime | None) -> str:
     return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "—"
 
 
-async def _insert_once(session: AsyncSession, row) -> bool:
-    """Insert a keyed row unless it exists. Safe against retries and concurrent duplicates."""
-    model = type(row)
-    if (await session.execute(select(model.id).where(model.key == row.key))).first():
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(row)
-        return True
-    except IntegrityError:
-        return False
-
-
 class DeadlineActivities:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
@@ -139,7 +126,7 @@ class DeadlineActivities:
                 row.updated_at = datetime.now(tz=CST)
                 if first or moved:
                     what = "设立" if first else "调整"
-                    await _insert_once(session, AuditEvent(
+                    await insert_once(session, AuditEvent(
                         key=f"{ref.deadline_id}/v{data.version}", case_id=ref.case_id, actor=data.actor,
                         action="deadline_set" if not moved else "deadline_moved",
                         summary=f"{what}{rule.label}：{_fmt(previous) + ' → ' if moved else ''}{_fmt(due.due_at)}"
@@ -195,14 +182,14 @@ class DeadlineActivities:
             users = await self._recipients(session, ref, rung.to)
             created = 0
             for uid in users:
-                created += await _insert_once(session, Notification(
+                created += await insert_once(session, Notification(
                     key=f"{base}/{uid}", user_id=uid, case_id=ref.case_id, deadline_id=ref.deadline_id,
                     level=rung.level, title=title, body=body,
                 ))
             if rung.task:
                 role = {"supervisor": Role.SUPERVISOR, "leader": Role.LEADER, "principal_head": Role.LEADER,
                         "department_head": Role.DEPT_HEAD, "office_head": Role.OFFICE_HEAD}.get(rung.to)
-                await _insert_once(session, Task(
+                await insert_once(session, Task(
                     key=base, case_id=ref.case_id, workflow_id=ref.workflow_id, process=ref.process,
                     kind=f"escalation:{rung.to}", title=f"督办：{title}", role=role,
                     department_id=None if rung.to in {"supervisor", "leader", "principal_head", "office_head"}
@@ -210,7 +197,7 @@ class DeadlineActivities:
                     assignee_id=ref.assignee_id if rung.to == "assignee" else None,
                     deadline_id=ref.deadline_id, due_at=data.due_at,
                 ))
-            await _insert_once(session, AuditEvent(
+            await insert_once(session, AuditEvent(
                 key=f"{base}/audit", case_id=ref.case_id, actor="system",
                 action="deadline_escalated" if rung.level else "deadline_reminded",
                 summary=f"{title}，已通知{AUDIENCE_ZH[rung.to]}（{len(users)}人）",
@@ -237,7 +224,7 @@ class DeadlineActivities:
                     Task.deadline_id == ref.deadline_id, Task.status == "open").values(
                     status="done", closed_at=data.at))
                 outcome = {"met": "按期完成", "late": "超期完成", "cancelled": "已撤销"}[data.outcome]
-                await _insert_once(session, AuditEvent(
+                await insert_once(session, AuditEvent(
                     key=f"{ref.deadline_id}/v{data.version}/close", case_id=ref.case_id, actor=data.actor,
                     action=f"deadline_{data.outcome}", at=data.at,
                     summary=f"{label}{outcome}", detail={"deadline_id": ref.deadline_id},

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.deadline import _insert_once
+from activities.store import insert_once
 from gongkai.letters import render_disclosure_letter
 from gongkai.logs import bind, get_logger
 from models import (
@@ -187,7 +187,7 @@ class DisclosureActivities:
                 setattr(row, name, _coerce(name, value))
             row.version = p.version
             row.updated_at = p.at or row.updated_at
-            await _insert_once(session, AuditEvent(
+            await insert_once(session, AuditEvent(
                 key=f"{p.request_id}/v{p.version}", case_id=p.request_id, actor=p.actor, action=p.action,
                 summary=p.summary, detail=p.detail, **({"at": p.at} if p.at else {}),
             ))
@@ -199,7 +199,7 @@ class DisclosureActivities:
             for t in p.tasks:
                 existing = (await session.execute(select(Task).where(Task.key == t.key))).scalar_one_or_none()
                 if existing is None:
-                    await _insert_once(session, Task(
+                    await insert_once(session, Task(
                         key=t.key, case_id=p.request_id, workflow_id=p.workflow_id, process="disclosure",
                         kind=t.kind, title=t.title, department_id=t.department_id, role=t.role,
                         assignee_id=t.assignee_id, deadline_id=t.deadline_id, due_at=t.due_at,
@@ -213,7 +213,7 @@ class DisclosureActivities:
                     body = letter.body or render_disclosure_letter(
                         letter.kind, letter.title, row, p.fields.get("state", {}), reply.due_at if reply else None,
                         p.at or row.updated_at)
-                    await _insert_once(session, Letter(key=letter.key, case_id=p.request_id, kind=letter.kind,
+                    await insert_once(session, Letter(key=letter.key, case_id=p.request_id, kind=letter.kind,
                                                        title=letter.title, body=body, public=letter.public,
                                                        created_by=p.actor))
             await session.commit()
@@ -222,7 +222,7 @@ class DisclosureActivities:
     @activity.defn(name="disclosure.record_review")
     async def record_review(self, r: ReviewInput) -> None:
         async with self.session_factory() as session:
-            await _insert_once(session, DisclosureReview(
+            await insert_once(session, DisclosureReview(
                 key=r.key, request_id=r.request_id, kind=r.kind, outcome=r.outcome, note=r.note,
                 recorded_by=r.actor, year=r.year))
             await session.commit()
@@ -235,15 +235,15 @@ class DisclosureActivities:
             heads = [uid for (uid,) in (await session.execute(select(User.id).where(
                 User.department_id == sv.department_id, User.role == "dept_head", User.active))).all()]
             title = f"【督办】依申请公开 {sv.request_id}"
-            await _insert_once(session, Task(
+            await insert_once(session, Task(
                 key=sv.key, case_id=sv.request_id, workflow_id=sv.workflow_id, process="disclosure",
                 kind="supervision", title=f"{title}：{sv.note}"[:200], department_id=sv.department_id,
                 role="dept_head", due_at=sv.due_at))
             for uid in heads:
-                await _insert_once(session, Notification(
+                await insert_once(session, Notification(
                     key=f"{sv.key}/{uid}", user_id=uid, case_id=sv.request_id, level=1, title=title,
                     body=f"督办意见：{sv.note}（督办人：{sv.actor}）"))
-            await _insert_once(session, AuditEvent(
+            await insert_once(session, AuditEvent(
                 key=f"{sv.key}/audit", case_id=sv.request_id, actor=sv.actor, action="supervised",
                 summary=f"发出督办单：{sv.note}", detail={"department_id": sv.department_id, "heads": heads}))
             await session.commit()

@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import async_playwright
 
 from gongkai.settings import load_settings
+from tests.support.server import ARGS, CHROMIUM, SHOTS, served
 from web.app import create_app
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-SHOTS = Path("/tmp/gongkai-screens")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 async def server(db):
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is required: `make test` installs it (scripts/install-system-deps.sh)")
-    port = _free_port()
     app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                          timeout_graceful_shutdown=2))
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    await task
+    async with served(app) as url:
+        yield url
 
 
 async def test_admin_logs_in_sees_the_calendar_and_uses_the_calculator(server):

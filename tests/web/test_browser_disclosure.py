@@ -4,41 +4,32 @@ head signs it off, the officer sends it, and the applicant's status page shows t
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.async_api import async_playwright
 from temporalio.worker import Worker
 
 from gongkai.settings import load_settings
+from tests.support.server import ARGS, CHROMIUM, SHOTS, served
 from tests.support.temporal import time_skipping
-from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, _free_port
 from web.app import create_app
 from worker import build_activities
 from workflows.registry import WORKFLOWS
 
 
 @pytest.fixture
-async def system(db, tmp_path):
+async def system(db):
     env = await time_skipping()
     queue = f"browser-{uuid.uuid4()}"
-    settings = replace(load_settings(), task_queue=queue)
-    port = _free_port()
-    app = create_app(settings, session_factory=db.session_factory, temporal_client=env.client)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                          timeout_graceful_shutdown=2))
+    app = create_app(replace(load_settings(), task_queue=queue), session_factory=db.session_factory,
+                     temporal_client=env.client)
     async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
                       activities=build_activities(db.session_factory)):
-        task = asyncio.create_task(srv.serve())
-        while not srv.started:
-            await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        srv.should_exit = True
-        await task
+        async with served(app) as url:
+            yield url
     await env.shutdown()
 
 
