@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.store import insert_once
+from activities.store import insert_once, sync_stage_tasks
 from gongkai.letters import render_disclosure_letter
 from gongkai.logs import bind, get_logger
 from models import (
@@ -191,22 +191,7 @@ class DisclosureActivities:
                 key=f"{p.request_id}/v{p.version}", case_id=p.request_id, actor=p.actor, action=p.action,
                 summary=p.summary, detail=p.detail, **({"at": p.at} if p.at else {}),
             ))
-            wanted = {t.key for t in p.tasks}
-            await session.execute(update(Task).where(
-                Task.case_id == p.request_id, Task.status == "open", Task.kind.like("stage:%"),
-                Task.key.not_in(wanted) if wanted else Task.id.is_not(None),
-            ).values(status="done", closed_at=p.at))
-            for t in p.tasks:
-                existing = (await session.execute(select(Task).where(Task.key == t.key))).scalar_one_or_none()
-                if existing is None:
-                    await insert_once(session, Task(
-                        key=t.key, case_id=p.request_id, workflow_id=p.workflow_id, process="disclosure",
-                        kind=t.kind, title=t.title, department_id=t.department_id, role=t.role,
-                        assignee_id=t.assignee_id, deadline_id=t.deadline_id, due_at=t.due_at,
-                    ))
-                elif existing.status == "open":
-                    existing.assignee_id, existing.department_id = t.assignee_id, t.department_id
-                    existing.due_at = t.due_at
+            await sync_stage_tasks(session, p.request_id, p.workflow_id, "disclosure", p.tasks, p.at)
             if p.letters:
                 reply = await session.get(Deadline, f"{p.request_id}/reply")
                 for letter in p.letters:
