@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 
 from activities.deadline import DeadlineActivities
 from activities.disclosure import DisclosureActivities
+from activities.policy import PolicyActivities
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.logs import configure_logging, get_logger
 from gongkai.settings import Settings, get_settings
@@ -22,8 +23,10 @@ log = get_logger("worker")
 def build_activities(session_factory) -> list:
     deadline = DeadlineActivities(session_factory)
     disclosure = DisclosureActivities(session_factory)
+    policy = PolicyActivities(session_factory)
     return [deadline.schedule, deadline.fire, deadline.close,
-            disclosure.create, disclosure.project, disclosure.record_review, disclosure.supervise]
+            disclosure.create, disclosure.project, disclosure.record_review, disclosure.supervise,
+            policy.project]
 
 
 async def connect(settings: Settings, attempts: int = 60) -> Client:

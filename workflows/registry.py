@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from workflows.disclosure import DisclosureWorkflow
+from workflows.policy import PolicyWorkflow
 
-WORKFLOWS: list[type] = [DisclosureWorkflow]
+WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow]

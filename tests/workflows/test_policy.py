@@ -1,0 +1,155 @@
+"""Policy documents with their interpretation (三同步), in skipped time, every path."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from activities.policy import PolicyInput
+from gongkai.clock import CST, local_date
+from models import AuditEvent, Deadline, PolicyCase
+from tests.support.temporal import time_skipping
+from tests.workflows.disclosure_support import act, actors, department_id
+from worker import build_activities
+from workflows.policy import PolicyWorkflow
+from workflows.policy_types import Draft
+
+START = datetime(2026, 6, 1, 9, 0, tzinfo=CST)  # a Monday
+COMPLETE = Draft("proactive", "full", "", True, True, ["qa", "graphic"], "政府网站、政务微信")
+
+
+@pytest.fixture
+async def env():
+    environment = await time_skipping(START)
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+async def run(env, db):
+    queue = f"q-{uuid.uuid4()}"
+    async with Worker(env.client, task_queue=queue, workflows=[PolicyWorkflow],
+                      activities=build_activities(db.session_factory)):
+        yield queue
+
+
+async def _start(env, db, queue, case_id, issuance="department", normative=False):
+    inp = PolicyInput(case_id, "关于加快推进老旧小区改造的实施意见", issuance, await department_id(db, "JYJ"),
+                      normative=normative, created_by="jyj_officer")
+    return await env.client.start_workflow(PolicyWorkflow.run, inp, id=case_id, task_queue=queue)
+
+
+async def _row(db, cid) -> PolicyCase:
+    async with db.session_factory() as s:
+        return await s.get(PolicyCase, cid)
+
+
+async def _today(env) -> str:
+    return local_date(await env.get_current_time()).isoformat()
+
+
+async def test_complete_and_on_time(env, db, run):
+    a = await actors(db)
+    h = await _start(env, db, run, "PD-2026-000001", normative=True)
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], Draft("proactive", "full", has_document=True))
+    with pytest.raises(WorkflowUpdateFailedError) as gate:
+        await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    assert "解读方案" in str(gate.value.cause) and "解读材料" in str(gate.value.cause)
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    with pytest.raises(WorkflowUpdateFailedError) as wrong_head:
+        await act(h, PolicyWorkflow.sign, a["zrzy_head"], view.document_version, True, "")
+    assert "起草部门负责人" in str(wrong_head.value.cause)
+    view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
+    assert view.stage == "secrecy_review" and view.signatures[0]["what"] == "document+interpretation"
+    await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
+    await act(h, PolicyWorkflow.publish, a["jyj_officer"], await _today(env), "http://www.example.gov.cn/zc/1")
+    async with db.session_factory() as s:
+        interp = await s.get(Deadline, "PD-2026-000001/interpretation")
+        website = await s.get(Deadline, "PD-2026-000001/website")
+    assert interp.state == "running" and interp.amount == 3 and website.amount == 15
+    await env.sleep(timedelta(hours=3))
+    await act(h, PolicyWorkflow.publish_interpretation, a["jyj_officer"], await _today(env), "http://x/jd/1")
+    await act(h, PolicyWorkflow.record_website, a["jyj_officer"], "http://www.example.gov.cn/gfxwj/1")
+    await act(h, PolicyWorkflow.add_note, a["jyj_officer"], "网民关注改造资金来源，已在问答中补充说明")
+    await env.sleep(timedelta(days=91))  # a follow-up reminder while the policy is in force
+    await act(h, PolicyWorkflow.close, a["jyj_officer"])
+    assert await h.result() == "closed"
+    async with db.session_factory() as s:
+        assert (await s.get(Deadline, "PD-2026-000001/interpretation")).state == "met"
+        assert (await s.get(Deadline, "PD-2026-000001/website")).state == "met"
+        actions = [e.action for e in (await s.execute(select(AuditEvent).where(
+            AuditEvent.case_id == "PD-2026-000001"))).scalars()]
+    for expected in ("policy_opened", "submitted", "signed_off", "secrecy_reviewed", "published",
+                     "interpretation_published", "opinion_note", "follow_up_reminder", "closed"):
+        assert expected in actions, expected
+
+
+async def test_returned_by_the_government_office_then_resubmitted(env, db, run):
+    a = await actors(db)
+    h = await _start(env, db, run, "PD-2026-000002", issuance="government")
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
+    view = await act(h, PolicyWorkflow.office_review, a["zfb_head"], False, "解读材料未说明政策出台背景")
+    assert view.stage == "drafting" and view.returns == 1
+    assert (await _row(db, "PD-2026-000002")).returns == 1
+    better = Draft("proactive", "full", "", True, True, ["qa", "graphic", "expert"], "政府网站")
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], better)
+    assert view.document_version == 2
+    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    with pytest.raises(WorkflowUpdateFailedError) as outdated:
+        await act(h, PolicyWorkflow.sign, a["jyj_head"], 1, True, "")
+    assert "第1版" in str(outdated.value.cause)
+    await act(h, PolicyWorkflow.sign, a["jyj_head"], 2, True, "")
+    await act(h, PolicyWorkflow.office_review, a["zfb_head"], True, "")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await act(h, PolicyWorkflow.leader_sign, a["jyj_head"], 2, True, "")
+    view = await act(h, PolicyWorkflow.leader_sign, a["leader"], 2, True, "")
+    assert [(s["role"], s["version"]) for s in view.signatures] == [("dept_head", 1), ("dept_head", 2), ("leader", 2)]
+    assert view.stage == "secrecy_review"
+
+
+async def test_sign_off_returned_then_signed_and_non_public_goes_to_attribute_review(env, db, run):
+    a = await actors(db)
+    h = await _start(env, db, run, "PD-2026-000003")
+    with_reasons_missing = Draft("on_request", "full", "", True, True, ["qa"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], with_reasons_missing)
+    with pytest.raises(WorkflowUpdateFailedError) as gate:
+        await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    assert "理由" in str(gate.value.cause)
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"],
+                     Draft("on_request", "full", "涉及个人信息，依申请公开", True, True, ["qa"]))
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    assert view.stage == "attribute_review"
+    await act(h, PolicyWorkflow.review_attribute, a["gkb_head"], True, "同意依申请公开")
+    view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, False, "问答部分需补充适用范围")
+    assert view.stage == "drafting" and view.comment == "问答部分需补充适用范围"
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"],
+                     Draft("on_request", "full", "涉及个人信息，依申请公开", True, True, ["qa", "graphic"]))
+    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.review_attribute, a["gkb_head"], True, "")
+    view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
+    assert view.stage == "secrecy_review" and view.signatures[-1]["version"] == 2
+
+
+async def test_interpretation_published_late_is_escalated(env, db, run):
+    a = await actors(db)
+    h = await _start(env, db, run, "PD-2026-000004")
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
+    await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
+    await act(h, PolicyWorkflow.publish, a["jyj_officer"], await _today(env), "http://x/zc/4")
+    await env.sleep(timedelta(days=10))
+    async with db.session_factory() as s:
+        d = await s.get(Deadline, "PD-2026-000004/interpretation")
+    assert d.level == 2  # supervisor at the due instant, leader two working days later
+    await act(h, PolicyWorkflow.publish_interpretation, a["jyj_officer"], await _today(env), "http://x/jd/4")
+    async with db.session_factory() as s:
+        assert (await s.get(Deadline, "PD-2026-000004/interpretation")).state == "late"
