@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
-from gongkai.disclosure import tracking_code
 from gongkai.errors import Conflict
 from gongkai.settings import get_settings
 from models import CaseCounter, IntakeKey
@@ -28,19 +27,20 @@ def query_code_for(key: str) -> str:
     return "".join(alphabet[b % len(alphabet)] for b in digest[:8])
 
 
-async def allocate(db: AsyncSession, key: str) -> tuple[str, str, bool]:
+async def allocate(db: AsyncSession, key: str, process: str = "disclosure", prefix: str = "DR"
+                   ) -> tuple[str, str, bool]:
     """(tracking code, query code, new?) for a form submission key; the same key, the same code."""
     existing = await db.get(IntakeKey, key)
     if existing:
         return existing.request_id, query_code_for(key), False
     year = datetime.now(CST).year
     for _attempt in range(5):
-        counter = await db.get(CaseCounter, ("disclosure", year), with_for_update=True)
+        counter = await db.get(CaseCounter, (process, year), with_for_update=True)
         if counter is None:
-            counter = CaseCounter(process="disclosure", year=year, value=0)
+            counter = CaseCounter(process=process, year=year, value=0)
             db.add(counter)
         counter.value += 1
-        request_id = tracking_code(year, counter.value)
+        request_id = f"{prefix}-{year}-{counter.value:06d}"
         db.add(IntakeKey(key=key, request_id=request_id))
         try:
             await db.commit()

@@ -142,8 +142,10 @@ class PolicyWorkflow(DeadlineHost):
     # -- drafting and the gate ------------------------------------------------------------------
     @workflow.update
     async def update_draft(self, actor: Actor, draft: Draft) -> PolicyView:
-        files_changed = (draft.has_document, draft.has_plan, sorted(draft.materials)) != (
-            self.draft.has_document, self.draft.has_plan, sorted(self.draft.materials))
+        def files(d: Draft) -> tuple:
+            return (d.has_document, d.has_plan, sorted(d.materials), d.document_text, d.plan_text, d.materials_text)
+
+        files_changed = files(draft) != files(self.draft)
         self.draft = draft
         if files_changed or self.document_version == 0:
             self.document_version += 1

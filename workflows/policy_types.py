@@ -18,6 +18,9 @@ class Draft:
     channels: str = ""
     title: str | None = None
     doc_number: str | None = None
+    document_text: str = ""  # the document, the plan and the materials as the signer reads them
+    plan_text: str = ""
+    materials_text: str = ""
 
 
 @dataclass

@@ -1,0 +1,139 @@
+"""Policy pages: the leaders' sign-off queue in a real browser, and who may sign what."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import pytest
+from playwright.async_api import async_playwright
+from sqlmodel import select
+from temporalio.worker import Worker
+
+from gongkai.settings import load_settings
+from models import PolicyCase
+from tests.support.server import ARGS, CHROMIUM, SHOTS, served
+from tests.support.temporal import time_skipping
+from tests.web.conftest import login, post_form
+from web.app import create_app
+from worker import build_activities
+from workflows.registry import WORKFLOWS
+
+DRAFT = {"document_text": "关于加快推进老旧小区改造的实施意见（全文）", "plan_text": "解读方案：起草部门负责解读",
+         "materials": ["qa", "graphic"], "materials_text": "问答十条；一图读懂", "disclosure_mode": "proactive",
+         "disclosure_scope": "full", "reasons": "", "channels": "政府网站"}
+
+
+async def _new_policy(client, issuance="government") -> str:
+    r = await post_form(client, "/policy/new", {"title": "老旧小区改造实施意见", "issuance": issuance,
+                                                "form_key": uuid.uuid4().hex}, token_from="/policy")
+    assert r.status_code in (302, 303), r.text[:500]
+    return r.headers["location"].rsplit("/", 1)[1]
+
+
+async def test_only_the_right_head_signs_and_an_outdated_version_is_refused(live, db):
+    await login(live, "jyj_officer")
+    cid = await _new_policy(live, "department")
+    await post_form(live, f"/policy/{cid}/update_draft", DRAFT, token_from=f"/policy/{cid}")
+    await post_form(live, f"/policy/{cid}/submit", {}, token_from=f"/policy/{cid}")
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "zrzy_head")
+    assert (await live.get(f"/policy/{cid}")).status_code == 403
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_head")
+    stale = await post_form(live, f"/policy/{cid}/sign", {"version": "0", "approve": "true"},
+                            token_from=f"/policy/{cid}")
+    assert stale.status_code == 409 and "请审签最新版本" in stale.text
+    ok = await post_form(live, f"/policy/{cid}/sign", {"version": "1", "approve": "true"}, token_from=f"/policy/{cid}")
+    assert ok.status_code in (302, 303)
+    async with db.session_factory() as s:
+        assert (await s.get(PolicyCase, cid)).stage == "secrecy_review"
+
+
+@pytest.fixture
+async def system(db):
+    env = await time_skipping()
+    queue = f"policy-{uuid.uuid4()}"
+    app = create_app(replace(load_settings(), task_queue=queue), session_factory=db.session_factory,
+                     temporal_client=env.client)
+    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
+                      activities=build_activities(db.session_factory)):
+        async with served(app) as url:
+            yield url
+    await env.shutdown()
+
+
+async def _as(page, base, username):
+    await page.goto(f"{base}/login")
+    if await page.locator("#who").count():
+        await page.click("text=退出")
+    await page.fill("#username", username)
+    await page.fill("#password", "gongkai2026")
+    await page.click("#login-submit")
+    await page.wait_for_selector("#who")
+
+
+async def _approve_first_in_queue(page, base):
+    await page.goto(f"{base}/policy/queue")
+    await page.click("[data-queue-item] .do-sign")
+    await page.wait_for_selector("h1")
+
+
+async def test_leader_sign_off_queue_in_a_browser(system, db):
+    SHOTS.mkdir(exist_ok=True)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = await (await browser.new_context(locale="zh-CN")).new_page()
+        page.set_default_timeout(20000)
+        await _as(page, system, "jyj_officer")
+        await page.goto(f"{system}/policy")
+        await page.fill("#title", "老旧小区改造实施意见")
+        await page.select_option("#issuance", "government")
+        await page.click("#policy-create")
+        await page.wait_for_selector("#draft-form")
+        cid = page.url.rsplit("/", 1)[1]
+        await page.fill("#document_text", "实施意见全文（第一稿）")
+        await page.fill("#plan_text", "解读方案：起草部门负责解读")
+        await page.check('input[name="materials"][value="qa"]')
+        await page.fill("#materials_text", "问答十条")
+        await page.click("#save-draft")
+        await page.click("#submit-policy")
+        await page.wait_for_selector('#policy-stage[data-stage="sign_off"]')
+        for who in ("jyj_head", "zfb_head"):
+            await _as(page, system, who)
+            await _approve_first_in_queue(page, system)
+
+        await _as(page, system, "leader")
+        await page.goto(f"{system}/policy/queue")
+        item = page.locator(f'[data-queue-item="{cid}"]')
+        assert "第一稿" in await item.locator('[data-part="document"]').inner_text()
+        assert "问答十条" in await item.locator('[data-part="interpretation"]').inner_text()
+        await page.screenshot(path=str(SHOTS / "policy-queue.png"), full_page=True)
+        await item.locator('input[name="approve"][value="false"]').check()
+        await item.locator('input[name="comment"]').fill("请补充政策出台背景的解读")
+        await item.locator(".do-sign").click()
+        await page.wait_for_selector("#queue-empty")
+
+        await _as(page, system, "jyj_officer")
+        await page.goto(f"{system}/policy/{cid}")
+        assert "请补充政策出台背景" in await page.inner_text("#policy-comment")
+        await page.fill("#document_text", "实施意见全文（第二稿）")
+        await page.fill("#plan_text", "解读方案：补充政策出台背景")
+        await page.click("#save-draft")
+        await page.click("#submit-policy")
+        await page.wait_for_selector('#policy-stage[data-stage="sign_off"]')
+        for who in ("jyj_head", "zfb_head"):
+            await _as(page, system, who)
+            await _approve_first_in_queue(page, system)
+        await _as(page, system, "leader")
+        await page.goto(f"{system}/policy/queue")
+        item = page.locator(f'[data-queue-item="{cid}"]')
+        assert "第二稿" in await item.locator('[data-part="document"]').inner_text()
+        await item.locator(".do-sign").click()
+        await page.wait_for_selector("#queue-empty")
+        await browser.close()
+    async with db.session_factory() as s:
+        row = (await s.execute(select(PolicyCase).where(PolicyCase.id == cid))).scalar_one()
+    assert row.stage == "secrecy_review" and row.document_version == 2
+    leader = [x for x in row.state["signatures"] if x["role"] == "leader"]
+    assert [x["version"] for x in leader] == [2]
