@@ -27,6 +27,7 @@ class PolicyInput:
     doc_number: str = ""
     co_issuers: list[int] = field(default_factory=list)
     created_by: str = "system"
+    follow_up_days: int = 90  # reminders to keep interpreting while the policy is in force
 
 
 @dataclass
@@ -59,10 +60,13 @@ class PolicyActivities:
             if row.version >= p.version:
                 return
             for name, value in p.fields.items():
+                if name == "co_issuers":
+                    continue  # kept in the state snapshot
                 if name in {"published_on", "interpretation_on"} and isinstance(value, str):
                     value = date.fromisoformat(value)
                 setattr(row, name, value)
             row.version, row.updated_at = p.version, p.at
+            row.state = {**p.fields.get("state", {}), "co_issuers": p.fields.get("co_issuers", [])}
             await insert_once(session, AuditEvent(key=f"{p.case_id}/v{p.version}", case_id=p.case_id, actor=p.actor,
                                                   action=p.action, summary=p.summary, detail=p.detail, at=p.at))
             await sync_stage_tasks(session, p.case_id, p.workflow_id, "policy", p.tasks, p.at)

@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowUpdateFailedError
 
@@ -123,8 +123,13 @@ class PolicyController(Controller):
         if user.role not in WIDE:
             q = q.where(PolicyCase.department_id == user.department_id)
         rows = list((await db.execute(q)).scalars())
+        departments = list((await db.execute(select(Department).where(Department.active))).scalars())
+        returns = (await db.execute(select(PolicyCase.department_id, func.sum(PolicyCase.returns)).group_by(
+            PolicyCase.department_id))).all()
+        names = {d.id: d.name for d in departments}
         return await page("policy/index.html", db, user, rows=rows, stage_zh=rules.STAGE_ZH, issuance=rules.ISSUANCE,
-                          form_key=uuid.uuid4().hex, error=None)
+                          form_key=uuid.uuid4().hex, error=None, departments=departments,
+                          returns=[(names.get(d, "?"), int(n or 0)) for d, n in returns], names=names)
 
     @post("/new")
     async def new(self, db: AsyncSession, state: State, user: User, data: Form) -> Redirect:
@@ -139,9 +144,16 @@ class PolicyController(Controller):
             client = await temporal_client(state)
             if client is None:
                 raise Conflict("流程服务暂不可用，请稍后重试")
+            co = data.get("co_issuers") or []
+            co = [int(x) for x in (co if isinstance(co, list) else [co]) if str(x).isdigit()]
+            try:
+                follow_up = min(max(int(str(data.get("follow_up_days") or rules.DEFAULT_FOLLOW_UP_DAYS)), 7), 365)
+            except ValueError:
+                raise InvalidInput("提醒间隔应为天数") from None
             await client.start_workflow(PolicyWorkflow.run, PolicyInput(
                 case_id, title, issuance, user.department_id, normative=data.get("normative") == "on",
-                doc_number=str(data.get("doc_number") or "")[:100], created_by=user.username),
+                doc_number=str(data.get("doc_number") or "")[:100],
+                co_issuers=co if issuance == "joint" else [], created_by=user.username, follow_up_days=follow_up),
                 id=case_id, task_queue=state.task_queue)
         import asyncio
 

@@ -98,6 +98,7 @@ class PolicyWorkflow(DeadlineHost):
         for d in self.deadlines.values():
             await d.settled()
         fields = {"title": self.inp.title, "issuance": self.inp.issuance, "department_id": self.inp.department_id,
+                  "co_issuers": list(self.inp.co_issuers),
                   "normative": self.inp.normative, "doc_number": self.draft.doc_number or self.inp.doc_number,
                   "disclosure_mode": self.draft.disclosure_mode, "disclosure_scope": self.draft.disclosure_scope,
                   "stage": self.stage.value, "document_version": self.document_version, "returns": len(self.returns),
@@ -118,7 +119,7 @@ class PolicyWorkflow(DeadlineHost):
     async def run(self, inp: PolicyInput) -> str:
         self.inp = inp
         await self._project(inp.created_by, "policy_opened", f"立项起草：{inp.title}（{rules.ISSUANCE[inp.issuance]}）")
-        follow_up = timedelta(days=rules.DEFAULT_FOLLOW_UP_DAYS)
+        follow_up = timedelta(days=inp.follow_up_days or rules.DEFAULT_FOLLOW_UP_DAYS)
         while self.stage is not Stage.CLOSED:
             if self.stage is Stage.IN_FORCE:
                 try:  # while in force, remind the drafter to keep interpreting (分段、多次、持续)

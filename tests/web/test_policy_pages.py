@@ -137,3 +137,22 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
     assert row.stage == "secrecy_review" and row.document_version == 2
     leader = [x for x in row.state["signatures"] if x["role"] == "leader"]
     assert [x["version"] for x in leader] == [2]
+
+
+async def test_returns_are_counted_per_department(live, db):
+    await login(live, "jyj_officer")
+    cid = await _new_policy(live, "government")
+    await post_form(live, f"/policy/{cid}/update_draft", DRAFT, token_from=f"/policy/{cid}")
+    await post_form(live, f"/policy/{cid}/submit", {}, token_from=f"/policy/{cid}")
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_head")
+    await post_form(live, f"/policy/{cid}/sign", {"version": "1", "approve": "true"}, token_from=f"/policy/{cid}")
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "zfb_head")
+    r = await post_form(live, f"/policy/{cid}/office_review", {"approve": "false", "comment": "缺少政策背景解读"},
+                        token_from="/policy/queue")
+    assert r.status_code in (302, 303)
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "gkb_head")
+    index = await live.get("/policy")
+    assert '<tr data-returns="区教育局"><td>区教育局</td><td>1</td></tr>' in index.text
