@@ -62,6 +62,7 @@ class DisclosureWorkflow(DeadlineHost):
         self.outcome = ""
         self.deadlines: dict[str, DurableDeadline] = {}
         self._tasks: list[asyncio.Task] = []
+        self._projecting = asyncio.Lock()
 
     # -- deadlines --------------------------------------------------------------------------------
     def open_deadlines(self) -> list[DurableDeadline]:
@@ -158,32 +159,33 @@ class DisclosureWorkflow(DeadlineHost):
         assert self.inp
         if action != "registered" and self.version == 0:  # an update arrived before registration
             await workflow.wait_condition(lambda: self.version > 0)
-        await self._settle()
-        self.version += 1
-        view = self.view()
-        fields = {
-            "stage": view.stage, "department_id": self.department_id, "assignee_id": self.assignee_id,
-            "received_date": view.received_date, "correction_items": self.correction_items,
-            "correction_due": view.correction_due, "extension_days": self.extension["days"]
-            if self.extension["status"] == "approved" else 0,
-            "public_note": self._public_note(), "state": asdict(view),
-        }
-        if self.draft["disposition"] and self.stage in {Stage.REPLIED, Stage.ARCHIVED, Stage.WITHDRAWN,
-                                                          Stage.ABANDONED}:
-            fields.update(disposition=self.draft["disposition"], reason=self.draft["reason"],
-                          reply_text=self.draft["text"])
-        if self.reply["date"]:
-            fields.update(replied_at=_day_start(date.fromisoformat(self.reply["date"])).isoformat(),
-                          reply_channel=self.reply["channel"])
-        if self.stage not in rules.OPEN_STAGES:
-            fields["closed_at"] = workflow.now().isoformat()
-        await workflow.execute_activity(
-            "disclosure.project",
-            Projection(self.inp.request_id, workflow.info().workflow_id, self.version, fields, actor, action,
-                       summary, {k: str(v) for k, v in detail.items()}, self._tasks_wanted(), letters or [],
-                       workflow.now()),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
-        )
+        async with self._projecting:  # one projection at a time, in version order
+            await self._settle()
+            self.version += 1
+            view = self.view()
+            fields = {
+                "stage": view.stage, "department_id": self.department_id, "assignee_id": self.assignee_id,
+                "received_date": view.received_date, "correction_items": self.correction_items,
+                "correction_due": view.correction_due, "extension_days": self.extension["days"]
+                if self.extension["status"] == "approved" else 0,
+                "public_note": self._public_note(), "state": asdict(view),
+            }
+            if self.draft["disposition"] and self.stage in {Stage.REPLIED, Stage.ARCHIVED, Stage.WITHDRAWN,
+                                                              Stage.ABANDONED}:
+                fields.update(disposition=self.draft["disposition"], reason=self.draft["reason"],
+                              reply_text=self.draft["text"])
+            if self.reply["date"]:
+                fields.update(replied_at=_day_start(date.fromisoformat(self.reply["date"])).isoformat(),
+                              reply_channel=self.reply["channel"])
+            if self.stage not in rules.OPEN_STAGES:
+                fields["closed_at"] = workflow.now().isoformat()
+            await workflow.execute_activity(
+                "disclosure.project",
+                Projection(self.inp.request_id, workflow.info().workflow_id, self.version, fields, actor, action,
+                           summary, {k: str(v) for k, v in detail.items()}, self._tasks_wanted(), letters or [],
+                           workflow.now()),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+            )
         return view
 
     def _public_note(self) -> str:

@@ -47,6 +47,7 @@ class PolicyWorkflow(DeadlineHost):
         self.notes: list[str] = []
         self.deadlines: dict[str, DurableDeadline] = {}
         self._tasks: list[asyncio.Task] = []
+        self._projecting = asyncio.Lock()
 
     def open_deadlines(self) -> list[DurableDeadline]:
         return [d for d in self.deadlines.values() if d.is_open]
@@ -95,24 +96,26 @@ class PolicyWorkflow(DeadlineHost):
         assert self.inp
         if action != "policy_opened" and self.version == 0:  # an update arrived before the case opened
             await workflow.wait_condition(lambda: self.version > 0)
-        for d in self.deadlines.values():
-            await d.settled()
-        fields = {"title": self.inp.title, "issuance": self.inp.issuance, "department_id": self.inp.department_id,
-                  "co_issuers": list(self.inp.co_issuers),
-                  "normative": self.inp.normative, "doc_number": self.draft.doc_number or self.inp.doc_number,
-                  "disclosure_mode": self.draft.disclosure_mode, "disclosure_scope": self.draft.disclosure_scope,
-                  "stage": self.stage.value, "document_version": self.document_version, "returns": len(self.returns),
-                  "published_on": self.published["on"] or None,
-                  "interpretation_on": self.published["interpretation_on"] or None}
-        tasks = self._tasks_wanted()
-        self.version += 1
-        view = self.view()
-        fields["state"] = {**asdict(view), "draft": asdict(self.draft), "published": dict(self.published),
-                           "returns_reasons": list(self.returns), "notes": list(self.notes)}
-        await workflow.execute_activity(
-            "policy.project", PolicyProjection(self.inp.case_id, workflow.info().workflow_id, self.version, fields,
-                                               actor, action, summary, workflow.now(), tasks),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
+        async with self._projecting:  # one projection at a time, in version order
+            for d in self.deadlines.values():
+                await d.settled()
+            fields = {"title": self.inp.title, "issuance": self.inp.issuance, "department_id": self.inp.department_id,
+                      "co_issuers": list(self.inp.co_issuers),
+                      "normative": self.inp.normative, "doc_number": self.draft.doc_number or self.inp.doc_number,
+                      "disclosure_mode": self.draft.disclosure_mode, "disclosure_scope": self.draft.disclosure_scope,
+                      "stage": self.stage.value, "document_version": self.document_version,
+                      "returns": len(self.returns),
+                      "published_on": self.published["on"] or None,
+                      "interpretation_on": self.published["interpretation_on"] or None}
+            tasks = self._tasks_wanted()
+            self.version += 1
+            view = self.view()
+            fields["state"] = {**asdict(view), "draft": asdict(self.draft), "published": dict(self.published),
+                               "returns_reasons": list(self.returns), "notes": list(self.notes)}
+            await workflow.execute_activity(
+                "policy.project", PolicyProjection(self.inp.case_id, workflow.info().workflow_id, self.version, fields,
+                                                   actor, action, summary, workflow.now(), tasks),
+                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
         return view
 
     @workflow.run
