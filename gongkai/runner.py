@@ -40,7 +40,12 @@ def _temporal_binary() -> str:
     return str(candidate) if candidate.exists() else "temporal"
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops everything as Ctrl-C does (children are in their own sessions)
+
+
 def run_all() -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
