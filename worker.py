@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 
 from activities.deadline import DeadlineActivities
 from activities.disclosure import DisclosureActivities
+from activities.incident import IncidentActivities
 from activities.policy import PolicyActivities
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.logs import configure_logging, get_logger
@@ -24,9 +25,10 @@ def build_activities(session_factory) -> list:
     deadline = DeadlineActivities(session_factory)
     disclosure = DisclosureActivities(session_factory)
     policy = PolicyActivities(session_factory)
+    incident = IncidentActivities(session_factory)
     return [deadline.schedule, deadline.fire, deadline.close,
             disclosure.create, disclosure.project, disclosure.record_review, disclosure.supervise,
-            policy.project]
+            policy.project, incident.project]
 
 
 async def connect(settings: Settings, attempts: int = 60) -> Client:

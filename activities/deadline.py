@@ -14,7 +14,7 @@ from temporalio import activity
 from activities.store import insert_once
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockSpec, compute
-from gongkai.explain import explain
+from gongkai.explain import explain, span_zh
 from gongkai.logs import bind, get_logger
 from gongkai.rules import AUDIENCE_ZH, get_rule
 from models import AuditEvent, Deadline, Department, Notification, Role, Task, User
@@ -86,6 +86,34 @@ def _fmt(at: datetime | None) -> str:
     return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "—"
 
 
+async def recipients(session: AsyncSession, to: str, department_id: int | None,
+                     assignee_id: int | None = None) -> list[int]:
+    """The active accounts a ladder audience means, for a case of `department_id`."""
+    q = select(User.id).where(User.active)
+    if to == "assignee":
+        if assignee_id is not None:
+            return [assignee_id]
+        q = q.where(User.department_id == department_id, User.role == Role.OFFICER)
+    elif to == "department":
+        q = q.where(User.department_id == department_id, User.role.in_((Role.OFFICER, Role.DEPT_HEAD)))
+    elif to == "department_head":
+        q = q.where(User.department_id == department_id, User.role == Role.DEPT_HEAD)
+    elif to == "office_head":
+        q = q.join(Department, Department.id == User.department_id).where(
+            User.role == Role.OFFICE_HEAD, Department.kind == DepartmentKind.OPENNESS_OFFICE)
+    elif to == "supervisor":
+        q = q.where(User.role == Role.SUPERVISOR)
+    elif to == "principal_head":
+        principals = [uid for (uid,) in (await session.execute(
+            q.where(User.role == Role.PRINCIPAL_HEAD).order_by(User.id))).all()]
+        if principals:
+            return principals
+        q = q.where(User.role == Role.LEADER)  # no principal head configured: never drop an escalation
+    elif to == "leader":
+        q = q.where(User.role == Role.LEADER)
+    return [uid for (uid,) in (await session.execute(q.order_by(User.id))).all()]
+
+
 class DeadlineActivities:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
@@ -147,21 +175,7 @@ class DeadlineActivities:
         )
 
     async def _recipients(self, session: AsyncSession, ref: DeadlineRef, to: str) -> list[int]:
-        q = select(User.id).where(User.active)
-        if to == "assignee":
-            if ref.assignee_id is not None:
-                return [ref.assignee_id]
-            q = q.where(User.department_id == ref.department_id, User.role == Role.OFFICER)
-        elif to == "department_head":
-            q = q.where(User.department_id == ref.department_id, User.role == Role.DEPT_HEAD)
-        elif to == "office_head":
-            q = q.join(Department, Department.id == User.department_id).where(
-                User.role == Role.OFFICE_HEAD, Department.kind == DepartmentKind.OPENNESS_OFFICE)
-        elif to == "supervisor":
-            q = q.where(User.role == Role.SUPERVISOR)
-        elif to in {"leader", "principal_head"}:
-            q = q.where(User.role == Role.LEADER)
-        return [uid for (uid,) in (await session.execute(q.order_by(User.id))).all()]
+        return await recipients(session, to, ref.department_id, ref.assignee_id)
 
     @activity.defn(name="deadline.fire")
     async def fire(self, data: FireInput) -> int:
@@ -173,10 +187,16 @@ class DeadlineActivities:
         if rung.at > data.due_at:
             title = f"【已超期】{ref.title}：{rule.label}"
         elif rung.at == data.due_at:
-            title = f"【今日到期】{ref.title}：{rule.label}"
+            title = f"【已到期】{ref.title}：{rule.label}"
         else:
             title = f"【即将到期】{ref.title}：{rule.label}"
-        body = (f"{rule.label}截止于 {_fmt(data.due_at)}（北京时间）。"
+        if rung.at < data.due_at:
+            when = f"距截止还有{span_zh(data.due_at - rung.at)}"
+        elif rung.at == data.due_at:
+            when = "已到截止时间"
+        else:
+            when = f"已超期{span_zh(rung.at - data.due_at)}"
+        body = (f"{rule.label}截止于 {_fmt(data.due_at)}（北京时间），{when}。"
                 f"提醒对象：{AUDIENCE_ZH[rung.to]}。案件：{ref.case_id}")
         async with self.session_factory() as session:
             users = await self._recipients(session, ref, rung.to)
@@ -187,7 +207,7 @@ class DeadlineActivities:
                     level=rung.level, title=title, body=body,
                 ))
             if rung.task:
-                role = {"supervisor": Role.SUPERVISOR, "leader": Role.LEADER, "principal_head": Role.LEADER,
+                role = {"supervisor": Role.SUPERVISOR, "leader": Role.LEADER, "principal_head": Role.PRINCIPAL_HEAD,
                         "department_head": Role.DEPT_HEAD, "office_head": Role.OFFICE_HEAD}.get(rung.to)
                 await insert_once(session, Task(
                     key=base, case_id=ref.case_id, workflow_id=ref.workflow_id, process=ref.process,

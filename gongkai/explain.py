@@ -30,6 +30,18 @@ def due_text(at: datetime) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+def span_zh(delta: timedelta) -> str:
+    """A duration as officers read a countdown: 3小时12分, 2天4小时."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{mins:02d}分"
+    return f"{mins}分钟"
+
+
 def _zh(step: Step, due: Due) -> str:
     c = step.code
     if c == "rule":

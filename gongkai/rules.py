@@ -14,9 +14,9 @@ from gongkai.errors import InvalidInput, NotFound
 from gongkai.workdays import WorkdayCalendar
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "rules.toml"
-AUDIENCES = ("assignee", "department_head", "office_head", "supervisor", "leader", "principal_head")
+AUDIENCES = ("assignee", "department", "department_head", "office_head", "supervisor", "leader", "principal_head")
 AUDIENCE_ZH = {
-    "assignee": "经办人", "department_head": "部门负责人", "office_head": "公开办负责人",
+    "assignee": "经办人", "department": "责任部门", "department_head": "部门负责人", "office_head": "公开办负责人",
     "supervisor": "督办人员", "leader": "分管领导", "principal_head": "主要负责人",
 }
 REMINDER_HOUR = 9  # working-day reminders arrive at the start of the office day
@@ -55,6 +55,7 @@ class Rule:
     amount: int
     source: str
     ladder: tuple[Rung, ...]
+    anchor: str = ""  # hour clocks: run from the "event" or its "detection" (C13)
 
 
 def parse_rung(item: dict) -> Rung:
@@ -67,6 +68,12 @@ def parse_rung(item: dict) -> Rung:
     return Rung(f"{when}:{to}", when, to, int(item.get("level", 0)), bool(item.get("task", False)))
 
 
+def _anchor(name: str, value: str) -> str:
+    if value not in {"", "event", "detection"}:
+        raise InvalidInput(f"规则 {name} 的起算点无效：{value!r}（应为 event 或 detection）")
+    return value
+
+
 def parse_rules(data: dict) -> dict[str, Rule]:
     rules = {}
     for name, item in data.get("rules", {}).items():
@@ -77,6 +84,7 @@ def parse_rules(data: dict) -> dict[str, Rule]:
             amount=int(item["amount"]),
             source=item.get("source", ""),
             ladder=tuple(parse_rung(r) for r in item.get("ladder", ())),
+            anchor=_anchor(name, item.get("anchor", "")),
         )
     return rules
 

@@ -29,6 +29,7 @@ DEMO_ACCOUNTS = [
     ("gkb_officer", "李明（公开办经办人）", Role.OFFICER, "GKB"),
     ("duban", "赵督办", Role.SUPERVISOR, "GKB"),
     ("leader", "陈副区长（分管领导）", Role.LEADER, "ZFB"),
+    ("zhuyao", "钱区长（主要负责人）", Role.PRINCIPAL_HEAD, "ZFB"),
     ("zfb_head", "周主任（政府办负责人）", Role.DEPT_HEAD, "ZFB"),
     ("jyj_head", "刘局长（教育局负责人）", Role.DEPT_HEAD, "JYJ"),
     ("jyj_officer", "张华（教育局经办人）", Role.OFFICER, "JYJ"),

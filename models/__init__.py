@@ -6,12 +6,13 @@ from models.calendar import CalendarVersion
 from models.deadline import Deadline
 from models.disclosure import CaseCounter, DisclosureAttachment, DisclosureRequest, DisclosureReview, IntakeKey
 from models.inbox import Notification, Task
+from models.incident import IncidentCase
 from models.letter import Letter
 from models.policy import PolicyCase
 
 __all__ = [
     "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
-    "DisclosureRequest", "DisclosureReview", "IntakeKey", "Letter", "LoginFailure", "Notification", "PolicyCase",
-    "Role", "Task",
+    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "LoginFailure", "Notification",
+    "PolicyCase", "Role", "Task",
     "User", "WebSession",
 ]

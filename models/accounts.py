@@ -17,6 +17,7 @@ class Role(StrEnum):
     OFFICE_HEAD = "office_head"
     SUPERVISOR = "supervisor"
     LEADER = "leader"
+    PRINCIPAL_HEAD = "principal_head"  # 主要负责人: leads in major emergencies (C14)
     ADMIN = "admin"
 
 
@@ -26,8 +27,13 @@ ROLE_ZH = {
     Role.OFFICE_HEAD: "公开办负责人",
     Role.SUPERVISOR: "督办人员",
     Role.LEADER: "领导",
+    Role.PRINCIPAL_HEAD: "主要负责人",
     Role.ADMIN: "系统管理员",
 }
+
+
+# Roles that see every department's cases, boards and reports.
+WIDE_ROLES = frozenset({"office_head", "supervisor", "leader", "principal_head", "admin"})
 
 
 class DepartmentKind(StrEnum):

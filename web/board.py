@@ -14,11 +14,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, end_of_day, shift_working_days
 from gongkai.errors import PermissionDenied
+from gongkai.incident import countdown_zh, hour_urgency
 from models import Deadline, Department, User
+from models.accounts import WIDE_ROLES
 from web.inbox import PROCESS_ZH, urgency
 from web.render import beijing, page
 
-BOARD_ROLES = {"supervisor", "leader", "office_head", "admin"}
+BOARD_ROLES = WIDE_ROLES
 BOARD_LIMIT = 500  # the most urgent first; the counts above give the totals
 
 
@@ -56,7 +58,8 @@ class BoardController(Controller):
         names = {d.id: d.name for d in (await db.execute(select(Department))).scalars()}
         groups: dict[str, list] = defaultdict(list)
         for d in rows:
-            level, left = urgency(cal, d.due_at, now)
+            level, left = (hour_urgency(d.due_at, now), countdown_zh(d.due_at, now)) if d.process == "incident" \
+                else urgency(cal, d.due_at, now)
             groups[names.get(d.department_id, "未分配")].append((d, level, left))
         return await page("board.html", db, user, groups=dict(sorted(groups.items())), within=within,
                           counts=await year_counts(db, now.year), year=now.year, beijing=beijing,

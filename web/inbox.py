@@ -15,14 +15,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, working_days_left
 from gongkai.disclosure import STAGE_ZH, Stage
+from gongkai.incident import countdown_zh, hour_urgency
 from models import Department, DisclosureRequest, Task, User
-from web.render import beijing, page
+from models.accounts import WIDE_ROLES
+from web.render import beijing, case_url, page
 
 DUE_SOON_WD = 3
 URGENCY_ZH = {"overdue": "已超期", "due_today": "今日到期", "due_soon": "即将到期", "on_track": "正常",
               "none": "无期限"}
-PROCESS_ZH = {"disclosure": "依申请公开"}
-WIDE = {"office_head", "supervisor", "leader", "admin"}
+PROCESS_ZH = {"disclosure": "依申请公开", "policy": "政策解读", "incident": "突发事件舆情"}
+WIDE = WIDE_ROLES
 LIMIT = 300
 TRACKING_CODE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
 
@@ -34,6 +36,7 @@ class Row:
     applicant: str
     urgency: str
     days_left: int | None
+    countdown: str | None = None  # hour clocks (incidents) count down in hours and minutes
 
 
 def urgency(cal, due_at: datetime | None, now: datetime) -> tuple[str, int | None]:
@@ -108,6 +111,10 @@ class InboxController(Controller):
         cal = await load_calendar(db)
         rows = []
         for task, stage_value, applicant in ordered:
+            if task.process == "incident" and task.due_at is not None:
+                rows.append(Row(task, stage_value, applicant or "", hour_urgency(task.due_at, now), None,
+                                countdown_zh(task.due_at, now)))
+                continue
             level, left = urgency(cal, task.due_at, now)
             rows.append(Row(task, stage_value, applicant or "", level, left))
         departments = list((await db.execute(select(Department).where(Department.active))).scalars())
@@ -120,5 +127,5 @@ class InboxController(Controller):
                        columns=columns, beijing=beijing, counts={k: sum(r.urgency == k for r in rows)
                                                                for k in URGENCY_ZH})
         if request.headers.get("hx-request") and request.headers.get("hx-target") == "inbox-results":
-            return Template("inbox/_results.html", context={**context, "user": user})
+            return Template("inbox/_results.html", context={**context, "user": user, "case_url": case_url})
         return await page("inbox/index.html", db, user, **context)

@@ -22,6 +22,7 @@ from gongkai.clock import CST
 from gongkai.errors import ActionNotAllowed, Conflict, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
 from models import AuditEvent, Deadline, Department, PolicyCase, User
+from models.accounts import WIDE_ROLES
 from web.deps import temporal_client
 from web.disclosure.service import actor_of
 from web.render import page
@@ -30,7 +31,7 @@ from workflows.policy import PolicyWorkflow
 from workflows.policy_types import Draft, PolicyView
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-WIDE = {"office_head", "supervisor", "leader", "admin"}
+WIDE = WIDE_ROLES
 QUEUE_STAGE = {"dept_head": {rules.Stage.SIGN_OFF, rules.Stage.OFFICE_REVIEW, rules.Stage.SECRECY_REVIEW},
                "leader": {rules.Stage.LEADER_SIGN_OFF}, "office_head": {rules.Stage.ATTRIBUTE_REVIEW}}
 

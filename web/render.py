@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
 from models import User
-from models.accounts import ROLE_ZH
+from models.accounts import ROLE_ZH, WIDE_ROLES
 from web.deps import nav_counts
 
 
@@ -18,9 +18,19 @@ def beijing(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(CST).strftime(fmt) if value else "—"
 
 
+CASE_PATHS = {"disclosure": "/disclosure/", "policy": "/policy/", "incident": "/incidents/"}
+
+
+def case_url(process: str, case_id: str) -> str:
+    """Where a case of any process is shown (inbox, board and notifications link here)."""
+    return CASE_PATHS.get(process, "/disclosure/") + case_id
+
+
 async def page(name: str, db: AsyncSession, user: User | None, status_code: int = 200, **context: Any) -> Template:
     if user is not None:
         context.setdefault("nav", await nav_counts(db, user))
     context["user"] = user
     context["role_zh"] = ROLE_ZH
+    context["wide_roles"] = WIDE_ROLES
+    context["case_url"] = case_url
     return Template(template_name=name, context=context, status_code=status_code)

@@ -15,9 +15,10 @@ from gongkai.clock import CST
 from gongkai.errors import InvalidInput, PermissionDenied
 from gongkai.report import COLUMN_LABELS, RequestFact, Row, check_invariants, table3
 from models import DisclosureRequest, User
+from models.accounts import WIDE_ROLES
 from web.render import page
 
-REPORT_ROLES = {"office_head", "supervisor", "leader", "admin"}
+REPORT_ROLES = WIDE_ROLES
 
 
 async def facts(db: AsyncSession) -> list[RequestFact]:

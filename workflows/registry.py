@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workflows.disclosure import DisclosureWorkflow
+from workflows.incident import IncidentWorkflow
 from workflows.policy import PolicyWorkflow
 
-WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow]
+WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow]

@@ -19,12 +19,12 @@ from gongkai.errors import Conflict, NotFound, PermissionDenied
 from gongkai.intake import allocate, hash_code, query_code_for  # noqa: F401  (the pages' API)
 from gongkai.logs import bind, get_logger
 from models import DisclosureRequest, User
+from models.accounts import WIDE_ROLES
 from workflows.disclosure import DisclosureWorkflow
 from workflows.disclosure_types import DisclosureView
 from workflows.errors import from_update_failure
 
 log = get_logger(__name__)
-WIDE_ROLES = {"office_head", "supervisor", "leader", "admin"}
 
 
 def actor_of(user: User) -> Actor:

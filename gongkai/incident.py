@@ -1,0 +1,155 @@
+"""Major incidents and public-opinion cases (突发事件 / 政务舆情回应): the pure rules. Which clocks a
+grade starts and from which instant (C10–C13), the steps and who may take them, triage (C15),
+and how countdowns read. The workflow decides with these; nothing here does I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
+from gongkai.explain import span_zh
+
+GRADES = {"especially_major": "特别重大", "major": "重大", "large": "较大", "general": "一般",
+          "opinion": "其他政务舆情"}
+MAJOR_GRADES = {"especially_major", "major"}  # 5 h authoritative information + 24 h press conference
+SOURCES = {"media": "媒体报道", "online": "网络帖文", "hotline": "12345热线", "report": "部门报送",
+           "leader": "领导批示", "other": "其他"}
+CHANNELS = {"website": "政府网站", "weibo": "政务微博", "wechat": "政务微信", "press": "新闻媒体",
+            "briefing": "新闻发布会", "other": "其他渠道"}
+TRIAGE = {  # C15: each category and what must be published
+    "suggestion": "建设性意见建议（公开采纳情况）",
+    "difficulty": "反映实际困难（公开解决情况）",
+    "major_problem": "反映重大问题（公开调查处理结果）",
+    "misunderstanding": "误解疑惑（发布权威信息）",
+    "wrong_view": "错误看法（发布引导信息）",
+    "false_info": "虚假信息（回应澄清并移交公安、网信部门）",
+}
+REFERRAL_TARGETS = {"police": "公安机关", "cyberspace": "网信部门"}
+EFFECTS = {"good": "较好", "fair": "一般", "poor": "较差"}
+ANCHORS = {"event": "事件发生时间", "detection": "发现时间"}
+DEFAULT_FOLLOW_UP_HOURS = 24
+FOLLOW_UP_HOURS_RANGE = (1, 168)
+MAX_BACKDATE = timedelta(days=30)  # an event older than this is not an emergency registration
+CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead
+DECIDERS = {"office_head", "supervisor", "leader", "principal_head"}  # evaluation and closure (C17)
+
+
+class Stage(StrEnum):
+    RESPONDING = "responding"  # waiting for the first authoritative release (or the 48 h response)
+    PRESS = "press"  # released; the press conference is still due (major grades)
+    FOLLOW_UP = "follow_up"  # continued releases as work progresses
+    EVALUATION = "evaluation"  # response finished; the office evaluates the effect
+    CLOSED = "closed"
+
+
+STAGE_ZH = {Stage.RESPONDING: "待发布权威信息", Stage.PRESS: "待召开新闻发布会", Stage.FOLLOW_UP: "持续发布",
+            Stage.EVALUATION: "效果评估", Stage.CLOSED: "已办结"}
+
+
+@dataclass(frozen=True)
+class ClockPlan:
+    name: str  # the deadline's name within the case: release, press, response
+    rule: str  # its rule in rules.toml
+    start: datetime
+
+
+def clock_plan(grade: str, occurred_at: datetime, detected_at: datetime,
+               anchors: dict[str, str] | None = None) -> list[ClockPlan]:
+    """The hour clocks a case starts. Each rule's `anchor` parameter says whether its clock runs
+    from the event (C13, XY 五(二): "事件发生后") or from detection (the 政务舆情 wording)."""
+    anchors = anchors or {}
+    names = [("release", "authoritative_release"), ("press", "press_conference")] if grade in MAJOR_GRADES \
+        else [("response", "opinion_response")]
+    return [ClockPlan(name, rule, detected_at if anchors.get(rule) == "detection" else occurred_at)
+            for name, rule in names]
+
+
+def check_registration(*, title: str, grade: str, source: str, occurred_at: datetime, detected_at: datetime,
+                       now: datetime, location: str, follow_up_hours: int) -> None:
+    problems = []
+    if not title.strip():
+        problems.append("请填写事件简述")
+    if not location.strip():
+        problems.append("请填写发生地点")
+    if grade not in GRADES:
+        problems.append("请选择事件等级")
+    if source not in SOURCES:
+        problems.append("请选择信息来源")
+    if occurred_at > now + CLOCK_SKEW:
+        problems.append("发生时间不能晚于当前时间")
+    elif occurred_at < now - MAX_BACKDATE:
+        problems.append("发生时间早于30天前，请核对")
+    if detected_at > now + CLOCK_SKEW:
+        problems.append("发现时间不能晚于当前时间")
+    elif detected_at < occurred_at:
+        problems.append("发现时间不能早于发生时间")
+    lo, hi = FOLLOW_UP_HOURS_RANGE
+    if not lo <= follow_up_hours <= hi:
+        problems.append(f"持续发布提醒间隔应在{lo}至{hi}小时之间")
+    if problems:
+        raise InvalidInput("；".join(problems), detail={"problems": problems})
+
+
+def countdown_zh(due_at: datetime, now: datetime) -> str:
+    left = due_at - now
+    return f"剩余 {span_zh(left)}" if left.total_seconds() > 0 else f"已超期 {span_zh(left)}"
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ActionNotAllowed(message)
+
+
+def require_responsible(role: str, department_id: int, lead: int, co: list[int]) -> None:
+    """The responsible departments act (C14); the office and leaders may act for them."""
+    if department_id in {lead, *co} and role in {"officer", "dept_head"}:
+        return
+    if role in {"office_head", "leader", "principal_head"}:
+        return
+    raise PermissionDenied("只有责任部门或公开办可以登记发布情况")
+
+
+def require_decider(role: str) -> None:
+    if role not in DECIDERS:
+        raise PermissionDenied("只有公开办负责人、督办人员或领导可以评估和办结")
+
+
+def check_release(text: str, channel: str, approved_by: str) -> None:
+    problems = []
+    if not text.strip():
+        problems.append("请填写发布内容")
+    if channel not in CHANNELS:
+        problems.append("请选择发布渠道")
+    if not approved_by.strip():
+        problems.append("请填写审核签发人")
+    if problems:
+        raise InvalidInput("；".join(problems))
+
+
+def check_press(place: str, spokesperson: str) -> None:
+    problems = []
+    if not place.strip():
+        problems.append("请填写发布会地点")
+    if not spokesperson.strip():
+        problems.append("请填写新闻发言人")
+    if problems:
+        raise InvalidInput("；".join(problems))
+
+
+def check_instant(at: datetime, occurred_at: datetime, now: datetime, what: str) -> None:
+    if at > now + CLOCK_SKEW:
+        raise InvalidInput(f"{what}不能晚于当前时间")
+    if at < occurred_at:
+        raise InvalidInput(f"{what}不能早于事件发生时间")
+
+
+def hour_urgency(due_at: datetime, now: datetime) -> str:
+    """Urgency of an hour clock, in the inbox's terms: overdue, within the hour, within 6 hours."""
+    left = due_at - now
+    if left.total_seconds() <= 0:
+        return "overdue"
+    if left <= timedelta(hours=1):
+        return "due_today"
+    return "due_soon" if left <= timedelta(hours=6) else "on_track"
