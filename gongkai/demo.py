@@ -1,25 +1,28 @@
-"""Demo cases on the first start, so a newcomer sees a living system: a request awaiting
-confirmation, one due today, one overdue, one paused for a consultation, one waiting for a
-correction, one waiting for sign-off and one replied. Idempotent: does nothing once any exists."""
+"""Demo cases on the first start, so a newcomer sees a living system: two incidents on their hour
+clocks, and disclosure requests awaiting confirmation, due today, overdue, paused for a
+consultation, waiting for a correction, waiting for sign-off and replied. Idempotent: does
+nothing once any exists."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
 from activities.disclosure import Applicant, DisclosureInput
+from activities.incident import IncidentInput
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, shift_working_days
 from gongkai.disclosure import Actor
 from gongkai.intake import allocate, hash_code
 from gongkai.logs import get_logger
-from models import Department, DisclosureRequest, User
+from models import Department, DisclosureRequest, IncidentCase, User
 from workflows.disclosure import DisclosureWorkflow
 from workflows.disclosure_types import DisclosureView
+from workflows.incident import IncidentWorkflow
 
 log = get_logger(__name__)
 
@@ -42,6 +45,43 @@ TOPICS = ["本区2026年城镇老旧小区改造计划", "某小学新校区建�
 
 
 async def create_demo(client: Client, session_factory: async_sessionmaker, task_queue: str) -> int:
+    return await create_demo_requests(client, session_factory, task_queue) + \
+        await create_demo_incidents(client, session_factory, task_queue)
+
+
+INCIDENTS = [
+    # (title, grade, source, department, hours since the event, location)
+    ("某学校食堂疑似食物中毒", "major", "online", "JYJ", 2, "某实验小学"),
+    ("网传某地块违规出让", "opinion", "media", "ZRZY", 30, "某街道"),
+]
+
+
+async def create_demo_incidents(client: Client, session_factory: async_sessionmaker, task_queue: str) -> int:
+    """An open major incident with its 5-hour clock running and an opinion case near its 48 hours."""
+    async with session_factory() as db:
+        if (await db.execute(select(func.count(IncidentCase.id)))).scalar_one():
+            return 0
+        depts = {d.code: d.id for d in (await db.execute(select(Department))).scalars()}
+    if not {"JYJ", "ZRZY"} <= set(depts):
+        return 0
+    now = datetime.now(CST)
+    made = 0
+    for i, (title, grade, source, dept, hours, location) in enumerate(INCIDENTS):
+        async with session_factory() as db:
+            case_id, _code, new = await allocate(db, uuid.uuid5(uuid.NAMESPACE_URL, f"gongkai-demo-in-{i}").hex,
+                                                 "incident", "IN")
+        if not new:
+            continue
+        at = now - timedelta(hours=hours)
+        await client.start_workflow(IncidentWorkflow.run, IncidentInput(
+            case_id, f"{title}（演示数据）", "演示数据", location, grade, source, at, at, depts[dept], [],
+            "demo", 12), id=case_id, task_queue=task_queue)
+        made += 1
+        log.info("demo_incident", case_id=case_id, grade=grade)
+    return made
+
+
+async def create_demo_requests(client: Client, session_factory: async_sessionmaker, task_queue: str) -> int:
     async with session_factory() as db:
         if (await db.execute(select(func.count(DisclosureRequest.id)))).scalar_one():
             return 0

@@ -19,10 +19,12 @@ def beijing(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 CASE_PATHS = {"disclosure": "/disclosure/", "policy": "/policy/", "incident": "/incidents/"}
+PREFIX_PROCESS = {"DR": "disclosure", "PD": "policy", "IN": "incident"}  # business-key prefixes
 
 
-def case_url(process: str, case_id: str) -> str:
+def case_url(process: str | None, case_id: str) -> str:
     """Where a case of any process is shown (inbox, board and notifications link here)."""
+    process = process or PREFIX_PROCESS.get(case_id[:2], "disclosure")
     return CASE_PATHS.get(process, "/disclosure/") + case_id
 
 

@@ -1,0 +1,94 @@
+"""Incident pages over HTTP, against real workflows: registration and its errors, who sees what,
+the board's countdowns and its self-refreshing fragment, the inbox's hour countdown."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from gongkai.clock import CST
+from models import Deadline, Department, IncidentCase
+from tests.web.conftest import login, post_form
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(CST).strftime("%Y-%m-%dT%H:%M")
+
+
+async def _dept(db, code: str) -> int:
+    async with db.session_factory() as s:
+        return (await s.execute(select(Department.id).where(Department.code == code))).scalar_one()
+
+
+async def _register(client, db, **overrides):
+    now = datetime.now(CST)
+    form = {"title": "某小区燃气爆炸", "occurred_at": _local(now - timedelta(hours=1)), "location": "某街道某小区",
+            "grade": "major", "source": "media", "department_id": str(await _dept(db, "WJW")),
+            "co_departments": [str(await _dept(db, "ZRZY"))], "follow_up_hours": "12", "form_key": uuid.uuid4().hex,
+            "description": "<script>alert(1)</script>现场已封控"}
+    form.update(overrides)
+    return await post_form(client, "/incidents/new", form, token_from="/incidents/new")
+
+
+async def test_registration_errors_keep_what_was_typed(live, db):
+    await login(live, "wjw_officer")
+    future = _local(datetime.now(CST) + timedelta(hours=2))
+    r = await _register(live, db, occurred_at=future, location="", title="某小区燃气爆炸")
+    assert r.status_code == 400
+    assert "发生时间不能晚于当前时间" in r.text and "请填写发生地点" in r.text
+    assert 'value="某小区燃气爆炸"' in r.text  # nothing typed is lost
+    r = await _register(live, db, occurred_at="昨天下午")
+    assert r.status_code == 400 and "发生时间格式无效" in r.text
+    r = await _register(live, db, grade="catastrophic")
+    assert r.status_code == 400 and "请选择事件等级" in r.text
+    async with db.session_factory() as s:
+        assert not (await s.execute(select(IncidentCase))).first()
+
+
+async def test_register_view_board_and_inbox(live, db):
+    await login(live, "wjw_officer")
+    r = await _register(live, db)
+    assert r.status_code in (302, 303), r.text[:300]
+    cid = r.headers["location"].rsplit("/", 1)[1]
+    assert re.fullmatch(r"IN-\d{4}-\d{6}", cid)
+    page = (await live.get(f"/incidents/{cid}")).text
+    assert "重大突发事件权威信息发布" in page and "新闻发布会" in page
+    assert re.search(r"剩余 3小时5\d分", page), "the 5-hour clock counts from the event, an hour ago"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;现场已封控" in page and "<script>alert(1)" not in page
+    inbox = (await live.get("/inbox")).text
+    assert f'href="/incidents/{cid}"' in inbox and re.search(r"剩余 3小时5\d分", inbox)
+    assert (await live.get("/incidents/board")).status_code == 403  # an officer has no board
+
+    # a co-responsible department sees the case; another department does not
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "zrzy_officer")
+    assert (await live.get(f"/incidents/{cid}")).status_code == 200
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_officer")
+    assert (await live.get(f"/incidents/{cid}")).status_code == 403
+    r = await post_form(live, f"/incidents/{cid}/release", {"text": "x", "channel": "weibo", "approved_by": "y"},
+                        token_from="/incidents")
+    assert r.status_code == 403
+
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "gkb_head")
+    board = await live.get("/incidents/board")
+    assert board.status_code == 200 and f'data-incident="{cid}"' in board.text
+    assert 'hx-trigger="every 15s"' in board.text
+    fragment = await live.get("/incidents/board", headers={"hx-request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="incident-board"') and "<html" not in fragment.text
+    assert re.search(r"剩余 2[23]小时\d\d分", fragment.text), "the 24-hour press-conference clock"
+
+    # the office may act for the department; a rejected step explains itself and changes nothing
+    r = await post_form(live, f"/incidents/{cid}/end_response", {}, token_from=f"/incidents/{cid}")
+    assert r.status_code == 409 and "首次发布及新闻发布会完成后才能结束回应" in r.text
+    r = await post_form(live, f"/incidents/{cid}/release", {"text": "", "channel": "weibo", "approved_by": ""},
+                        token_from=f"/incidents/{cid}")
+    assert r.status_code == 400 and "请填写发布内容" in r.text
+    async with db.session_factory() as s:
+        row = await s.get(IncidentCase, cid)
+        release = await s.get(Deadline, f"{cid}/release")
+    assert row.releases == 0 and release.state == "running"
