@@ -3,13 +3,16 @@ notification says and to whom it goes."""
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
+from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.worker import Replayer, Worker
 
 from activities.incident import IncidentInput
 from gongkai.clock import CST
@@ -20,6 +23,7 @@ from worker import build_activities
 from workflows.incident import IncidentWorkflow
 from workflows.incident_types import PressConference, Release
 
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 START = datetime(2026, 7, 3, 8, 0, tzinfo=CST)  # a Friday morning; hour clocks ignore the weekend
 
 
@@ -52,6 +56,11 @@ async def _start(env, db, queue, case_id, *, grade="major", ago=timedelta(minute
                 break
             await env.sleep(timedelta(seconds=1))
     return handle
+
+
+async def _record(handle, name: str) -> None:
+    if os.environ.get("GONGKAI_RECORD_HISTORIES"):
+        (HISTORIES / f"incident_{name}.json").write_text((await handle.fetch_history()).to_json())
 
 
 async def _release(env, text="已发布火情通报：明火已扑灭，无人员伤亡", ago=timedelta(0)) -> Release:
@@ -161,11 +170,12 @@ async def test_major_incident_on_time_to_closure(env, db, run):
     assert "deadline_escalated" not in actions
     async with db.session_factory() as s:
         assert not (await s.execute(select(Task).where(Task.case_id == cid, Task.status == "open"))).first()
+    await _record(h, "on_time")
 
 
 async def test_late_registration_is_overdue_at_once(env, db, run):
     cid = "IN-2026-000002"
-    await _start(env, db, run, cid, ago=timedelta(hours=6, minutes=20))
+    h = await _start(env, db, run, cid, ago=timedelta(hours=6, minutes=20))
     row = await _row(db, cid)
     assert row.late_at_registration
     opened = [e for e in await _audit(db, cid) if e.action == "incident_opened"][0]
@@ -188,6 +198,7 @@ async def test_late_registration_is_overdue_at_once(env, db, run):
         esc = list((await s.execute(select(Task).where(Task.case_id == cid, Task.kind.like("escalation:%"))))
                    .scalars())
     assert {t.role for t in esc} == {"supervisor", "principal_head"}
+    await _record(h, "late_registration")
 
 
 async def test_overdue_press_conference_escalates_to_principal_head(env, db, run):
@@ -220,6 +231,7 @@ async def test_overdue_press_conference_escalates_to_principal_head(env, db, run
         assert (await s.get(Task, task.id)).status == "done"
     summary = [e.summary for e in await _audit(db, cid) if e.action == "press_conference"][0]
     assert "超过时限" in summary and "部门主要负责人未出席" in summary
+    await _record(h, "press_overdue")
 
 
 async def test_opinion_case_follow_ups_triage_and_referral(env, db, run):
@@ -262,3 +274,10 @@ async def test_opinion_case_follow_ups_triage_and_referral(env, db, run):
     assert actions.count("follow_up_reminder") == 2 and "referred" in actions
     referral = [e.summary for e in await _audit(db, cid) if e.action == "referred"][0]
     assert referral == "虚假信息已移交网信部门：已将谣言帖文及截图移交区委网信办"
+    await _record(h, "opinion")
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("incident_*.json")), ids=lambda p: p.stem)
+async def test_replay_recorded_incident_history(path):
+    history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
+    await Replayer(workflows=[IncidentWorkflow]).replay_workflow(history)
