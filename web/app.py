@@ -32,7 +32,7 @@ from web.disclosure.public import PublicController, RateLimiter, TrackController
 from web.errors import EXCEPTION_HANDLERS
 from web.home import HomeController
 from web.inbox import InboxController
-from web.incident import IncidentController
+from web.incident import IncidentApi, IncidentController
 from web.policy import PolicyController
 from web.render import beijing
 from web.report import ReportController
@@ -69,7 +69,7 @@ def create_app(
         route_handlers=[
             AuthController, HomeController, AdminController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
-            ReportController, PolicyController, IncidentController,
+            ReportController, PolicyController, IncidentController, IncidentApi,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -84,6 +85,56 @@ async def send(state: State, db: AsyncSession, case_id: str, action: str, *args)
     return view
 
 
+async def registration(db: AsyncSession, user: User, data: dict[str, Any]) -> dict:
+    """The workflow input's fields from a form or a JSON body, validated."""
+    if user.role not in REGISTRARS:
+        raise PermissionDenied("当前账号不能登记突发事件")
+    text = lambda n: str(data.get(n) or "").strip()  # noqa: E731
+    now = datetime.now(CST)
+    occurred = local_instant(data.get("occurred_at"), "发生时间")
+    detected = local_instant(data.get("detected_at"), "发现时间", now)
+    try:
+        follow_up = int(text("follow_up_hours") or rules.DEFAULT_FOLLOW_UP_HOURS)
+    except ValueError:
+        raise InvalidInput("持续发布提醒间隔应为小时数") from None
+    active = {d.id for d in (await db.execute(select(Department).where(Department.active))).scalars()}
+    try:
+        lead = int(text("department_id") or user.department_id)
+        co_raw = data.get("co_departments") or []
+        co = sorted({int(x) for x in (co_raw if isinstance(co_raw, list) else [co_raw]) if str(x).strip()})
+    except ValueError:
+        raise InvalidInput("责任部门无效") from None
+    if lead not in active or not set(co) <= active:
+        raise InvalidInput("责任部门不存在或已停用")
+    co = [c for c in co if c != lead]
+    rules.check_registration(title=text("title"), grade=text("grade"), source=text("source"), occurred_at=occurred,
+                             detected_at=detected, now=now, location=text("location"), follow_up_hours=follow_up)
+    anchors = {r: get_rule(r).anchor for r in CLOCK_RULES if get_rule(r).anchor}
+    return dict(title=text("title")[:300], description=text("description")[:4000], location=text("location")[:200],
+                grade=text("grade"), source=text("source"), occurred_at=occurred, detected_at=detected,
+                department_id=lead, co_departments=co, created_by=user.username, follow_up_hours=follow_up,
+                anchors=anchors)
+
+
+async def register(db: AsyncSession, state: State, user: User, data: dict[str, Any]) -> str:
+    """Start a case once per form key; returns its id when the registration is visible."""
+    fields = await registration(db, user, data)
+    key = str(data.get("form_key") or uuid.uuid4().hex)[:64]
+    case_id, _code, new = await allocate(db, key, "incident", "IN")
+    if new:
+        client = await temporal_client(state)
+        if client is None:
+            raise Conflict("流程服务暂不可用，请稍后重试")
+        await client.start_workflow(IncidentWorkflow.run, IncidentInput(case_id, **fields), id=case_id,
+                                    task_queue=state.task_queue)
+    for _ in range(300):  # until the registration is visible
+        await db.rollback()
+        if await db.get(IncidentCase, case_id):
+            break
+        await asyncio.sleep(0.05)
+    return case_id
+
+
 def args_for(action: str, data: dict[str, Any], user: User) -> list:
     text = lambda n: str(data.get(n) or "").strip()  # noqa: E731
     now = datetime.now(CST)
@@ -160,55 +211,13 @@ class IncidentController(Controller):
                           **_context(now))
 
     @post("/new")
-    async def register(self, db: AsyncSession, state: State, user: User, data: Form) -> Redirect | Template:
+    async def create(self, db: AsyncSession, state: State, user: User, data: Form) -> Redirect | Template:
         values = {k: (v if isinstance(v, list) else str(v)) for k, v in data.items() if k != "_csrf_token"}
         try:
-            inp_fields = await self._validate(db, user, data)
+            case_id = await register(db, state, user, data)
         except InvalidInput as exc:
             return await self._form(db, user, exc.message, values, status_code=400)
-        key = str(data.get("form_key") or uuid.uuid4().hex)[:64]
-        case_id, _code, new = await allocate(db, key, "incident", "IN")
-        if new:
-            client = await temporal_client(state)
-            if client is None:
-                raise Conflict("流程服务暂不可用，请稍后重试")
-            await client.start_workflow(IncidentWorkflow.run, IncidentInput(case_id, **inp_fields), id=case_id,
-                                        task_queue=state.task_queue)
-        for _ in range(300):  # until the registration is visible
-            await db.rollback()
-            if await db.get(IncidentCase, case_id):
-                break
-            await asyncio.sleep(0.05)
         return Redirect(f"/incidents/{case_id}")
-
-    async def _validate(self, db: AsyncSession, user: User, data: dict[str, Any]) -> dict:
-        if user.role not in REGISTRARS:
-            raise PermissionDenied("当前账号不能登记突发事件")
-        text = lambda n: str(data.get(n) or "").strip()  # noqa: E731
-        now = datetime.now(CST)
-        occurred = local_instant(data.get("occurred_at"), "发生时间")
-        detected = local_instant(data.get("detected_at"), "发现时间", now)
-        try:
-            follow_up = int(text("follow_up_hours") or rules.DEFAULT_FOLLOW_UP_HOURS)
-        except ValueError:
-            raise InvalidInput("持续发布提醒间隔应为小时数") from None
-        active = {d.id for d in (await db.execute(select(Department).where(Department.active))).scalars()}
-        try:
-            lead = int(text("department_id") or user.department_id)
-            co_raw = data.get("co_departments") or []
-            co = sorted({int(x) for x in (co_raw if isinstance(co_raw, list) else [co_raw]) if str(x).strip()})
-        except ValueError:
-            raise InvalidInput("责任部门无效") from None
-        if lead not in active or not set(co) <= active:
-            raise InvalidInput("责任部门不存在或已停用")
-        co = [c for c in co if c != lead]
-        rules.check_registration(title=text("title"), grade=text("grade"), source=text("source"), occurred_at=occurred,
-                                 detected_at=detected, now=now, location=text("location"), follow_up_hours=follow_up)
-        anchors = {r: get_rule(r).anchor for r in CLOCK_RULES if get_rule(r).anchor}
-        return dict(title=text("title")[:300], description=text("description")[:4000], location=text("location")[:200],
-                    grade=text("grade"), source=text("source"), occurred_at=occurred, detected_at=detected,
-                    department_id=lead, co_departments=co, created_by=user.username, follow_up_hours=follow_up,
-                    anchors=anchors)
 
     @get("/board")
     async def board(self, request: Request, db: AsyncSession, user: User) -> Template:
@@ -251,3 +260,42 @@ class IncidentController(Controller):
                                       .execution_options(populate_existing=True))).scalar_one()
             return await self._case(db, user, fresh, exc.message, 400 if isinstance(exc, InvalidInput) else 409)
         return Redirect(f"/incidents/{case_id}")
+
+
+async def as_json(db: AsyncSession, user: User, case_id: str) -> dict[str, Any]:
+    row = await visible(db, user, case_id)
+    deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == case_id)
+                                       .order_by(Deadline.due_at))).scalars())
+    return {"id": row.id, "title": row.title, "grade": row.grade, "stage": row.stage, "source": row.source,
+            "department_id": row.department_id, "co_departments": row.co_departments,
+            "occurred_at": row.occurred_at, "detected_at": row.detected_at, "triage": row.triage,
+            "releases": row.releases, "first_release_at": row.first_release_at, "press_at": row.press_at,
+            "late_at_registration": row.late_at_registration, "version": row.version,
+            "clocks": [{"rule": d.rule, "label": d.label, "hours": d.amount, "due_at": d.due_at, "state": d.state,
+                        "level": d.level} for d in deadlines],
+            "state": row.state}
+
+
+class IncidentApi(Controller):
+    """The same steps as JSON, for other government systems (a hotline, a monitoring service).
+    Times are ISO 8601; without an offset they are Beijing time."""
+
+    path = "/api/incidents"
+    tags = ["incident"]
+
+    @post("/", summary="Register an incident or public-opinion case", status_code=201)
+    async def create(self, db: AsyncSession, state: State, user: User, data: dict[str, Any]) -> dict[str, Any]:
+        case_id = await register(db, state, user, data)
+        await db.refresh(user)  # the wait for the projection rolled the session back
+        return await as_json(db, user, case_id)
+
+    @get("/{case_id:str}", summary="An incident with its hour clocks")
+    async def show(self, db: AsyncSession, user: User, case_id: str) -> dict[str, Any]:
+        return await as_json(db, user, case_id)
+
+    @post("/{case_id:str}/{action:str}", summary="Take a step on an incident", status_code=200)
+    async def act(self, db: AsyncSession, state: State, user: User, case_id: str, action: str,
+                  data: dict[str, Any] | None = None) -> dict[str, Any]:
+        await visible(db, user, case_id)
+        view = await send(state, db, case_id, action, *args_for(action, data or {}, user))
+        return asdict(view)

@@ -92,3 +92,29 @@ async def test_register_view_board_and_inbox(live, db):
         row = await s.get(IncidentCase, cid)
         release = await s.get(Deadline, f"{cid}/release")
     assert row.releases == 0 and release.state == "running"
+
+
+async def test_the_json_api_registers_and_acts(live, db):
+    await login(live, "wjw_officer")
+    token = live.cookies.get("gk_csrf")
+    headers = {"x-csrftoken": token}
+    occurred = (datetime.now(CST) - timedelta(hours=30)).isoformat()
+    body = {"title": "网传某医院拒收急诊病人", "occurred_at": occurred, "location": "区人民医院", "grade": "opinion",
+            "source": "hotline", "key": "ignored", "form_key": "hotline-20261122-001"}
+    r = await live.post("/api/incidents", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["stage"] == "responding" and [c["hours"] for c in case["clocks"]] == [48]
+    again = await live.post("/api/incidents", json=body, headers=headers)  # the same key: the same case
+    assert again.json()["id"] == case["id"]
+    bad = await live.post("/api/incidents", json={**body, "form_key": "x2", "grade": "huge"}, headers=headers)
+    assert bad.status_code == 400 and "请选择事件等级" in bad.json()["message"]
+    r = await live.post(f"/api/incidents/{case['id']}/release", headers=headers,
+                        json={"text": "经核实，医院已接诊，网传不实", "channel": "wechat",
+                              "approved_by": "卫健委办公室"})
+    assert r.status_code == 200 and r.json()["stage"] == "follow_up" and r.json()["releases"] == 1
+    shown = (await live.get(f"/api/incidents/{case['id']}")).json()
+    assert shown["clocks"][0]["state"] == "met" and shown["first_release_at"]
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_officer")
+    assert (await live.get(f"/api/incidents/{case['id']}")).status_code == 403
