@@ -1,8 +1,9 @@
-"""Logging in and out, with a growing delay after wrong passwords."""
+"""Logging in and out, with a growing delay after wrong passwords and a temporary lockout after
+many of them (the delay alone does not slow guesses sent in parallel)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
@@ -22,6 +23,11 @@ from web.render import page
 log = get_logger(__name__)
 MAX_DELAY = 8.0
 WRONG = "用户名或密码错误"
+# Recent failures (the window runs from the last one) that lock logins: per account name, and per
+# client address with a higher bar, since an office may share one address.
+LOCK_WINDOW = timedelta(minutes=15)
+LOCK_AFTER = {"user": 10, "addr": 30}
+LOCKED = "登录失败次数过多，已暂时锁定，请15分钟后再试"
 
 
 def delay_for(failures: int, base: float) -> float:
@@ -33,9 +39,19 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
-async def _failures(db: AsyncSession, keys: list[str]) -> int:
-    rows = (await db.execute(select(LoginFailure.count).where(LoginFailure.key.in_(keys)))).all()
-    return max((c for (c,) in rows), default=0)
+def _recent(row: LoginFailure, now: datetime) -> bool:
+    return row.last_at > now - LOCK_WINDOW
+
+
+async def _failures(db: AsyncSession, keys: list[str]) -> dict[str, int]:
+    """Recent failures per key; older ones no longer count."""
+    now = datetime.now(UTC)
+    rows = (await db.execute(select(LoginFailure).where(LoginFailure.key.in_(keys)))).scalars()
+    return {row.key: row.count for row in rows if _recent(row, now)}
+
+
+def locked(failures: dict[str, int]) -> bool:
+    return any(count >= LOCK_AFTER[key.split(":", 1)[0]] for key, count in failures.items())
 
 
 async def _record_failure(db: AsyncSession, keys: list[str]) -> None:
@@ -45,7 +61,7 @@ async def _record_failure(db: AsyncSession, keys: list[str]) -> None:
         if row is None:
             db.add(LoginFailure(key=key, count=1, last_at=now))
         else:
-            row.count, row.last_at = row.count + 1, now
+            row.count, row.last_at = (row.count + 1 if _recent(row, now) else 1), now
     await db.commit()
 
 
@@ -68,7 +84,12 @@ class AuthController(Controller):
         target = _safe_next(data.get("next"))
         client = request.client.host if request.client else "unknown"
         keys = [f"user:{username.lower()}", f"addr:{client}"]
-        await state.sleep(delay_for(await _failures(db, keys), state.login_delay_base))
+        failures = await _failures(db, keys)
+        await state.sleep(delay_for(max(failures.values(), default=0), state.login_delay_base))
+        if locked(failures):  # refused without looking at the password, and not counted again
+            log.info("login_locked", username=username, client=client)
+            return await page("login.html", db, None, status_code=429, next=target, username=username,
+                              error=LOCKED)
         if not username or not password:
             return await page("login.html", db, None, status_code=400, next=target, username=username,
                               error="请输入用户名和密码")

@@ -85,7 +85,7 @@ class InboxController(Controller):
                     overdue: bool = False, q: str | None = None, mine: bool = False) -> Template:
         now = datetime.now(CST)
         found: dict[int, tuple] = {}
-        term = f"%{q.strip()[:60]}%" if q and q.strip() else None
+        term = q.strip()[:60] if q and q.strip() else None
         code = q.strip().upper() if q and TRACKING_CODE.fullmatch(q.strip().upper()) else None
         for branch in inbox_branches(user, department):
             query = branch.outerjoin(DisclosureRequest, DisclosureRequest.id == Task.case_id).add_columns(
@@ -101,7 +101,9 @@ class InboxController(Controller):
             if code:  # a whole tracking code: straight to its tasks by index
                 query = query.where(Task.case_id == code)
             elif term:
-                query = query.where(or_(Task.case_id.ilike(term), DisclosureRequest.applicant_name.ilike(term)))
+                # The term is matched literally: % and _ typed in the search box are not wildcards.
+                query = query.where(or_(Task.case_id.icontains(term, autoescape=True),
+                                        DisclosureRequest.applicant_name.icontains(term, autoescape=True)))
             dated = query.where(Task.due_at.is_not(None)).order_by(Task.due_at).limit(LIMIT)
             undated = query.where(Task.due_at.is_(None)).order_by(Task.id).limit(50)
             for q_ in (dated, undated):
