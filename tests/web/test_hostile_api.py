@@ -11,6 +11,7 @@ import asyncio
 import re
 import uuid
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -20,7 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from temporalio.worker import Worker
+from temporalio.workflow import _Definition
 
+from gongkai.clock import CST
 from gongkai.disclosure import ACTIONS_ZH
 from gongkai.settings import load_settings
 from tests.support.server import served
@@ -28,6 +31,7 @@ from tests.support.temporal import time_skipping
 from tests.web.conftest import CSRF
 from web.app import create_app
 from worker import build_activities
+from workflows.incident import IncidentWorkflow
 from workflows.registry import WORKFLOWS
 
 EXAMPLES = 25  # per operation and generation mode: the run stays well under a minute
@@ -76,22 +80,36 @@ def _fuzz(base: str) -> dict[str, int]:
     schema = schemathesis.openapi.from_url(base + "/schema/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} == {"GET /api/deadline", "GET /api/disclosure/{request_id}",
-                                               "POST /api/disclosure/{request_id}/{action}"}
+                                               "POST /api/disclosure/{request_id}/{action}", "POST /api/incidents",
+                                               "GET /api/incidents/{case_id}",
+                                               "POST /api/incidents/{case_id}/{action}"}
+    occurred = (datetime.now(CST) - timedelta(hours=1)).isoformat()
+    incident = session.post(base + "/api/incidents", json={
+        "title": "某处火情", "occurred_at": occurred, "location": "某处", "grade": "major", "source": "media"})
+    assert incident.status_code == 201, incident.text
+    incident_ids = [incident.json()["id"]]
     statuses: dict[int, int] = {}
     skipped: list[str] = []
     ids = st.sampled_from(case_ids) | st.just(None)
     actions = st.sampled_from(sorted(ACTIONS_ZH)) | st.just(None)
+    incidents = st.sampled_from(incident_ids) | st.just(None)
+    incident_actions = st.sampled_from(sorted(_Definition.must_from_class(IncidentWorkflow).updates)) | st.just(None)
 
     for op in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                       suppress_health_check=list(HealthCheck))
-            @given(case=op.as_strategy(generation_mode=mode), real_id=ids, real_action=actions)
-            def run(case, real_id, real_action):
-                if real_id and case.path_parameters and "request_id" in case.path_parameters:
-                    case.path_parameters["request_id"] = real_id
-                if real_action and case.path_parameters and "action" in case.path_parameters:
-                    case.path_parameters["action"] = real_action
+            @given(case=op.as_strategy(generation_mode=mode), real_id=ids, real_action=actions,
+                   real_incident=incidents, real_step=incident_actions)
+            def run(case, real_id, real_action, real_incident, real_step):
+                params = case.path_parameters or {}
+                if real_id and "request_id" in params:
+                    params["request_id"] = real_id
+                if real_incident and "case_id" in params:
+                    params["case_id"] = real_incident
+                step = real_step if "case_id" in params else real_action
+                if step and "action" in params:
+                    params["action"] = step
                 response = case.call(base_url=base, session=session, timeout=30)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 assert response.status_code < 500, (case.as_curl_command(), response.text[:500])

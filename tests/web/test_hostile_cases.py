@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, timedelta
 
 from markupsafe import escape
 from sqlmodel import select
 from temporalio.workflow import _Definition
 
+from gongkai.clock import CST
 from gongkai.disclosure import ACTIONS_ZH
-from models import DisclosureAttachment, DisclosureRequest, DisclosureReview, Letter, Notification, PolicyCase, User
+from models import (
+    DisclosureAttachment,
+    DisclosureRequest,
+    DisclosureReview,
+    IncidentCase,
+    Letter,
+    Notification,
+    PolicyCase,
+    User,
+)
 from tests.web.conftest import csrf, login, post_form
+from workflows.incident import IncidentWorkflow
 from workflows.policy import PolicyWorkflow
 
 PDF = b"%PDF-1.4\n% identity document\n"
@@ -215,6 +227,11 @@ async def test_no_case_route_opens_to_another_department(live, db):
     r = await post_form(live, "/policy/new", {"title": "教育局政策", "issuance": "department",
                                               "form_key": uuid.uuid4().hex}, token_from="/policy")
     policy = r.headers["location"].rsplit("/", 1)[1]
+    occurred = (datetime.now(CST) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    r = await post_form(live, "/incidents/new", {"title": "教育局突发事件", "occurred_at": occurred, "location": "某校",
+                                                 "grade": "major", "source": "media", "form_key": uuid.uuid4().hex},
+                        token_from="/incidents/new")
+    incident = r.headers["location"].rsplit("/", 1)[1]
     async with db.session_factory() as s:
         letter = (await s.execute(select(Letter).where(Letter.case_id == code))).scalars().first()
         file = (await s.execute(select(DisclosureAttachment).where(DisclosureAttachment.request_id == code))
@@ -223,11 +240,13 @@ async def test_no_case_route_opens_to_another_department(live, db):
         note = Notification(key=f"idor/{uuid.uuid4()}", user_id=owner.id, case_id=code, title="提醒", body="到期提醒")
         s.add(note)
         await s.commit()
-        versions = ((await s.get(DisclosureRequest, code)).version, (await s.get(PolicyCase, policy)).version)
+        versions = ((await s.get(DisclosureRequest, code)).version, (await s.get(PolicyCase, policy)).version,
+                    (await s.get(IncidentCase, incident)).version)
         note_id = note.id
     assert letter is not None and file is not None
 
     policy_actions = sorted(_Definition.must_from_class(PolicyWorkflow).updates)
+    incident_actions = sorted(_Definition.must_from_class(IncidentWorkflow).updates)
     async with db.session_factory() as s:
         dept = (await s.get(User, owner.id)).department_id
     values = {"request_id": [code], "case_id": [policy], "letter_id": [str(letter.id)], "file_id": [str(file.id)],
@@ -240,8 +259,11 @@ async def test_no_case_route_opens_to_another_department(live, db):
     assert len(routes) >= 11
 
     def urls(route) -> list[str]:
-        actions = sorted(ACTIONS_ZH) if "request_id" in route.path_parameters else policy_actions
-        out = [route.path_format.format(**{k: values[k][0] for k in route.path_parameters if k != "action"},
+        is_incident = route.path_format.startswith(("/incidents", "/api/incidents"))
+        actions = sorted(ACTIONS_ZH) if "request_id" in route.path_parameters else \
+            incident_actions if is_incident else policy_actions
+        ids = {**{k: v[0] for k, v in values.items()}, **({"case_id": incident} if is_incident else {})}
+        out = [route.path_format.format(**{k: ids[k] for k in route.path_parameters if k != "action"},
                                         **({"action": a} if "action" in route.path_parameters else {}))
                for a in (actions if "action" in route.path_parameters else [None])]
         return out
@@ -266,14 +288,17 @@ async def test_no_case_route_opens_to_another_department(live, db):
                         continue  # answers like marking an unknown note; the note is checked below
                     assert response.status_code in (403, 404), (username, method, url, response.status_code)
                     assert "教育局申请人" not in response.text and "PDF" not in response.text, url
+                    assert "教育局突发事件" not in response.text, url
                     if url.startswith("/api/"):
                         assert response.json()["error"] in {"permission_denied", "not_found"}
-    assert checked > 2 * (len(ACTIONS_ZH) + len(policy_actions))
+    assert checked > 2 * (len(ACTIONS_ZH) + len(policy_actions) + len(incident_actions))
     async with db.session_factory() as s:
-        assert ((await s.get(DisclosureRequest, code)).version, (await s.get(PolicyCase, policy)).version) == versions
+        assert ((await s.get(DisclosureRequest, code)).version, (await s.get(PolicyCase, policy)).version,
+                (await s.get(IncidentCase, incident)).version) == versions
         assert (await s.get(Notification, note_id)).read_at is None
     # The owner still gets in: the refusals were about the department, not a broken case.
     await _as(live, "jyj_officer")
     for url in (f"/disclosure/{code}", f"/api/disclosure/{code}", f"/disclosure/{code}/letters/{letter.id}",
-                f"/disclosure/{code}/files/{file.id}", f"/policy/{policy}"):
+                f"/disclosure/{code}/files/{file.id}", f"/policy/{policy}", f"/incidents/{incident}",
+                f"/api/incidents/{incident}"):
         assert (await live.get(url)).status_code == 200, url
