@@ -52,7 +52,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 ACTION_FORM = re.compile(r'class="action" data-action="([a-z_]+)"')
 CASE = re.compile(r'data-case="([A-Z]{2}-\d{4}-\d{6})"')
-ERROR_TEXT = re.compile(r'id="form-error"[^>]*>([^<]*)<')
+ERROR_TEXT = re.compile(r'id="(?:form-error|error-message)"[^>]*>([^<]*)<')
 OFFICER_ORDER = ["claim", "confirm_receipt", "accept", "draft_reply", "send_reply", "archive"]
 HEAD_ORDER = ["sign_off"]
 AUDIT_ACTION = {"claim": "claimed", "confirm_receipt": "receipt_confirmed", "accept": "accepted",
@@ -100,7 +100,7 @@ async def timed(stats: Stats, kind: str, call) -> httpx.Response | None:
 
 def _message(r: httpx.Response) -> str:
     m = ERROR_TEXT.search(r.text)
-    return m.group(1).strip() if m else r.text[:80]
+    return m.group(1).strip() if m else " ".join(r.text[:80].split())
 
 
 async def think(rnd: random.Random, mean: float) -> None:
