@@ -159,6 +159,9 @@ def table(headers: list[str], rows: list[list], title: str | None = None) -> str
                                             else f"{c:,}" if isinstance(c, int) else str(c) for c in r]
                                            for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+
+    def line(r: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+
     out = ([title] if title else []) + [line(cells[0]), "  ".join("-" * w for w in widths)]
     return "\n".join(out + [line(r) for r in cells[1:]])
