@@ -113,6 +113,7 @@ def main() -> None:
         server_after = rss_mb(server.pid)
         peak = max(s[2] for s in samples + [(0, 0, after)])
         asyncio.run(db.close())
+        shutil.rmtree(Path(db.url.removeprefix("sqlite:///")).parent, ignore_errors=True)
     finally:
         stop(worker)
         stop(server)
