@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,13 +35,18 @@ async def allocate(db: AsyncSession, key: str, process: str = "disclosure", pref
     if existing:
         return existing.request_id, query_code_for(key), False
     year = datetime.now(CST).year
+    # One statement reads and bumps the counter. A read then a write (SELECT … FOR UPDATE, which
+    # SQLite ignores) let two concurrent submissions take the same number on SQLite: the second
+    # applicant got the first one's code and their request was never started (bench/load.py).
+    bump = (update(CaseCounter).where(CaseCounter.process == process, CaseCounter.year == year)
+            .values(value=CaseCounter.value + 1).returning(CaseCounter.value)
+            .execution_options(synchronize_session=False))
     for _attempt in range(5):
-        counter = await db.get(CaseCounter, (process, year), with_for_update=True)
-        if counter is None:
-            counter = CaseCounter(process=process, year=year, value=0)
-            db.add(counter)
-        counter.value += 1
-        request_id = f"{prefix}-{year}-{counter.value:06d}"
+        value = (await db.execute(bump)).scalar_one_or_none()
+        if value is None:  # the year's first: a concurrent first insert fails below and retries
+            value = 1
+            db.add(CaseCounter(process=process, year=year, value=value))
+        request_id = f"{prefix}-{year}-{value:06d}"
         db.add(IntakeKey(key=key, request_id=request_id))
         try:
             await db.commit()

