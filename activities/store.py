@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 async def insert_once(session: AsyncSession, row) -> bool:
-    """Insert a keyed row unless it exists. Safe against retries and concurrent duplicates."""
-    model = type(row)
-    if (await session.execute(select(model.id).where(model.key == row.key))).first():
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(row)
-        return True
-    except IntegrityError:
-        return False
+    """Insert a keyed row unless it exists: one INSERT … ON CONFLICT (key) DO NOTHING, safe against
+    retries and concurrent duplicates. True when this call inserted it."""
+    table = type(row).__table__
+    values = {c.name: getattr(row, c.name) for c in table.columns
+              if not (c.primary_key and getattr(row, c.name) is None)}
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    return result.rowcount == 1
 
 
 async def sync_stage_tasks(session: AsyncSession, case_id: str, workflow_id: str, process: str, tasks: list,

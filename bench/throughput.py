@@ -49,14 +49,12 @@ QUEUE = "bench-throughput"
 def run_worker() -> None:
     """`python -m bench.throughput --worker`: the production worker plus the bare workflow, with
     activity time recorded per activity type (written to $BENCH_PROFILE on SIGTERM)."""
-    from temporalio.worker import ActivityInboundInterceptor, Interceptor, Worker
+    from temporalio.worker import ActivityInboundInterceptor, Interceptor
 
     from bench.bare import bare_activity
     from gongkai.database import make_async_engine, make_session_factory
     from gongkai.settings import get_settings
-    from worker import build_activities, connect
-    from workflows.errors import DomainErrorInterceptor
-    from workflows.registry import WORKFLOWS
+    from worker import build_worker, connect
 
     spent: dict[str, list[float]] = defaultdict(list)
 
@@ -76,11 +74,10 @@ def run_worker() -> None:
 
     async def go() -> None:
         settings = get_settings()
-        engine = make_async_engine(settings)
+        engine = make_async_engine(settings, writer=True)
         client = await connect(settings)
-        worker = Worker(client, task_queue=settings.task_queue, workflows=[*WORKFLOWS, BareWorkflow],
-                        activities=[*build_activities(make_session_factory(engine)), bare_activity],
-                        interceptors=[DomainErrorInterceptor(), Timing()])
+        worker = build_worker(client, settings, make_session_factory(engine), extra_workflows=[BareWorkflow],
+                              extra_activities=[bare_activity], interceptors=[Timing()])
         stop_event = asyncio.Event()
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, stop_event.set)

@@ -40,9 +40,15 @@ def make_sync_engine(settings: Settings) -> Engine:
     return engine
 
 
-def make_async_engine(settings: Settings) -> AsyncEngine:
+def make_async_engine(settings: Settings, *, writer: bool = False) -> AsyncEngine:
+    """`writer`: the worker's engine. On SQLite it keeps one connection, so the worker's
+    activities take turns in the pool's queue instead of contending for SQLite's write lock
+    (whose busy handler sleeps and retries, which cost more than the writes)."""
     _ensure_dir(settings)
-    kwargs = {} if settings.is_sqlite else {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+    if settings.is_sqlite:
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120} if writer else {}
+    else:
+        kwargs = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
     engine = create_async_engine(settings.async_database_url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.disclosure import Actor, Stage
     from gongkai.errors import ActionNotAllowed, InvalidInput
     from gongkai.rules import get_rule
-    from workflows.deadline import ACTIVITY_TIMEOUT, RETRY, DeadlineHost, DurableDeadline
+    from workflows.deadline import DeadlineHost, DurableDeadline, run_activity
     from workflows.disclosure_types import DisclosureView, ReviewRecord
     from workflows.errors import rejecting
 
@@ -179,12 +179,11 @@ class DisclosureWorkflow(DeadlineHost):
                               reply_channel=self.reply["channel"])
             if self.stage not in rules.OPEN_STAGES:
                 fields["closed_at"] = workflow.now().isoformat()
-            await workflow.execute_activity(
+            await run_activity(
                 "disclosure.project",
                 Projection(self.inp.request_id, workflow.info().workflow_id, self.version, fields, actor, action,
                            summary, {k: str(v) for k, v in detail.items()}, self._tasks_wanted(), letters or [],
-                           workflow.now()),
-                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+                           workflow.now())
             )
         return view
 
@@ -206,10 +205,9 @@ class DisclosureWorkflow(DeadlineHost):
         self.department_id = inp.department_id
         confirmed = inp.received_date is not None
         self.stage = Stage.REVIEW if confirmed else Stage.AWAITING_CONFIRMATION
-        await workflow.execute_activity(
+        await run_activity(
             "disclosure.create", CreateInput(inp, workflow.info().workflow_id, self.stage.value,
-                                             inp.submitted_at.astimezone(CST).year),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+                                             inp.submitted_at.astimezone(CST).year)
         )
         if confirmed:
             self._receive(date.fromisoformat(inp.received_date))
@@ -568,11 +566,10 @@ class DisclosureWorkflow(DeadlineHost):
     @workflow.update
     async def record_review(self, actor: Actor, review: ReviewRecord) -> DisclosureView:
         assert self.inp
-        await workflow.execute_activity(
+        await run_activity(
             "disclosure.record_review",
             ReviewInput(self.inp.request_id, f"{self.inp.request_id}/review/{self.version + 1}", review.kind,
-                        review.outcome, review.note, actor.username, workflow.now().astimezone(CST).year),
-            start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+                        review.outcome, review.note, actor.username, workflow.now().astimezone(CST).year)
         )
         kinds = {"reconsideration": "行政复议", "litigation_direct": "行政诉讼（未经复议）",
                  "litigation_after_review": "行政诉讼（复议后）"}
@@ -595,12 +592,12 @@ class DisclosureWorkflow(DeadlineHost):
     async def supervise(self, actor: Actor, note: str) -> DisclosureView:
         assert self.inp
         reply = self._deadline("reply")
-        await workflow.execute_activity(
+        await run_activity(
             "disclosure.supervise",
             SuperviseInput(self.inp.request_id, workflow.info().workflow_id,
                            f"{self.inp.request_id}/supervision/{self.version + 1}", self.department_id, note.strip(),
                            actor.username, reply.due_at if reply else None),
-            result_type=int, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY,
+            result_type=int
         )
         return self.view()
 

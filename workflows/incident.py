@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.explain import span_zh
     from gongkai.incident import Stage
     from gongkai.rules import get_rule
-    from workflows.deadline import ACTIVITY_TIMEOUT, RETRY, DeadlineHost, DurableDeadline
+    from workflows.deadline import DeadlineHost, DurableDeadline, run_activity
     from workflows.errors import rejecting
     from workflows.incident_types import IncidentView, PressConference, Release
 
@@ -117,11 +117,11 @@ class IncidentWorkflow(DeadlineHost):
                                "referrals": list(self.referrals), "evaluation": self.evaluation,
                                "follow_up_hours": inp.follow_up_hours, "follow_ups": self.follow_ups,
                                "anchors": dict(inp.anchors), "created_by": inp.created_by}
-            await workflow.execute_activity(
+            await run_activity(
                 "incident.project",
                 IncidentProjection(inp.case_id, workflow.info().workflow_id, self.version, fields, actor, action,
                                    summary, workflow.now(), tasks, notices or []),
-                result_type=int, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
+                result_type=int)
         return view
 
     # -- the run -------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.errors import InvalidInput
     from gongkai.policy import Stage
     from gongkai.rules import get_rule
-    from workflows.deadline import ACTIVITY_TIMEOUT, RETRY, DeadlineHost, DurableDeadline
+    from workflows.deadline import DeadlineHost, DurableDeadline, run_activity
     from workflows.errors import rejecting
     from workflows.policy_types import Draft, PolicyView
 
@@ -112,10 +112,9 @@ class PolicyWorkflow(DeadlineHost):
             view = self.view()
             fields["state"] = {**asdict(view), "draft": asdict(self.draft), "published": dict(self.published),
                                "returns_reasons": list(self.returns), "notes": list(self.notes)}
-            await workflow.execute_activity(
+            await run_activity(
                 "policy.project", PolicyProjection(self.inp.case_id, workflow.info().workflow_id, self.version, fields,
-                                                   actor, action, summary, workflow.now(), tasks),
-                start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
+                                                   actor, action, summary, workflow.now(), tasks))
         return view
 
     @workflow.run
