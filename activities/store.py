@@ -40,5 +40,7 @@ async def sync_stage_tasks(session: AsyncSession, case_id: str, workflow_id: str
                 department_id=t.department_id, role=t.role, assignee_id=t.assignee_id, deadline_id=t.deadline_id,
                 due_at=t.due_at,
             ))
-        elif existing.status == "open":
+        else:  # still wanted: current assignment and due, and open again if something closed it
             existing.assignee_id, existing.department_id, existing.due_at = t.assignee_id, t.department_id, t.due_at
+            if existing.status != "open":
+                existing.status, existing.closed_at = "open", None

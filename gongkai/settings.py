@@ -38,6 +38,7 @@ class Settings:
     log_format: str  # "auto", "json" or "console"
     log_level: str
     demo_data: bool
+    reconcile_interval: int = 900  # seconds between reconciliation runs (a Temporal schedule); 0: none
 
     @property
     def is_development(self) -> bool:
@@ -90,6 +91,7 @@ def load_settings() -> Settings:
         log_format=os.environ.get("GONGKAI_LOG_FORMAT", "auto"),
         log_level=os.environ.get("GONGKAI_LOG_LEVEL", "INFO"),
         demo_data=_flag("GONGKAI_DEMO_DATA", env == "development"),
+        reconcile_interval=int(os.environ.get("GONGKAI_RECONCILE_INTERVAL", "900")),
     )
 
 

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from workflows.disclosure import DisclosureWorkflow
 from workflows.policy import PolicyWorkflow
+from workflows.reconcile import ReconcileWorkflow
 
-WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow]
+WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow, ReconcileWorkflow]
