@@ -1,7 +1,8 @@
 """The reconciliation job: the pure diff, then the job itself on a real dev server and worker
 process. Drift is made on purpose (a deleted task, a case row rolled back, a deleted deadline row,
-a task closed by mistake); the scheduled run repairs each through the case's own projection and
-reports it (its result, an audit entry, a log line); the next run finds nothing."""
+a task closed by mistake, a policy case row with a wrong stage); the scheduled run repairs each
+through the case's own projection and reports it (its result, an audit entry, a log line); the next
+run finds nothing."""
 
 from __future__ import annotations
 
@@ -12,16 +13,18 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from temporalio.client import Client
 
+from activities.policy import PolicyInput
 from activities.reconcile import ReconcileReport
 from gongkai.reconcile import PROJECTION_QUERY, CaseState, DeadlineRow, DeadlineState, RowState, diff
 from gongkai.settings import get_settings
-from models import AuditEvent, Deadline, DisclosureRequest, Task
+from models import AuditEvent, Deadline, DisclosureRequest, PolicyCase, Task
 from tests.faults.support import DriveStats, WorkerProcess, wait_for
 from tests.faults.support import update as act
 from tests.support.temporal import dev_server
 from tests.workflows.disclosure_support import actors, department_id, request_input
 from worker import ensure_schedules, reconcile_schedule_id
 from workflows.disclosure import DisclosureWorkflow
+from workflows.policy import PolicyWorkflow
 
 DUE = datetime(2026, 3, 30, 16, 0, tzinfo=UTC)
 
@@ -90,6 +93,10 @@ async def test_reconcile_schedule_repairs_drift(db, tmp_path):
         for rid in ids.values():
             await client.start_workflow(DisclosureWorkflow.run, request_input(rid, dept, datetime.now(UTC)), id=rid,
                                         task_queue=queue)
+        ids["P"] = "PD-2026-000001"  # a policy case, drafting
+        await client.start_workflow(PolicyWorkflow.run, PolicyInput(ids["P"], "关于加快推进老旧小区改造的实施意见",
+                                                                    "department", dept, created_by="jyj_officer"),
+                                    id=ids["P"], task_queue=queue)
         args = {"claim": [officer], "accept": [officer],
                 "draft_reply": [officer, "GRANTED", "granted", "经审查，予以公开。"]}
         for k, steps in paths.items():
@@ -104,7 +111,7 @@ async def test_reconcile_schedule_repairs_drift(db, tmp_path):
         before = await wait_for(states, 30, "every case settled")
         # A clean system: a run finds nothing.
         clean = await _run_schedule(client, schedule_id, 0)
-        assert (clean.checked, clean.found, clean.repaired) == (6, 0, 0)
+        assert (clean.checked, clean.found, clean.repaired) == (7, 0, 0)
 
         # Drift, made on purpose.
         async with db.session_factory() as s:
@@ -113,21 +120,24 @@ async def test_reconcile_schedule_repairs_drift(db, tmp_path):
                 stage="review", version=before["B"].version - 1))
             await s.execute(delete(Deadline).where(Deadline.id == f"{ids['C']}/reply"))
             await s.execute(update(Task).where(Task.key.in_(before["D"].task_keys)).values(status="done"))
+            await s.execute(update(PolicyCase).where(PolicyCase.id == ids["P"]).values(stage="closed"))
             await s.commit()
 
         report = await _run_schedule(client, schedule_id, 1)
-        drifted = {ids[k] for k in "ABCD"}
-        assert (report.checked, report.found, report.repaired, report.unresolved) == (6, 4, 4, [])
+        drifted = {ids[k] for k in "ABCDP"}
+        assert (report.checked, report.found, report.repaired, report.unresolved) == (7, 5, 5, [])
         assert set(report.problems) == drifted
         assert report.problems[ids["A"]] == [f"open task missing: {before['A'].task_keys[0]}"]
         assert any("stage review" in p for p in report.problems[ids["B"]])
         assert report.problems[ids["C"]] == [f"deadline row missing: {ids['C']}/reply"]
         assert report.problems[ids["D"]] == [f"open task missing: {before['D'].task_keys[0]}"]
+        assert report.problems[ids["P"]] == ["case row stage closed, workflow drafting"]
 
         after = {k: await client.get_workflow_handle(rid).query(PROJECTION_QUERY, result_type=CaseState)
                  for k, rid in ids.items()}
         async with db.session_factory() as s:
             rows = {r.id: r for r in (await s.execute(select(DisclosureRequest))).scalars()}
+            rows |= {r.id: r for r in (await s.execute(select(PolicyCase))).scalars()}
             open_tasks = {t.case_id: t.key for t in (await s.execute(select(Task).where(
                 Task.status == "open", Task.kind.like("stage:%")))).scalars()}
             reply_c = await s.get(Deadline, f"{ids['C']}/reply")
@@ -136,7 +146,7 @@ async def test_reconcile_schedule_repairs_drift(db, tmp_path):
             st = after[k]
             assert (rows[rid].stage, rows[rid].version) == (st.stage, st.version), k
             assert [open_tasks.get(rid)] == st.task_keys, k
-            repaired = k in "ABCD"
+            repaired = k in "ABCDP"
             assert st.version == before[k].version + repaired, k  # a repair is one new projected version
             assert st.stage == before[k].stage, k
         assert reply_c is not None and reply_c.due_at == next(d.due_at for d in after["C"].deadlines)
@@ -144,9 +154,9 @@ async def test_reconcile_schedule_repairs_drift(db, tmp_path):
         # Reported: an entry on each repaired case, one for the run, and a log line.
         assert sorted(e.case_id for e in audits) == sorted([*drifted, "reconcile"])
         job = next(e for e in audits if e.case_id == "reconcile")
-        assert job.detail["found"] == 4 and job.detail["repaired"] == 4 and "已修复 4 件" in job.summary
+        assert job.detail["found"] == 5 and job.detail["repaired"] == 5 and "已修复 5 件" in job.summary
         lines = [e for e in worker.events() if e.get("event") == "reconcile_finished"]
-        assert [(e["found"], e["repaired"]) for e in lines] == [(0, 0), (4, 4)]
+        assert [(e["found"], e["repaired"]) for e in lines] == [(0, 0), (5, 5)]
         assert lines[-1]["cases"] == sorted(drifted)
 
         # The repair holds: the next run finds nothing; and creating the schedule again changes nothing.

@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.worker import Worker
 
@@ -22,12 +22,14 @@ from tests.support.host_types import HostInput
 from tests.support.temporal import dev_server
 from tests.workflows.disclosure_support import actors, department_id
 from worker import build_activities
+from workflows.deadline import ACTIVITY_TIMEOUT
 
 RULE = "authoritative_release"  # 5 hours; reminders 2 h and 30 min before, the supervisor at the due instant
 DEADLINES = 12
-FIRST_DUE = 10.0  # seconds from the start
+FIRST_DUE = 12.0  # seconds from the start
 SPACING = 1.5
-DOWN_AT, DOWN_FOR = 4.0, 12.0  # the server is away from 4 s to 16 s (and starting): the first five fall due
+UP_AGAIN = 18.0  # the server stops once every deadline is scheduled and starts again at 18 s: four or more
+#                  deadlines fall due while it is away
 
 
 async def test_timers_survive_a_dev_server_restart(db, tmp_path):
@@ -49,18 +51,18 @@ async def test_timers_survive_a_dev_server_restart(db, tmp_path):
                     ClockHostWorkflow.run, HostInput(cid, RULE, "hours", 5, at - timedelta(hours=5), dept,
                                                      a["jyj_officer"].user_id), id=f"host-{cid}", task_queue=queue)
 
-            async def scheduled():
+            async def waiting():  # scheduled, the overtaken reminder sent: only the due timers are left
                 async with db.session_factory() as s:
-                    rows = list((await s.execute(select(Deadline).where(Deadline.case_id.in_(due)))).scalars())
-                return len(rows) == DEADLINES and all(r.due_at is not None for r in rows)
+                    n = (await s.execute(select(func.count()).select_from(AuditEvent).where(
+                        AuditEvent.case_id.in_(due), AuditEvent.action == "deadline_reminded"))).scalar_one()
+                return n == DEADLINES
 
-            await wait_for(scheduled, DOWN_AT, "every deadline scheduled", 0.1)
-            await asyncio.sleep(max(0.0, DOWN_AT - (time.monotonic() - t0)))
+            await wait_for(waiting, FIRST_DUE - 3, "every deadline scheduled and reminded", 0.1)
+            await asyncio.sleep(1)  # the reminders' completions reach the server
             await env.shutdown()
             t_down = time.monotonic()
-            pending_when_down = await _fired_due(db, due)
-            assert pending_when_down == {}, "no deadline is due yet when the server stops"
-            await asyncio.sleep(DOWN_FOR)
+            assert await _fired_due(db, due) == {}, "no deadline is due yet when the server stops"
+            await asyncio.sleep(max(0.0, UP_AGAIN - (time.monotonic() - t0)))
             env = await dev_server(state_file, port)
             restarted = datetime.now(UTC)
             down_s = since(t_down)
@@ -81,17 +83,18 @@ async def test_timers_survive_a_dev_server_restart(db, tmp_path):
 
     late = {cid: (fired[cid] - at).total_seconds() for cid, at in due.items()}
     during = [cid for cid, at in due.items() if at < restarted]
-    figures = {"deadlines": DEADLINES, "server_down_s": down_s, "due_while_down": len(during),
+    figures = {"deadlines": DEADLINES, "server_stopped_at_s": round(t_down - t0, 1), "server_down_s": down_s,
+               "due_while_down": len(during),
                "max_lateness_while_down_s": round(max(late[c] for c in during), 1),
                "max_lateness_after_restart_s": round(max((late[c] for c in due if c not in during), default=0), 1)}
     print("\ndev server restart:", figures)
-    assert len(during) >= 3
+    assert len(during) >= 4
     for cid, at in due.items():
         assert fired[cid] >= at, cid  # never early
         if cid in during:
             assert fired[cid] >= restarted - timedelta(seconds=1), cid  # it could only fire once the server was back
-        else:
-            assert late[cid] < 15, (cid, late[cid])  # on time, give or take a busy machine
+        else:  # on time, give or take a busy machine (and an activity whose completion the stop lost)
+            assert late[cid] < ACTIVITY_TIMEOUT.total_seconds() + 10, (cid, late[cid])
 
     async with db.session_factory() as s:
         audits = list((await s.execute(select(AuditEvent).where(AuditEvent.case_id.in_(due)))).scalars())
