@@ -110,7 +110,10 @@ async def main() -> None:
     engine = make_async_engine(settings)
     client = await connect(settings)
     worker = build_worker(client, settings, make_session_factory(engine))
-    await ensure_schedules(client, settings)
+    try:
+        await ensure_schedules(client, settings)
+    except Exception as exc:  # the worker still runs every case; the next start tries again
+        log.warning("schedule_not_ensured", error=str(exc))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
