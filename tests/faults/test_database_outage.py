@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, select, text
 
 from gongkai.reconcile import PROJECTION_QUERY, CaseState
-from models import AuditEvent, DisclosureRequest, Task
+from models import AuditEvent, Deadline, DisclosureRequest, Task
 from tests.faults.support import PROJECTED, DriveStats, WorkerProcess, since, update, wait_for
 from tests.support.database import POSTGRES_URL, _sync
 from tests.support.temporal import dev_server
@@ -161,3 +161,75 @@ async def test_database_unavailable_for_30_seconds(db, tmp_path):
     assert stage_open == Counter({rid: 1 for rid in first + later})
     assert {t.key for t in open_tasks if t.kind.startswith("stage:")} == {
         k for x in answers.values() for k in x.task_keys}
+
+
+class RowLock:
+    """Another connection holds the case row's write lock (SQLite: the database's) until it commits a
+    newer projection, as the successful retry of a timed-out attempt does."""
+
+    def __init__(self, db, table: str, key: str) -> None:
+        self.db, self.table, self.key = db, table, key
+        if db.backend == "sqlite":
+            self.conn = sqlite3.connect(db.url.removeprefix("sqlite:///"), timeout=30, isolation_level=None)
+            self.conn.execute("BEGIN IMMEDIATE")
+        else:
+            import psycopg
+
+            self.conn = psycopg.connect(db.url.replace("postgresql+psycopg://", "postgresql://"))
+            self.conn.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE", (key,))
+
+    def commit_newer(self, **values) -> None:
+        mark = "?" if self.db.backend == "sqlite" else "%s"
+        sets = ", ".join(f"{k} = {mark}" for k in values)
+        self.conn.execute(f"UPDATE {self.table} SET {sets} WHERE id = {mark}", (*values.values(), self.key))
+        self.conn.execute("COMMIT") if self.db.backend == "sqlite" else self.conn.commit()
+        self.conn.close()
+
+
+async def test_a_stale_attempt_that_waited_never_rolls_back_a_newer_projection(db):
+    """An attempt that outlived its timeout waiting for the database is retried; the retry and the
+    workflow's next projection land; then the first attempt gets through. It must change nothing."""
+    from activities.disclosure import CreateInput, DisclosureActivities, Projection
+
+    acts = DisclosureActivities(db.session_factory)
+    dept = await department_id(db, "JYJ")
+    rid = "DR-2026-000901"
+    await acts.create(CreateInput(request_input(rid, dept, datetime.now(UTC)), rid, "review", 2026))
+    await acts.project(Projection(rid, rid, 1, {"stage": "review"}, "jyj_officer", "registered", "收到申请"))
+    await db.engine.dispose()
+    lock = RowLock(db, "disclosure_request", rid)
+    stale = asyncio.create_task(acts.project(Projection(rid, rid, 2, {"stage": "review", "assignee_id": 7},
+                                                        "jyj_officer", "claimed", "认领")))
+    await asyncio.sleep(1.0)  # it has read version 1 and waits to write
+    assert not stale.done()
+    lock.commit_newer(version=3, stage="handling")
+    await asyncio.wait_for(stale, 30)
+    async with db.session_factory() as s:
+        row = await s.get(DisclosureRequest, rid)
+        keys = [k for (k,) in (await s.execute(select(AuditEvent.key).where(AuditEvent.case_id == rid))).all()]
+    assert (row.version, row.stage, row.assignee_id) == (3, "handling", None)
+    assert f"{rid}/v2" not in keys
+
+
+async def test_a_stale_deadline_schedule_never_rolls_back_a_newer_one(db):
+    from activities.deadline import DeadlineActivities, DeadlineRef, ScheduleInput
+    from gongkai.clock import ClockKind, ClockSpec
+
+    acts = DeadlineActivities(db.session_factory)
+    ref = DeadlineRef("DR-2026-000902/reply", "DR-2026-000902", "DR-2026-000902", "disclosure", "reply", "测试")
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    await acts.schedule(ScheduleInput(ref, ClockSpec(ClockKind.WORKING_DAYS, 20, start), 0))
+    await db.engine.dispose()
+    lock = RowLock(db, "deadline", ref.deadline_id)
+    stale = asyncio.create_task(acts.schedule(ScheduleInput(ref, ClockSpec(ClockKind.WORKING_DAYS, 30, start), 1,
+                                                            "延长", "gkb_head")))
+    await asyncio.sleep(1.0)
+    assert not stale.done()
+    lock.commit_newer(version=2)
+    await asyncio.wait_for(stale, 30)
+    async with db.session_factory() as s:
+        row = await s.get(Deadline, ref.deadline_id)
+        actions = [a for (a,) in (await s.execute(select(AuditEvent.action).where(
+            AuditEvent.case_id == ref.case_id))).all()]
+    assert (row.version, row.amount) == (2, 20)
+    assert actions == ["deadline_set"]  # no move recorded by the stale attempt
