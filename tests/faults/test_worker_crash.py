@@ -86,7 +86,6 @@ async def test_worker_sigkill_mid_process(db, tmp_path):
             "slowest_interrupted_update_s": round(max(stats.latencies[u] for u in in_flight), 1),
             "client_retries": stats.retries,
         }
-        print("\nworker SIGKILL:", figures)
         assert at_kill["cases_mid_process"] >= CONCURRENCY // 2 and at_kill["updates_in_flight"] > 0
         assert finished == set(ids)
 
@@ -100,6 +99,17 @@ async def test_worker_sigkill_mid_process(db, tmp_path):
                         await h.describe())
 
         answers = dict(zip(ids, await asyncio.gather(*(ask(rid) for rid in ids)), strict=True))
+
+        async def retried(rid: str) -> int:  # activities the kill interrupted ran again after their timeout
+            n = 0
+            async with limit:
+                async for e in client.get_workflow_handle(rid).fetch_history_events():
+                    if e.HasField("activity_task_started_event_attributes"):
+                        n += e.activity_task_started_event_attributes.attempt > 1
+            return n
+
+        figures["activities_retried"] = sum(await asyncio.gather(*(retried(rid) for rid in ids)))
+        print("\nworker SIGKILL:", figures)
         for rid, (view, _proj, desc) in answers.items():
             if plans[rid][-1][0] == "withdraw":
                 assert view.stage == "withdrawn" and desc.status == WorkflowExecutionStatus.COMPLETED, rid
