@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleSpec,
+    ScheduleUpdate,
+)
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -13,23 +25,63 @@ from activities.deadline import DeadlineActivities
 from activities.disclosure import DisclosureActivities
 from activities.incident import IncidentActivities
 from activities.policy import PolicyActivities
+from activities.reconcile import ReconcileActivities
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.logs import configure_logging, get_logger
 from gongkai.settings import Settings, get_settings
 from workflows.errors import DomainErrorInterceptor
+from workflows.reconcile import ReconcileInput, ReconcileWorkflow
 from workflows.registry import WORKFLOWS
 
 log = get_logger("worker")
 
 
-def build_activities(session_factory) -> list:
+def build_activities(session_factory, client: Client | None = None, task_queue: str = "") -> list:
+    """Every activity; the reconciliation ones need the Temporal client (and its task queue)."""
     deadline = DeadlineActivities(session_factory)
     disclosure = DisclosureActivities(session_factory)
     policy = PolicyActivities(session_factory)
     incident = IncidentActivities(session_factory)
-    return [deadline.schedule, deadline.fire, deadline.close,
-            disclosure.create, disclosure.project, disclosure.record_review, disclosure.supervise,
-            policy.project, incident.project]
+    out = [deadline.schedule, deadline.fire, deadline.close,
+           disclosure.create, disclosure.project, disclosure.record_review, disclosure.supervise,
+           policy.project, incident.project]
+    if client is not None:
+        reconcile = ReconcileActivities(session_factory, client, task_queue)
+        out += [reconcile.scan, reconcile.record]
+    return out
+
+
+def reconcile_schedule_id(settings: Settings) -> str:
+    return f"reconcile-{settings.task_queue}"
+
+
+async def ensure_schedules(client: Client, settings: Settings) -> None:
+    """The reconciliation schedule, created once and kept at the configured interval (every
+    worker calls this at start; 0 removes it)."""
+    schedule_id = reconcile_schedule_id(settings)
+    handle = client.get_schedule_handle(schedule_id)
+    if settings.reconcile_interval <= 0:
+        try:
+            await handle.delete()
+            log.info("schedule_deleted", schedule_id=schedule_id)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+        return
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            ReconcileWorkflow.run, ReconcileInput(), id=schedule_id, task_queue=settings.task_queue,
+            execution_timeout=timedelta(hours=1),
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.reconcile_interval))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+    try:
+        await client.create_schedule(schedule_id, schedule)
+        log.info("schedule_created", schedule_id=schedule_id, every_seconds=settings.reconcile_interval)
+    except ScheduleAlreadyRunningError:
+        await handle.update(lambda _old: ScheduleUpdate(schedule=schedule))
+        log.info("schedule_kept", schedule_id=schedule_id, every_seconds=settings.reconcile_interval)
 
 
 async def connect(settings: Settings, attempts: int = 60) -> Client:
@@ -50,7 +102,7 @@ def build_worker(client: Client, settings: Settings, session_factory, *, extra_w
         client,
         task_queue=settings.task_queue,
         workflows=[*WORKFLOWS, *(extra_workflows or [])],
-        activities=[*build_activities(session_factory), *(extra_activities or [])],
+        activities=[*build_activities(session_factory, client, settings.task_queue), *(extra_activities or [])],
         interceptors=[DomainErrorInterceptor(), *(interceptors or [])],
         # Our workflow modules keep no module-level state, so the sandbox need not re-import them
         # for every new case (a tenth of the worker's time at load); its call checks remain.
@@ -65,6 +117,10 @@ async def main() -> None:
     engine = make_async_engine(settings, writer=True)
     client = await connect(settings)
     worker = build_worker(client, settings, make_session_factory(engine))
+    try:
+        await ensure_schedules(client, settings)
+    except Exception as exc:  # the worker still runs every case; the next start tries again
+        log.warning("schedule_not_ensured", error=str(exc))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

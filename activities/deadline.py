@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.store import insert_once
+from activities.store import insert_once, lock_if_older
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockSpec, compute
 from gongkai.explain import explain, span_zh
@@ -130,9 +130,10 @@ class DeadlineActivities:
             rungs = []
             if due.due_at is not None:
                 rungs = [RungAt(r.key, r.to, r.level, r.task, r.instant(due, cal)) for r in rule.ladder]
-            row = await session.get(Deadline, ref.deadline_id)
             state = "paused" if due.paused else "running"
-            if row is None:
+            if await lock_if_older(session, Deadline, ref.deadline_id, data.version):
+                row = await session.get(Deadline, ref.deadline_id, populate_existing=True)
+            elif await session.get(Deadline, ref.deadline_id) is None:
                 row = Deadline(
                     id=ref.deadline_id, case_id=ref.case_id, workflow_id=ref.workflow_id, process=ref.process,
                     rule=ref.rule, label=rule.label, kind=due.kind.value, amount=due.total,
@@ -140,7 +141,9 @@ class DeadlineActivities:
                     start_at=data.spec.effective_start, state=state, version=-1,
                 )
                 session.add(row)
-            if row.version < data.version:
+            else:
+                row = None  # already applied (a retry), or overtaken by a newer schedule
+            if row is not None:
                 first = row.version < 0
                 moved = not first and row.due_at != due.due_at
                 previous = row.due_at
@@ -164,9 +167,10 @@ class DeadlineActivities:
                                 "to": due.due_at.isoformat() if due.due_at else None, "reason": data.reason,
                                 "version": data.version},
                     ))
-            # Tasks waiting on this deadline sort by its current due instant.
-            await session.execute(update(Task).where(Task.deadline_id == ref.deadline_id, Task.status == "open",
-                                                     Task.kind.not_like("escalation:%")).values(due_at=due.due_at))
+                # Tasks waiting on this deadline sort by its current due instant.
+                await session.execute(update(Task).where(
+                    Task.deadline_id == ref.deadline_id, Task.status == "open",
+                    Task.kind.not_like("escalation:%")).values(due_at=due.due_at))
             await session.commit()
         log.info("deadline_scheduled", due_at=str(due.due_at), paused=due.paused, version=data.version)
         return Schedule(
@@ -237,8 +241,8 @@ class DeadlineActivities:
         bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
         label = get_rule(ref.rule).label
         async with self.session_factory() as session:
-            row = await session.get(Deadline, ref.deadline_id)
-            if row is not None and row.version < data.version:
+            if await lock_if_older(session, Deadline, ref.deadline_id, data.version):
+                row = await session.get(Deadline, ref.deadline_id, populate_existing=True)
                 row.state, row.closed_at, row.version = data.outcome, data.at, data.version
                 await session.execute(update(Task).where(
                     Task.deadline_id == ref.deadline_id, Task.status == "open").values(

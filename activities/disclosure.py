@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.store import insert_once, sync_stage_tasks
+from activities.store import insert_once, lock_if_older, sync_stage_tasks
 from gongkai.letters import render_disclosure_letter
 from gongkai.logs import bind, get_logger
 from models import (
@@ -178,11 +178,11 @@ class DisclosureActivities:
     async def project(self, p: Projection) -> None:
         bind(case_id=p.request_id, workflow_id=p.workflow_id, actor=p.actor)
         async with self.session_factory() as session:
-            row = await session.get(DisclosureRequest, p.request_id)
-            if row is None:
-                raise RuntimeError(f"request {p.request_id} not created yet")
-            if row.version >= p.version:
+            if not await lock_if_older(session, DisclosureRequest, p.request_id, p.version):
+                if await session.get(DisclosureRequest, p.request_id) is None:
+                    raise RuntimeError(f"request {p.request_id} not created yet")
                 return  # already applied (a retry), or overtaken by a newer state
+            row = await session.get(DisclosureRequest, p.request_id, populate_existing=True)
             for name, value in p.fields.items():
                 setattr(row, name, _coerce(name, value))
             row.version = p.version

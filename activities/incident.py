@@ -11,7 +11,7 @@ from temporalio import activity
 
 from activities.deadline import recipients
 from activities.disclosure import TaskSpec
-from activities.store import insert_once, sync_stage_tasks
+from activities.store import insert_once, lock_if_older, sync_stage_tasks
 from gongkai.logs import bind, get_logger
 from models import AuditEvent, IncidentCase, Notification
 
@@ -74,16 +74,17 @@ class IncidentActivities:
         bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
         created = 0
         async with self.session_factory() as session:
-            row = await session.get(IncidentCase, p.case_id)
-            if row is None:
+            if await lock_if_older(session, IncidentCase, p.case_id, p.version):
+                row = await session.get(IncidentCase, p.case_id, populate_existing=True)
+            elif await session.get(IncidentCase, p.case_id) is None:  # the first projection creates the row
                 row = IncidentCase(id=p.case_id, title=p.fields["title"], grade=p.fields["grade"],
                                    source=p.fields["source"], department_id=p.fields["department_id"],
                                    occurred_at=datetime.fromisoformat(p.fields["occurred_at"]),
                                    detected_at=datetime.fromisoformat(p.fields["detected_at"]),
                                    stage=p.fields["stage"], version=-1)
                 session.add(row)
-            if row.version >= p.version:
-                return 0
+            else:
+                return 0  # already applied (a retry), or overtaken by a newer state
             for name, value in p.fields.items():
                 if name in DATETIME_FIELDS and isinstance(value, str):
                     value = datetime.fromisoformat(value)

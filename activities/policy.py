@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.disclosure import TaskSpec
-from activities.store import insert_once, sync_stage_tasks
+from activities.store import insert_once, lock_if_older, sync_stage_tasks
 from gongkai.logs import bind, get_logger
 from models import AuditEvent, PolicyCase
 
@@ -52,13 +52,14 @@ class PolicyActivities:
     async def project(self, p: PolicyProjection) -> None:
         bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
         async with self.session_factory() as session:
-            row = await session.get(PolicyCase, p.case_id)
-            if row is None:
+            if await lock_if_older(session, PolicyCase, p.case_id, p.version):
+                row = await session.get(PolicyCase, p.case_id, populate_existing=True)
+            elif await session.get(PolicyCase, p.case_id) is None:  # the first projection creates the row
                 row = PolicyCase(id=p.case_id, title=p.fields["title"], issuance=p.fields["issuance"],
                                  department_id=p.fields["department_id"], stage=p.fields["stage"], version=-1)
                 session.add(row)
-            if row.version >= p.version:
-                return
+            else:
+                return  # already applied (a retry), or overtaken by a newer state
             for name, value in p.fields.items():
                 if name == "co_issuers":
                     continue  # kept in the state snapshot

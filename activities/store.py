@@ -21,6 +21,20 @@ async def insert_once(session: AsyncSession, row) -> bool:
     return result.rowcount == 1
 
 
+async def lock_if_older(session: AsyncSession, model, key: str, version: int) -> bool:
+    """Take the write lock of the row `key` if its version is older than `version`, and say so.
+
+    A projection reads the row, compares versions and writes. An attempt that outlived its timeout
+    (waiting for a locked or unavailable database) runs on while its retry and the workflow's next
+    projection land; if it compared before they committed and wrote after, it rolled the row back.
+    Compared inside a conditional UPDATE, under the row's lock (PostgreSQL re-checks the condition
+    after waiting; SQLite has one writer), the decision can no longer go stale: the caller then
+    reads the row again and writes within the same transaction."""
+    result = await session.execute(update(model).where(model.id == key, model.version < version)
+                                   .values(version=model.version).execution_options(synchronize_session=False))
+    return result.rowcount > 0
+
+
 async def sync_stage_tasks(session: AsyncSession, case_id: str, workflow_id: str, process: str, tasks: list,
                            at: datetime | None) -> None:
     """Make a case's open stage tasks exactly `tasks` (TaskSpec): close the others, add the new."""
@@ -39,5 +53,7 @@ async def sync_stage_tasks(session: AsyncSession, case_id: str, workflow_id: str
                 department_id=t.department_id, role=t.role, assignee_id=t.assignee_id, deadline_id=t.deadline_id,
                 due_at=t.due_at,
             ))
-        elif existing.status == "open":
+        else:  # still wanted: current assignment and due, and open again if something closed it
             existing.assignee_id, existing.department_id, existing.due_at = t.assignee_id, t.department_id, t.due_at
+            if existing.status != "open":
+                existing.status, existing.closed_at = "open", None

@@ -40,6 +40,7 @@ class Settings:
     demo_data: bool
     intake_limit: int = 5  # new public-form submissions per client address and window (per web process)
     intake_window: float = 600.0  # seconds
+    reconcile_interval: int = 900  # seconds between reconciliation runs (a Temporal schedule); 0: none
 
     @property
     def is_development(self) -> bool:
@@ -94,6 +95,7 @@ def load_settings() -> Settings:
         demo_data=_flag("GONGKAI_DEMO_DATA", env == "development"),
         intake_limit=int(os.environ.get("GONGKAI_INTAKE_LIMIT", "5")),
         intake_window=float(os.environ.get("GONGKAI_INTAKE_WINDOW_SECONDS", "600")),
+        reconcile_interval=int(os.environ.get("GONGKAI_RECONCILE_INTERVAL", "900")),
     )
 
 

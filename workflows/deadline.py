@@ -99,6 +99,11 @@ class DurableDeadline:
         await workflow.wait_condition(lambda: not self._dirty and (not self._done or self._closed))
 
     @property
+    def settling(self) -> bool:
+        """A move or the close is not yet recorded: the SQL row may lag, legitimately."""
+        return self._dirty or (self._done and not self._closed)
+
+    @property
     def _dirty(self) -> bool:
         return self._recorded < self._moves
 

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.clock import CST, ClockKind, ClockSpec
     from gongkai.disclosure import Actor, Stage
     from gongkai.errors import ActionNotAllowed, InvalidInput
+    from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
     from gongkai.rules import get_rule
     from workflows.deadline import DeadlineHost, DurableDeadline, run_activity
     from workflows.disclosure_types import DisclosureView, ReviewRecord
@@ -63,6 +64,7 @@ class DisclosureWorkflow(DeadlineHost):
         self.deadlines: dict[str, DurableDeadline] = {}
         self._tasks: list[asyncio.Task] = []
         self._projecting = asyncio.Lock()
+        self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
 
     # -- deadlines --------------------------------------------------------------------------------
     def open_deadlines(self) -> list[DurableDeadline]:
@@ -179,12 +181,14 @@ class DisclosureWorkflow(DeadlineHost):
                               reply_channel=self.reply["channel"])
             if self.stage not in rules.OPEN_STAGES:
                 fields["closed_at"] = workflow.now().isoformat()
+            tasks = self._tasks_wanted()
             await run_activity(
                 "disclosure.project",
                 Projection(self.inp.request_id, workflow.info().workflow_id, self.version, fields, actor, action,
-                           summary, {k: str(v) for k, v in detail.items()}, self._tasks_wanted(), letters or [],
+                           summary, {k: str(v) for k, v in detail.items()}, tasks, letters or [],
                            workflow.now())
             )
+            self._projected_tasks = [t.key for t in tasks]
         return view
 
     def _public_note(self) -> str:
@@ -613,3 +617,30 @@ class DisclosureWorkflow(DeadlineHost):
     @workflow.query
     def state(self) -> DisclosureView:
         return self.view()
+
+    # -- reconciliation ------------------------------------------------------------------------------
+    @workflow.query(name=PROJECTION_QUERY)
+    def projection_state(self) -> CaseState:
+        """What the last projection wrote, for the reconciliation job to compare with SQL."""
+        return CaseState(
+            self.inp.request_id if self.inp else "", "disclosure", self.stage.value, self.version,
+            list(self._projected_tasks),
+            [DeadlineState(d.ref.deadline_id, d.due_at, d.schedule.paused)
+             for d in self.open_deadlines() if d.schedule is not None],
+            settling=self.version == 0 or self._projecting.locked() or any(
+                d.settling for d in self.deadlines.values()),
+        )
+
+    @workflow.signal(name=REPROJECT_SIGNAL)
+    async def reproject(self, repair: Repair) -> None:
+        """Write the case again through the usual idempotent activities (a new version, so a row
+        tampered with at the current version is overwritten too)."""
+        assert self.inp
+        for d in self.open_deadlines():
+            if d.ref.deadline_id in repair.deadlines:
+                d.recalculate(f"对账修复：{repair.reason}"[:200])
+        if repair.row_missing:
+            await run_activity(
+                "disclosure.create", CreateInput(self.inp, workflow.info().workflow_id, self.stage.value,
+                                                 self.inp.submitted_at.astimezone(CST).year))
+        await self._project("system", "reconciled", f"对账修复：{repair.reason}"[:480])

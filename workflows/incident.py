@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.errors import InvalidInput
     from gongkai.explain import span_zh
     from gongkai.incident import Stage
+    from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
     from gongkai.rules import get_rule
     from workflows.deadline import DeadlineHost, DurableDeadline, run_activity
     from workflows.errors import rejecting
@@ -55,6 +56,7 @@ class IncidentWorkflow(DeadlineHost):
         self.deadlines: dict[str, DurableDeadline] = {}
         self._tasks: list[asyncio.Task] = []
         self._projecting = asyncio.Lock()
+        self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
 
     def open_deadlines(self) -> list[DurableDeadline]:
         return [d for d in self.deadlines.values() if d.is_open]
@@ -122,6 +124,7 @@ class IncidentWorkflow(DeadlineHost):
                 IncidentProjection(inp.case_id, workflow.info().workflow_id, self.version, fields, actor, action,
                                    summary, workflow.now(), tasks, notices or []),
                 result_type=int)
+            self._projected_tasks = [t.key for t in tasks]
         return view
 
     # -- the run -------------------------------------------------------------------------------------
@@ -349,3 +352,24 @@ class IncidentWorkflow(DeadlineHost):
     @workflow.query
     def state(self) -> IncidentView:
         return self.view()
+
+    # -- reconciliation ------------------------------------------------------------------------------
+    @workflow.query(name=PROJECTION_QUERY)
+    def projection_state(self) -> CaseState:
+        """What the last projection wrote, for the reconciliation job to compare with SQL."""
+        return CaseState(
+            self.inp.case_id if self.inp else "", "incident", self.stage.value, self.version,
+            list(self._projected_tasks),
+            [DeadlineState(d.ref.deadline_id, d.due_at, d.schedule.paused)
+             for d in self.open_deadlines() if d.schedule is not None],
+            settling=self.version == 0 or self._projecting.locked() or any(
+                d.settling for d in self.deadlines.values()),
+        )
+
+    @workflow.signal(name=REPROJECT_SIGNAL)
+    async def reproject(self, repair: Repair) -> None:
+        """Write the case again through the usual projection (a new version; it creates a missing row)."""
+        for d in self.open_deadlines():
+            if d.ref.deadline_id in repair.deadlines:
+                d.recalculate(f"对账修复：{repair.reason}"[:200])
+        await self._project("system", "reconciled", f"对账修复：{repair.reason}"[:480])

@@ -5,5 +5,6 @@ from __future__ import annotations
 from workflows.disclosure import DisclosureWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.policy import PolicyWorkflow
+from workflows.reconcile import ReconcileWorkflow
 
-WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow]
+WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow, ReconcileWorkflow]

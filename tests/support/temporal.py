@@ -40,11 +40,13 @@ async def time_skipping(start: datetime | None = None, attempts: int = 3) -> Wor
     raise AssertionError("unreachable")
 
 
-async def dev_server(db_file: str | None = None) -> WorkflowEnvironment:
-    extra = ["--sqlite-pragma", "journal_mode=wal"]
+async def dev_server(db_file: str | None = None, port: int | None = None) -> WorkflowEnvironment:
+    """The dev server; with a db file its state survives a restart (on the same port, so
+    workers and clients reconnect)."""
+    extra = ["--sqlite-pragma", "journal_mode=wal", "--log-level", "error"]
     if db_file:
         extra += ["--db-filename", db_file]
     return await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(DEV_SERVER), dev_server_extra_args=extra, ui=False,
+        dev_server_existing_path=str(DEV_SERVER), dev_server_extra_args=extra, ui=False, port=port,
     )
 
