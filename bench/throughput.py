@@ -155,19 +155,44 @@ async def history_cost(client: Client, workflow_id: str) -> Counter:
     return Counter(e.WhichOneof("attributes").removesuffix("_event_attributes") for e in history.events)
 
 
-async def drive(args, address: str, db) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    if pid == os.getpid():
+        t = os.times()
+        return t.user + t.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds each process spent during a round: where a workflow's cost lands."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids, self.rounds = pids, {}
+
+    async def measure(self, name: str, work):
+        before = {k: cpu_seconds(p) for k, p in self.pids.items()}
+        result = await work
+        self.rounds[name] = {k: cpu_seconds(p) - before[k] for k, p in self.pids.items()}
+        return result
+
+
+async def drive(args, address: str, db, pids: dict[str, int]) -> dict:
     client = await Client.connect(address)
     steps: dict[str, list[float]] = defaultdict(list)
     warm = max(5, args.concurrency)
+    meter = CpuMeter({**pids, "driver": os.getpid()})
     await bare_round(client, warm, args.concurrency, "warm")
     await disclosure_round(client, db, warm, args.concurrency, defaultdict(list), [])
-    bare1 = await bare_round(client, args.bare, args.concurrency, "a")
+    bare1 = await meter.measure("bare (before)", bare_round(client, args.bare, args.concurrency, "a"))
     ids: list[str] = []
-    disc = await disclosure_round(client, db, args.requests, args.concurrency, steps, ids)
-    bare2 = await bare_round(client, args.bare, args.concurrency, "b")
+    disc = await meter.measure("disclosure", disclosure_round(client, db, args.requests, args.concurrency, steps,
+                                                                ids))
+    bare2 = await meter.measure("bare (after)", bare_round(client, args.bare, args.concurrency, "b"))
     cost_bare = await history_cost(client, "bare-a-0")
     cost_disc = await history_cost(client, ids[0])
-    return {"bare": (bare1, bare2), "disc": disc, "steps": steps, "cost_bare": cost_bare, "cost_disc": cost_disc}
+    return {"bare": (bare1, bare2), "disc": disc, "steps": steps, "cost_bare": cost_bare, "cost_disc": cost_disc,
+            "cpu": meter.rounds}
 
 
 def main() -> None:
@@ -198,7 +223,7 @@ def main() -> None:
             if worker.poll() is not None:
                 raise SystemExit(f"the worker did not start; see {tmp / 'worker.log'}")
             time.sleep(0.2)
-        out = asyncio.run(drive(args, address, db))
+        out = asyncio.run(drive(args, address, db, {"temporal": server.pid, "worker": worker.pid}))
         worker_rss = rss_mb(worker.pid)
         stop(worker)
         profile = json.loads((tmp / "profile.json").read_text()) if (tmp / "profile.json").exists() else {}
@@ -233,6 +258,10 @@ def report(args, out: dict, profile: dict, worker_rss: float) -> None:
     cost_rows = [[k.replace("_", " "), out["cost_disc"].get(k, 0), out["cost_bare"].get(k, 0)] for k in keys]
     cost_rows.append(["history events, all", sum(out["cost_disc"].values()), sum(out["cost_bare"].values())])
     print(table(["per workflow", "disclosure", "bare"], cost_rows, title="\nWhat one case costs"))
+    counts = {"bare (before)": args.bare, "disclosure": args.requests, "bare (after)": args.bare}
+    print(table(["round", "temporal ms", "worker ms", "driver ms"],
+                [[name, *(cpu[k] / counts[name] * 1000 for k in ("temporal", "worker", "driver"))]
+                 for name, cpu in out["cpu"].items()], title="\nCPU time per workflow, by process"))
     if profile:
         total = sum(sum(v) for v in profile.values())
         rows = [[k, len(v), sum(v) / len(v) * 1000, pct([x * 1000 for x in v], 95), sum(v) / total * 100]
