@@ -44,12 +44,14 @@ def _day_start(day: date) -> datetime:
 
 @workflow.defn
 class DisclosureWorkflow(DeadlineHost):
-    def __init__(self) -> None:
-        self.inp: DisclosureInput | None = None
-        self.stage = Stage.REVIEW
+    @workflow.init
+    def __init__(self, inp: DisclosureInput) -> None:
+        # The input is read here, not in run(): an update delivered with the start is validated first.
+        self.inp: DisclosureInput | None = inp
+        self.stage = Stage.REVIEW if inp.received_date is not None else Stage.AWAITING_CONFIRMATION
         self.version = 0
         self.stage_since = 0
-        self.department_id = 0
+        self.department_id = inp.department_id
         self.assignee_id: int | None = None
         self.received_date: date | None = None
         self.corrected = False

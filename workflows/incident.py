@@ -40,8 +40,10 @@ def _at(value) -> str:
 
 @workflow.defn
 class IncidentWorkflow(DeadlineHost):
-    def __init__(self) -> None:
-        self.inp: IncidentInput | None = None
+    @workflow.init
+    def __init__(self, inp: IncidentInput) -> None:
+        # The input is read here, not in run(): an update delivered with the start is validated first.
+        self.inp: IncidentInput | None = inp
         self.stage = Stage.RESPONDING
         self.version = 0
         self.releases: list[dict] = []

@@ -35,8 +35,10 @@ HEADS = {"dept_head"}
 
 @workflow.defn
 class PolicyWorkflow(DeadlineHost):
-    def __init__(self) -> None:
-        self.inp: PolicyInput | None = None
+    @workflow.init
+    def __init__(self, inp: PolicyInput) -> None:
+        # The input is read here, not in run(): an update delivered with the start is validated first.
+        self.inp: PolicyInput | None = inp
         self.stage = Stage.DRAFTING
         self.version = 0
         self.draft = Draft("", "")

@@ -306,3 +306,32 @@ async def test_letters_are_rendered_with_the_case_data_and_escaped(env, db, run)
     assert letter.kind == "correction" and "补正申请告知书" in letter.body
     assert "王小明" in letter.body and row.correction_due.isoformat() in letter.body
     assert "<script>" not in letter.body and "&lt;script&gt;" in letter.body
+
+
+async def test_an_update_delivered_with_the_start_sees_the_case(db):
+    """The web waits for a new case to show before acting, but another system may not: an update
+    that arrives in the workflow's first task is validated against the case's input."""
+    from temporalio.client import WithStartWorkflowOperation
+    from temporalio.common import WorkflowIDConflictPolicy
+
+    from tests.support.temporal import dev_server
+
+    env = await dev_server()
+    queue = f"q-{uuid.uuid4()}"
+    try:
+        async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow],
+                          activities=build_activities(db.session_factory)):
+            a = await actors(db)
+            inp = request_input("DR-2026-000190", await department_id(db, "JYJ"), datetime.now(CST))
+            start_op = WithStartWorkflowOperation(DisclosureWorkflow.run, inp, id=inp.request_id, task_queue=queue,
+                                                  id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+            view = await env.client.execute_update_with_start_workflow(
+                DisclosureWorkflow.claim, a["jyj_officer"], start_workflow_operation=start_op)
+            assert view.assignee_id == a["jyj_officer"].user_id
+            with pytest.raises(WorkflowUpdateFailedError) as other:
+                await (await start_op.workflow_handle()).execute_update(DisclosureWorkflow.claim, a["zrzy_officer"])
+            assert "认领" in str(other.value.cause)
+            row = await _row(db, inp.request_id)
+            assert row.assignee_id == a["jyj_officer"].user_id
+    finally:
+        await env.shutdown()
