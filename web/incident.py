@@ -16,7 +16,6 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import WorkflowUpdateFailedError
 
 from activities.incident import IncidentInput
 from gongkai import incident as rules
@@ -29,7 +28,7 @@ from models.accounts import WIDE_ROLES
 from web.deps import temporal_client
 from web.disclosure.service import actor_of
 from web.render import beijing, page
-from workflows.errors import from_update_failure
+from web.updates import send_update
 from workflows.incident import IncidentWorkflow
 from workflows.incident_types import IncidentView, PressConference, Release
 
@@ -68,21 +67,7 @@ async def visible(db: AsyncSession, user: User, case_id: str) -> IncidentCase:
 
 
 async def send(state: State, db: AsyncSession, case_id: str, action: str, *args) -> IncidentView:
-    client = await temporal_client(state)
-    if client is None:
-        raise Conflict("流程服务暂不可用，请稍后重试")
-    try:
-        view = await client.get_workflow_handle(case_id).execute_update(action, args=list(args),
-                                                                         result_type=IncidentView)
-    except WorkflowUpdateFailedError as exc:
-        raise from_update_failure(exc) from None
-    for _ in range(300):  # until the projection shows it
-        await db.rollback()
-        row = await db.get(IncidentCase, case_id)
-        if row is not None and row.version >= view.version:
-            break
-        await asyncio.sleep(0.05)
-    return view
+    return await send_update(state, db, IncidentCase, case_id, action, list(args), IncidentView)
 
 
 async def registration(db: AsyncSession, user: User, data: dict[str, Any]) -> dict:

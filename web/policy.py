@@ -14,7 +14,6 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import WorkflowUpdateFailedError
 
 from activities.policy import PolicyInput
 from gongkai import policy as rules
@@ -26,7 +25,7 @@ from models.accounts import WIDE_ROLES
 from web.deps import temporal_client
 from web.disclosure.service import actor_of
 from web.render import page
-from workflows.errors import from_update_failure
+from web.updates import send_update
 from workflows.policy import PolicyWorkflow
 from workflows.policy_types import Draft, PolicyView
 
@@ -62,23 +61,7 @@ def queue_filter(user: User, general_office: set[int]):
 
 
 async def send(state: State, db: AsyncSession, case_id: str, action: str, *args) -> PolicyView:
-    client = await temporal_client(state)
-    if client is None:
-        raise Conflict("流程服务暂不可用，请稍后重试")
-    try:
-        view = await client.get_workflow_handle(case_id).execute_update(action, args=list(args),
-                                                                         result_type=PolicyView)
-    except WorkflowUpdateFailedError as exc:
-        raise from_update_failure(exc) from None
-    import asyncio
-
-    for _ in range(300):  # until the projection shows it
-        await db.rollback()
-        row = await db.get(PolicyCase, case_id)
-        if row is not None and row.version >= view.version:
-            return view
-        await asyncio.sleep(0.05)
-    return view
+    return await send_update(state, db, PolicyCase, case_id, action, list(args), PolicyView)
 
 
 def draft_from(data: dict[str, Any]) -> Draft:

@@ -28,9 +28,9 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.clock import CST, ClockKind, ClockSpec
     from gongkai.disclosure import Actor, Stage
     from gongkai.errors import ActionNotAllowed, InvalidInput
-    from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
     from gongkai.rules import get_rule
-    from workflows.deadline import DeadlineHost, DurableDeadline, run_activity
+    from workflows.case import ProjectedCase
+    from workflows.deadline import DurableDeadline, run_activity
     from workflows.disclosure_types import DisclosureView, ReviewRecord
     from workflows.errors import rejecting
 
@@ -43,7 +43,9 @@ def _day_start(day: date) -> datetime:
 
 
 @workflow.defn
-class DisclosureWorkflow(DeadlineHost):
+class DisclosureWorkflow(ProjectedCase):
+    PROCESS = "disclosure"
+
     @workflow.init
     def __init__(self, inp: DisclosureInput) -> None:
         # The input is read here, not in run(): an update delivered with the start is validated first.
@@ -69,6 +71,10 @@ class DisclosureWorkflow(DeadlineHost):
         self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
 
     # -- deadlines --------------------------------------------------------------------------------
+    @property
+    def case_id(self) -> str:
+        return self.inp.request_id if self.inp else ""
+
     def open_deadlines(self) -> list[DurableDeadline]:
         return [d for d in self.deadlines.values() if d.is_open]
 
@@ -621,28 +627,8 @@ class DisclosureWorkflow(DeadlineHost):
         return self.view()
 
     # -- reconciliation ------------------------------------------------------------------------------
-    @workflow.query(name=PROJECTION_QUERY)
-    def projection_state(self) -> CaseState:
-        """What the last projection wrote, for the reconciliation job to compare with SQL."""
-        return CaseState(
-            self.inp.request_id if self.inp else "", "disclosure", self.stage.value, self.version,
-            list(self._projected_tasks),
-            [DeadlineState(d.ref.deadline_id, d.due_at, d.schedule.paused)
-             for d in self.open_deadlines() if d.schedule is not None],
-            settling=self.version == 0 or self._projecting.locked() or any(
-                d.settling for d in self.deadlines.values()),
-        )
-
-    @workflow.signal(name=REPROJECT_SIGNAL)
-    async def reproject(self, repair: Repair) -> None:
-        """Write the case again through the usual idempotent activities (a new version, so a row
-        tampered with at the current version is overwritten too)."""
+    async def _restore_row(self) -> None:
         assert self.inp
-        for d in self.open_deadlines():
-            if d.ref.deadline_id in repair.deadlines:
-                d.recalculate(f"对账修复：{repair.reason}"[:200])
-        if repair.row_missing:
-            await run_activity(
-                "disclosure.create", CreateInput(self.inp, workflow.info().workflow_id, self.stage.value,
-                                                 self.inp.submitted_at.astimezone(CST).year))
-        await self._project("system", "reconciled", f"对账修复：{repair.reason}"[:480])
+        await run_activity(
+            "disclosure.create", CreateInput(self.inp, workflow.info().workflow_id, self.stage.value,
+                                             self.inp.submitted_at.astimezone(CST).year))

@@ -25,9 +25,9 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.errors import InvalidInput
     from gongkai.explain import span_zh
     from gongkai.incident import Stage
-    from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
     from gongkai.rules import get_rule
-    from workflows.deadline import DeadlineHost, DurableDeadline, run_activity
+    from workflows.case import ProjectedCase
+    from workflows.deadline import DurableDeadline, run_activity
     from workflows.errors import rejecting
     from workflows.incident_types import IncidentView, PressConference, Release
 
@@ -39,7 +39,9 @@ def _at(value) -> str:
 
 
 @workflow.defn
-class IncidentWorkflow(DeadlineHost):
+class IncidentWorkflow(ProjectedCase):
+    PROCESS = "incident"
+
     @workflow.init
     def __init__(self, inp: IncidentInput) -> None:
         # The input is read here, not in run(): an update delivered with the start is validated first.
@@ -59,6 +61,10 @@ class IncidentWorkflow(DeadlineHost):
         self._tasks: list[asyncio.Task] = []
         self._projecting = asyncio.Lock()
         self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
+
+    @property
+    def case_id(self) -> str:
+        return self.inp.case_id if self.inp else ""
 
     def open_deadlines(self) -> list[DurableDeadline]:
         return [d for d in self.deadlines.values() if d.is_open]
@@ -354,24 +360,3 @@ class IncidentWorkflow(DeadlineHost):
     @workflow.query
     def state(self) -> IncidentView:
         return self.view()
-
-    # -- reconciliation ------------------------------------------------------------------------------
-    @workflow.query(name=PROJECTION_QUERY)
-    def projection_state(self) -> CaseState:
-        """What the last projection wrote, for the reconciliation job to compare with SQL."""
-        return CaseState(
-            self.inp.case_id if self.inp else "", "incident", self.stage.value, self.version,
-            list(self._projected_tasks),
-            [DeadlineState(d.ref.deadline_id, d.due_at, d.schedule.paused)
-             for d in self.open_deadlines() if d.schedule is not None],
-            settling=self.version == 0 or self._projecting.locked() or any(
-                d.settling for d in self.deadlines.values()),
-        )
-
-    @workflow.signal(name=REPROJECT_SIGNAL)
-    async def reproject(self, repair: Repair) -> None:
-        """Write the case again through the usual projection (a new version; it creates a missing row)."""
-        for d in self.open_deadlines():
-            if d.ref.deadline_id in repair.deadlines:
-                d.recalculate(f"对账修复：{repair.reason}"[:200])
-        await self._project("system", "reconciled", f"对账修复：{repair.reason}"[:480])

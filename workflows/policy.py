@@ -24,9 +24,9 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.disclosure import Actor
     from gongkai.errors import InvalidInput
     from gongkai.policy import Stage
-    from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
     from gongkai.rules import get_rule
-    from workflows.deadline import DeadlineHost, DurableDeadline, run_activity
+    from workflows.case import ProjectedCase
+    from workflows.deadline import DurableDeadline, run_activity
     from workflows.errors import rejecting
     from workflows.policy_types import Draft, PolicyView
 
@@ -34,7 +34,9 @@ HEADS = {"dept_head"}
 
 
 @workflow.defn
-class PolicyWorkflow(DeadlineHost):
+class PolicyWorkflow(ProjectedCase):
+    PROCESS = "policy"
+
     @workflow.init
     def __init__(self, inp: PolicyInput) -> None:
         # The input is read here, not in run(): an update delivered with the start is validated first.
@@ -52,6 +54,10 @@ class PolicyWorkflow(DeadlineHost):
         self._tasks: list[asyncio.Task] = []
         self._projecting = asyncio.Lock()
         self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
+
+    @property
+    def case_id(self) -> str:
+        return self.inp.case_id if self.inp else ""
 
     def open_deadlines(self) -> list[DurableDeadline]:
         return [d for d in self.deadlines.values() if d.is_open]
@@ -355,25 +361,3 @@ class PolicyWorkflow(DeadlineHost):
     @workflow.query
     def state(self) -> PolicyView:
         return self.view()
-
-    # -- reconciliation ------------------------------------------------------------------------------
-    @workflow.query(name=PROJECTION_QUERY)
-    def projection_state(self) -> CaseState:
-        """What the last projection wrote, for the reconciliation job to compare with SQL."""
-        return CaseState(
-            self.inp.case_id if self.inp else "", "policy", self.stage.value, self.version,
-            list(self._projected_tasks),
-            [DeadlineState(d.ref.deadline_id, d.due_at, d.schedule.paused)
-             for d in self.open_deadlines() if d.schedule is not None],
-            settling=self.version == 0 or self._projecting.locked() or any(
-                d.settling for d in self.deadlines.values()),
-        )
-
-    @workflow.signal(name=REPROJECT_SIGNAL)
-    async def reproject(self, repair: Repair) -> None:
-        """Write the case again through the usual idempotent projection (a new version; the
-        projection creates a missing row)."""
-        for d in self.open_deadlines():
-            if d.ref.deadline_id in repair.deadlines:
-                d.recalculate(f"对账修复：{repair.reason}"[:200])
-        await self._project("system", "reconciled", f"对账修复：{repair.reason}"[:480])
