@@ -203,6 +203,10 @@ class IncidentWorkflow(ProjectedCase):
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.stage.value
 
+    def _responsible(self, actor: Actor) -> None:
+        assert self.inp
+        rules.require_responsible(actor.role, actor.department_id, self.inp.department_id, self.inp.co_departments)
+
     # -- releases and the press conference -------------------------------------------------------
     def _finish_clock(self, name: str, at, actor: str) -> str | None:
         d = self.deadlines.get(name)
@@ -243,7 +247,7 @@ class IncidentWorkflow(ProjectedCase):
     def _v_release(self, actor: Actor, item: Release) -> None:
         assert self.inp
         rules.require(self.stage in OPEN_FOR_RELEASES, "案件已办结，不能再登记发布")
-        rules.require_responsible(actor.role, actor.department_id, self.inp.department_id, self.inp.co_departments)
+        self._responsible(actor)
         rules.check_release(item.text, item.channel, item.approved_by)
         rules.check_instant(item.released_at, self.inp.occurred_at, workflow.now(), "发布时间")
 
@@ -272,7 +276,7 @@ class IncidentWorkflow(ProjectedCase):
         assert self.inp
         rules.require(self.stage in {Stage.RESPONDING, Stage.PRESS, Stage.FOLLOW_UP} and self.press is None,
                       "新闻发布会已登记或案件已进入评估")
-        rules.require_responsible(actor.role, actor.department_id, self.inp.department_id, self.inp.co_departments)
+        self._responsible(actor)
         rules.check_press(item.place, item.spokesperson)
         rules.check_instant(item.held_at, self.inp.occurred_at, workflow.now(), "发布会时间")
 
@@ -288,7 +292,7 @@ class IncidentWorkflow(ProjectedCase):
     def _v_classify(self, actor: Actor, category: str, note: str) -> None:
         assert self.inp
         rules.require(self.stage in {Stage.RESPONDING, Stage.PRESS, Stage.FOLLOW_UP}, "当前阶段不能修改研判分类")
-        rules.require_responsible(actor.role, actor.department_id, self.inp.department_id, self.inp.co_departments)
+        self._responsible(actor)
         if category not in rules.TRIAGE:
             raise InvalidInput("请选择研判分类")
 
@@ -305,7 +309,7 @@ class IncidentWorkflow(ProjectedCase):
         assert self.inp
         rules.require(self.stage is not Stage.CLOSED, "案件已办结")
         rules.require(self.triage == "false_info", "研判为虚假信息后才能移交公安或网信部门")
-        rules.require_responsible(actor.role, actor.department_id, self.inp.department_id, self.inp.co_departments)
+        self._responsible(actor)
         if target not in rules.REFERRAL_TARGETS:
             raise InvalidInput("请选择移交单位")
         if not note.strip():
@@ -322,7 +326,7 @@ class IncidentWorkflow(ProjectedCase):
     def _v_end(self, actor: Actor) -> None:
         assert self.inp
         rules.require(self.stage is Stage.FOLLOW_UP, "首次发布及新闻发布会完成后才能结束回应")
-        rules.require_responsible(actor.role, actor.department_id, self.inp.department_id, self.inp.co_departments)
+        self._responsible(actor)
         rules.require(bool(self.triage), "请先完成研判分类")
         if self.triage == "false_info" and not self.referrals:
             raise rules.ActionNotAllowed("研判为虚假信息的，请先登记移交公安或网信部门的情况")

@@ -73,3 +73,39 @@ async def live(db, sleeps):
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             yield c
     await env.shutdown()
+
+
+@pytest.fixture
+async def system(db):
+    """The app served on a loopback port, wired to a real Temporal test server and a worker: for
+    browser tests and clients that need a real socket. Yields the base URL."""
+    import uuid as _uuid
+    from dataclasses import replace
+
+    from temporalio.worker import Worker
+
+    from tests.support.server import served
+    from tests.support.temporal import time_skipping
+    from worker import build_activities
+    from workflows.registry import WORKFLOWS
+
+    env = await time_skipping()
+    queue = f"served-{_uuid.uuid4()}"
+    app = create_app(replace(load_settings(), task_queue=queue), session_factory=db.session_factory,
+                     temporal_client=env.client)
+    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
+                      activities=build_activities(db.session_factory)):
+        async with served(app) as url:
+            yield url
+    await env.shutdown()
+
+
+async def browser_login(page, base: str, username: str) -> None:
+    """Sign in through the login page (signing out first if someone is signed in)."""
+    await page.goto(f"{base}/login")
+    if await page.locator("#who").count():
+        await page.click("text=退出")
+    await page.fill("#username", username)
+    await page.fill("#password", "gongkai2026")
+    await page.click("#login-submit")
+    await page.wait_for_selector("#who")

@@ -4,41 +4,12 @@ head signs it off, the officer sends it, and the applicant's status page shows t
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from playwright.async_api import async_playwright
-from temporalio.worker import Worker
 
-from gongkai.settings import load_settings
-from tests.support.server import ARGS, CHROMIUM, SHOTS, served
-from tests.support.temporal import time_skipping
-from web.app import create_app
-from worker import build_activities
-from workflows.registry import WORKFLOWS
-
-
-@pytest.fixture
-async def system(db):
-    env = await time_skipping()
-    queue = f"browser-{uuid.uuid4()}"
-    app = create_app(replace(load_settings(), task_queue=queue), session_factory=db.session_factory,
-                     temporal_client=env.client)
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
-                      activities=build_activities(db.session_factory)):
-        async with served(app) as url:
-            yield url
-    await env.shutdown()
-
-
-async def _login(page, base: str, username: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.fill("#username", username)
-    await page.fill("#password", "gongkai2026")
-    await page.click("#login-submit")
-    await page.wait_for_selector("#who")
+from tests.support.server import ARGS, CHROMIUM, SHOTS
+from tests.web.conftest import browser_login
 
 
 async def _logout(page) -> None:
@@ -71,7 +42,7 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
 
         officer = await (await browser.new_context(locale="zh-CN")).new_page()
         officer.set_default_timeout(20000)
-        await _login(officer, system, "gkb_officer")
+        await browser_login(officer, system, "gkb_officer")
         await officer.goto(f"{system}/inbox")
         await officer.click(f'[data-claim="{code}"]')
         await officer.wait_for_selector(f'tr[data-case="{code}"]')
@@ -103,12 +74,12 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         await officer.screenshot(path=str(SHOTS / "case.png"), full_page=True)
         await _logout(officer)
 
-        await _login(officer, system, "gkb_head")
+        await browser_login(officer, system, "gkb_head")
         await officer.goto(f"{system}/disclosure/{code}")
         await officer.click("#do-sign_off")
         await officer.wait_for_selector('#case-stage[data-stage="signed"]')
         await _logout(officer)
-        await _login(officer, system, "gkb_officer")
+        await browser_login(officer, system, "gkb_officer")
         await officer.goto(f"{system}/disclosure/{code}")
         await officer.click("#do-send_reply")
         await officer.wait_for_selector('#case-stage[data-stage="replied"]')

@@ -6,47 +6,18 @@ principal head finds the registration notice on the home page."""
 from __future__ import annotations
 
 import re
-import uuid
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from playwright.async_api import async_playwright
 from sqlmodel import select
-from temporalio.worker import Worker
 
 from gongkai.clock import CST
-from gongkai.settings import load_settings
 from models import Deadline, IncidentCase
-from tests.support.server import ARGS, CHROMIUM, SHOTS, served
-from tests.support.temporal import time_skipping
-from web.app import create_app
-from worker import build_activities
-from workflows.registry import WORKFLOWS
+from tests.support.server import ARGS, CHROMIUM, SHOTS
+from tests.web.conftest import browser_login
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-async def system(db):
-    env = await time_skipping()
-    queue = f"browser-{uuid.uuid4()}"
-    app = create_app(replace(load_settings(), task_queue=queue), session_factory=db.session_factory,
-                     temporal_client=env.client)
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
-                      activities=build_activities(db.session_factory)):
-        async with served(app) as url:
-            yield url
-    await env.shutdown()
-
-
-async def _login(page, base: str, username: str) -> None:
-    await page.goto(f"{base}/login")
-    await page.fill("#username", username)
-    await page.fill("#password", "gongkai2026")
-    await page.click("#login-submit")
-    await page.wait_for_selector("#who")
 
 
 async def test_incident_from_registration_to_closure(system, db, tmp_path: Path):
@@ -56,7 +27,7 @@ async def test_incident_from_registration_to_closure(system, db, tmp_path: Path)
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         phone = await (await browser.new_context(locale="zh-CN", **PHONE)).new_page()
         phone.set_default_timeout(20000)
-        await _login(phone, system, "wjw_officer")
+        await browser_login(phone, system, "wjw_officer")
         await phone.click("text=突发事件")
         await phone.click("#register-link")
         await phone.fill("#title", "某医院门诊楼起火")
@@ -77,7 +48,7 @@ async def test_incident_from_registration_to_closure(system, db, tmp_path: Path)
 
         office = await (await browser.new_context(locale="zh-CN")).new_page()
         office.set_default_timeout(20000)
-        await _login(office, system, "gkb_head")
+        await browser_login(office, system, "gkb_head")
         await office.goto(f"{system}/incidents/board")
         card = office.locator(f'[data-incident="{cid}"]')
         assert "剩余 2小时5" in await card.inner_text()
@@ -129,7 +100,7 @@ async def test_incident_from_registration_to_closure(system, db, tmp_path: Path)
 
         principal = await (await browser.new_context(locale="zh-CN")).new_page()
         principal.set_default_timeout(20000)
-        await _login(principal, system, "zhuyao")
+        await browser_login(principal, system, "zhuyao")
         notes = await principal.inner_text("#notifications")
         assert "【新登记】突发事件 某医院门诊楼起火" in notes and "重大突发事件权威信息发布截止" in notes
         await principal.click("text=【新登记】突发事件 某医院门诊楼起火")

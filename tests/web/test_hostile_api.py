@@ -10,45 +10,23 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from dataclasses import replace
 from datetime import datetime, timedelta
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from temporalio.worker import Worker
 from temporalio.workflow import _Definition
 
 from gongkai.clock import CST
 from gongkai.disclosure import ACTIONS_ZH
-from gongkai.settings import load_settings
-from tests.support.server import served
-from tests.support.temporal import time_skipping
 from tests.web.conftest import CSRF
-from web.app import create_app
-from worker import build_activities
 from workflows.incident import IncidentWorkflow
-from workflows.registry import WORKFLOWS
 
 EXAMPLES = 25  # per operation and generation mode: the run stays well under a minute
 PDF = b"%PDF-1.4\n% identity document\n"
-
-
-@pytest.fixture
-async def served_app(db):
-    env = await time_skipping()
-    queue = f"schema-{uuid.uuid4()}"
-    app = create_app(replace(load_settings(), task_queue=queue), session_factory=db.session_factory,
-                     temporal_client=env.client)
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
-                      activities=build_activities(db.session_factory)):
-        async with served(app) as url:
-            yield url
-    await env.shutdown()
 
 
 def _token(session: requests.Session, base: str, path: str) -> str:
@@ -124,8 +102,8 @@ def _fuzz(base: str) -> dict[str, int]:
     return statuses
 
 
-async def test_no_generated_api_request_gets_a_server_error(served_app):
-    statuses = await asyncio.to_thread(_fuzz, served_app)
+async def test_no_generated_api_request_gets_a_server_error(system):
+    statuses = await asyncio.to_thread(_fuzz, system)
     assert not [s for s in statuses if s >= 500]
     # The run reached the handlers, not only the framework's validation: answers and refusals both.
     assert statuses.get(200, 0) > 0, statuses

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 
-import pytest
 from playwright.async_api import async_playwright
 from sqlmodel import select
-from temporalio.worker import Worker
 
-from gongkai.settings import load_settings
 from models import PolicyCase
-from tests.support.server import ARGS, CHROMIUM, SHOTS, served
-from tests.support.temporal import time_skipping
-from tests.web.conftest import login, post_form
-from web.app import create_app
-from worker import build_activities
-from workflows.registry import WORKFLOWS
+from tests.support.server import ARGS, CHROMIUM, SHOTS
+from tests.web.conftest import browser_login, login, post_form
 
 DRAFT = {"document_text": "关于加快推进老旧小区改造的实施意见（全文）", "plan_text": "解读方案：起草部门负责解读",
          "materials": ["qa", "graphic"], "materials_text": "问答十条；一图读懂", "disclosure_mode": "proactive",
@@ -50,29 +42,6 @@ async def test_only_the_right_head_signs_and_an_outdated_version_is_refused(live
         assert (await s.get(PolicyCase, cid)).stage == "secrecy_review"
 
 
-@pytest.fixture
-async def system(db):
-    env = await time_skipping()
-    queue = f"policy-{uuid.uuid4()}"
-    app = create_app(replace(load_settings(), task_queue=queue), session_factory=db.session_factory,
-                     temporal_client=env.client)
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
-                      activities=build_activities(db.session_factory)):
-        async with served(app) as url:
-            yield url
-    await env.shutdown()
-
-
-async def _as(page, base, username):
-    await page.goto(f"{base}/login")
-    if await page.locator("#who").count():
-        await page.click("text=退出")
-    await page.fill("#username", username)
-    await page.fill("#password", "gongkai2026")
-    await page.click("#login-submit")
-    await page.wait_for_selector("#who")
-
-
 async def _approve_first_in_queue(page, base):
     await page.goto(f"{base}/policy/queue")
     await page.click("[data-queue-item] .do-sign")
@@ -85,7 +54,7 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = await (await browser.new_context(locale="zh-CN")).new_page()
         page.set_default_timeout(20000)
-        await _as(page, system, "jyj_officer")
+        await browser_login(page, system, "jyj_officer")
         await page.goto(f"{system}/policy")
         await page.fill("#title", "老旧小区改造实施意见")
         await page.select_option("#issuance", "government")
@@ -100,10 +69,10 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
         await page.click("#submit-policy")
         await page.wait_for_selector('#policy-stage[data-stage="sign_off"]')
         for who in ("jyj_head", "zfb_head"):
-            await _as(page, system, who)
+            await browser_login(page, system, who)
             await _approve_first_in_queue(page, system)
 
-        await _as(page, system, "leader")
+        await browser_login(page, system, "leader")
         await page.goto(f"{system}/policy/queue")
         item = page.locator(f'[data-queue-item="{cid}"]')
         assert "第一稿" in await item.locator('[data-part="document"]').inner_text()
@@ -114,7 +83,7 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
         await item.locator(".do-sign").click()
         await page.wait_for_selector("#queue-empty")
 
-        await _as(page, system, "jyj_officer")
+        await browser_login(page, system, "jyj_officer")
         await page.goto(f"{system}/policy/{cid}")
         assert "请补充政策出台背景" in await page.inner_text("#policy-comment")
         await page.fill("#document_text", "实施意见全文（第二稿）")
@@ -123,9 +92,9 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
         await page.click("#submit-policy")
         await page.wait_for_selector('#policy-stage[data-stage="sign_off"]')
         for who in ("jyj_head", "zfb_head"):
-            await _as(page, system, who)
+            await browser_login(page, system, who)
             await _approve_first_in_queue(page, system)
-        await _as(page, system, "leader")
+        await browser_login(page, system, "leader")
         await page.goto(f"{system}/policy/queue")
         item = page.locator(f'[data-queue-item="{cid}"]')
         assert "第二稿" in await item.locator('[data-part="document"]').inner_text()
