@@ -7,6 +7,9 @@ the production workflows and activities plus the bare workflow (`bench/bare.py`)
 --concurrency cases in flight at a time:
 
 - bare: start BareWorkflow and wait for its result (one activity), --bare times;
+- skeleton: start SkeletonWorkflow (the disclosure case's start, timers and five updates with no
+  work, `bench/bare.py`) and send its five updates, --requests times: the most this server and
+  client allow for a case of that shape, so the ratio no implementation of the process can pass;
 - disclosure: start a request registered in person (received today), wait until SQL shows it
   (as the web does before it shows the case), then drive it through its updates as an officer
   and the office head would (claim, accept, draft the reply, sign it off, send it:
@@ -39,7 +42,7 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from bench.bare import BareWorkflow
+from bench.bare import SKELETON_STEPS, BareWorkflow, SkeletonWorkflow
 from bench.system import ROOT, machine, pct, rss_mb, start_dev_server, stop, table
 
 QUEUE = "bench-throughput"
@@ -76,7 +79,8 @@ def run_worker() -> None:
         settings = get_settings()
         engine = make_async_engine(settings, writer=True)
         client = await connect(settings)
-        worker = build_worker(client, settings, make_session_factory(engine), extra_workflows=[BareWorkflow],
+        worker = build_worker(client, settings, make_session_factory(engine),
+                              extra_workflows=[BareWorkflow, SkeletonWorkflow],
                               extra_activities=[bare_activity], interceptors=[Timing()])
         stop_event = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -106,6 +110,16 @@ async def bounded(n: int, concurrency: int, one) -> float:
 async def bare_round(client: Client, n: int, concurrency: int, tag: str) -> float:
     async def one(i: int) -> None:
         assert await client.execute_workflow(BareWorkflow.run, i, id=f"bare-{tag}-{i}", task_queue=QUEUE) == i + 1
+
+    return await bounded(n, concurrency, one)
+
+
+async def skeleton_round(client: Client, n: int, concurrency: int, tag: str, write: bool) -> float:
+    async def one(i: int) -> None:
+        handle = await client.start_workflow(SkeletonWorkflow.run, args=[i, write], id=f"skeleton-{tag}-{i}",
+                                             task_queue=QUEUE)
+        for step in range(1, SKELETON_STEPS + 1):
+            assert await handle.execute_update(SkeletonWorkflow.step) == step
 
     return await bounded(n, concurrency, one)
 
@@ -183,16 +197,21 @@ async def drive(args, address: str, db, pids: dict[str, int]) -> dict:
     warm = max(5, args.concurrency)
     meter = CpuMeter({**pids, "driver": os.getpid()})
     await bare_round(client, warm, args.concurrency, "warm")
+    await skeleton_round(client, warm, args.concurrency, "warm", True)
     await disclosure_round(client, db, warm, args.concurrency, defaultdict(list), [])
     bare1 = await meter.measure("bare (before)", bare_round(client, args.bare, args.concurrency, "a"))
+    skeleton = await meter.measure("skeleton", skeleton_round(client, args.requests, args.concurrency, "a", False))
+    written = await meter.measure("skeleton, writes", skeleton_round(client, args.requests, args.concurrency, "w",
+                                                                     True))
     ids: list[str] = []
     disc = await meter.measure("disclosure", disclosure_round(client, db, args.requests, args.concurrency, steps,
                                                                 ids))
     bare2 = await meter.measure("bare (after)", bare_round(client, args.bare, args.concurrency, "b"))
     cost_bare = await history_cost(client, "bare-a-0")
     cost_disc = await history_cost(client, ids[0])
-    return {"bare": (bare1, bare2), "disc": disc, "steps": steps, "cost_bare": cost_bare, "cost_disc": cost_disc,
-            "cpu": meter.rounds}
+    cost_skel = await history_cost(client, "skeleton-w-0")
+    return {"bare": (bare1, bare2), "skeleton": skeleton, "written": written, "disc": disc, "steps": steps,
+            "cost_bare": cost_bare, "cost_disc": cost_disc, "cost_skel": cost_skel, "cpu": meter.rounds}
 
 
 def main() -> None:
@@ -242,23 +261,33 @@ def main() -> None:
 def report(args, out: dict, profile: dict, worker_rss: float) -> None:
     bare_rate = 2 * args.bare / sum(out["bare"])
     disc_rate = args.requests / out["disc"]
+    skel_rate = args.requests / out["skeleton"]
+    written_rate = args.requests / out["written"]
     print(table(["workflow", "count", "seconds", "per second"], [
         ["bare, one activity (before)", args.bare, out["bare"][0], args.bare / out["bare"][0]],
+        ["skeleton: a case's shape, no work", args.requests, out["skeleton"], skel_rate],
+        ["skeleton, a no-op write per step", args.requests, out["written"], written_rate],
         ["disclosure request to a reply", args.requests, out["disc"], disc_rate],
         ["bare, one activity (after)", args.bare, out["bare"][1], args.bare / out["bare"][1]],
     ], title=f"\nThroughput, {args.concurrency} in flight, one worker process, Temporal dev server on SQLite (WAL)"))
     print(f"ratio disclosure / bare = {disc_rate:.2f} / {bare_rate:.2f} = {disc_rate / bare_rate:.3f} "
           f"(goal 0.5); {bare_rate / disc_rate:.1f} bare workflows per disclosure request")
+    print(f"bounds: skeleton / bare = {skel_rate / bare_rate:.3f} (any workflow with a case's start, timers and "
+          f"five updates); with a no-op write per step {written_rate / bare_rate:.3f} (any such workflow that "
+          f"writes SQL through an activity before each update returns)")
     steps = out["steps"]
     print(table(["step", "p50 ms", "p95 ms", "p99 ms"],
                 [[k, pct(v, 50), pct(v, 95), pct(v, 99)] for k, v in steps.items()],
                 title="\nDisclosure steps (client-side latency of start and each update)"))
     keys = ["activity_task_scheduled", "workflow_task_completed", "workflow_execution_update_accepted",
             "timer_started"]
-    cost_rows = [[k.replace("_", " "), out["cost_disc"].get(k, 0), out["cost_bare"].get(k, 0)] for k in keys]
-    cost_rows.append(["history events, all", sum(out["cost_disc"].values()), sum(out["cost_bare"].values())])
-    print(table(["per workflow", "disclosure", "bare"], cost_rows, title="\nWhat one case costs"))
-    counts = {"bare (before)": args.bare, "disclosure": args.requests, "bare (after)": args.bare}
+    costs = [out["cost_disc"], out["cost_skel"], out["cost_bare"]]
+    cost_rows = [[k.replace("_", " "), *(c.get(k, 0) for c in costs)] for k in keys]
+    cost_rows.append(["history events, all", *(sum(c.values()) for c in costs)])
+    print(table(["per workflow", "disclosure", "skeleton, writes", "bare"], cost_rows, title="\nWhat one case costs"))
+    counts = {"bare (before)": args.bare, "skeleton": args.requests, "skeleton, writes": args.requests,
+              "disclosure": args.requests,
+              "bare (after)": args.bare}
     print(table(["round", "temporal ms", "worker ms", "driver ms"],
                 [[name, *(cpu[k] / counts[name] * 1000 for k in ("temporal", "worker", "driver"))]
                  for name, cpu in out["cpu"].items()], title="\nCPU time per workflow, by process"))
