@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.store import insert_once, lock_if_older
+from activities.store import insert_once, lock_if_older, update_if_older
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockSpec, compute
 from gongkai.explain import explain, span_zh
@@ -131,30 +131,26 @@ class DeadlineActivities:
             if due.due_at is not None:
                 rungs = [RungAt(r.key, r.to, r.level, r.task, r.instant(due, cal)) for r in rule.ladder]
             state = "paused" if due.paused else "running"
+            values = {
+                "amount": due.total, "state": state, "due_at": due.due_at, "start_at": data.spec.effective_start,
+                "last_day": due.last_day, "provisional": due.provisional, "explanation": lines,
+                "department_id": ref.department_id, "assignee_id": ref.assignee_id,
+                "spec": {"kind": due.kind.value, "amount": data.spec.amount, "total": due.total},
+                "updated_at": datetime.now(tz=CST),
+            }
+            first = moved = False
+            previous = None
             if await lock_if_older(session, Deadline, ref.deadline_id, data.version):
-                row = await session.get(Deadline, ref.deadline_id, populate_existing=True)
-            elif await session.get(Deadline, ref.deadline_id) is None:
-                row = Deadline(
+                previous = (await session.execute(select(Deadline.due_at).where(
+                    Deadline.id == ref.deadline_id))).scalar_one()
+                moved = previous != due.due_at
+                applied = await update_if_older(session, Deadline, ref.deadline_id, data.version, values)
+            else:  # new, or already applied (a retry), or overtaken by a newer schedule
+                first = applied = await insert_once(session, Deadline(
                     id=ref.deadline_id, case_id=ref.case_id, workflow_id=ref.workflow_id, process=ref.process,
-                    rule=ref.rule, label=rule.label, kind=due.kind.value, amount=due.total,
-                    department_id=ref.department_id, assignee_id=ref.assignee_id,
-                    start_at=data.spec.effective_start, state=state, version=-1,
-                )
-                session.add(row)
-            else:
-                row = None  # already applied (a retry), or overtaken by a newer schedule
-            if row is not None:
-                first = row.version < 0
-                moved = not first and row.due_at != due.due_at
-                previous = row.due_at
-                row.amount, row.state, row.due_at = due.total, state, due.due_at
-                row.start_at = data.spec.effective_start
-                row.last_day = due.last_day
-                row.provisional, row.explanation = due.provisional, lines
-                row.department_id, row.assignee_id = ref.department_id, ref.assignee_id
-                row.spec = {"kind": due.kind.value, "amount": data.spec.amount, "total": due.total}
-                row.version = data.version
-                row.updated_at = datetime.now(tz=CST)
+                    rule=ref.rule, label=rule.label, kind=due.kind.value, version=data.version, **values,
+                ), on="id")
+            if applied:
                 if first or moved:
                     what = "设立" if first else "调整"
                     await insert_once(session, AuditEvent(
@@ -241,9 +237,8 @@ class DeadlineActivities:
         bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
         label = get_rule(ref.rule).label
         async with self.session_factory() as session:
-            if await lock_if_older(session, Deadline, ref.deadline_id, data.version):
-                row = await session.get(Deadline, ref.deadline_id, populate_existing=True)
-                row.state, row.closed_at, row.version = data.outcome, data.at, data.version
+            if await update_if_older(session, Deadline, ref.deadline_id, data.version,
+                                     {"state": data.outcome, "closed_at": data.at}):
                 await session.execute(update(Task).where(
                     Task.deadline_id == ref.deadline_id, Task.status == "open").values(
                     status="done", closed_at=data.at))

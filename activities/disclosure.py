@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.store import insert_once, lock_if_older, sync_stage_tasks
+from activities.store import insert_once, sync_stage_tasks, update_if_older
 from gongkai.letters import render_disclosure_letter
 from gongkai.logs import bind, get_logger
 from models import (
@@ -177,22 +177,23 @@ class DisclosureActivities:
     @activity.defn(name="disclosure.project")
     async def project(self, p: Projection) -> None:
         bind(case_id=p.request_id, workflow_id=p.workflow_id, actor=p.actor)
+        values = {name: _coerce(name, value) for name, value in p.fields.items()}
+        if p.at:
+            values["updated_at"] = p.at
         async with self.session_factory() as session:
-            if not await lock_if_older(session, DisclosureRequest, p.request_id, p.version):
-                if await session.get(DisclosureRequest, p.request_id) is None:
+            if not await update_if_older(session, DisclosureRequest, p.request_id, p.version, values):
+                found = (await session.execute(select(DisclosureRequest.version).where(
+                    DisclosureRequest.id == p.request_id))).first()
+                if found is None:
                     raise RuntimeError(f"request {p.request_id} not created yet")
                 return  # already applied (a retry), or overtaken by a newer state
-            row = await session.get(DisclosureRequest, p.request_id, populate_existing=True)
-            for name, value in p.fields.items():
-                setattr(row, name, _coerce(name, value))
-            row.version = p.version
-            row.updated_at = p.at or row.updated_at
             await insert_once(session, AuditEvent(
                 key=f"{p.request_id}/v{p.version}", case_id=p.request_id, actor=p.actor, action=p.action,
                 summary=p.summary, detail=p.detail, **({"at": p.at} if p.at else {}),
             ))
             await sync_stage_tasks(session, p.request_id, p.workflow_id, "disclosure", p.tasks, p.at)
             if p.letters:
+                row = await session.get(DisclosureRequest, p.request_id)
                 reply = await session.get(Deadline, f"{p.request_id}/reply")
                 for letter in p.letters:
                     body = letter.body or render_disclosure_letter(

@@ -11,7 +11,7 @@ from temporalio import activity
 
 from activities.deadline import recipients
 from activities.disclosure import TaskSpec
-from activities.store import insert_once, lock_if_older, sync_stage_tasks
+from activities.store import insert_once, sync_stage_tasks, update_if_older
 from gongkai.logs import bind, get_logger
 from models import AuditEvent, IncidentCase, Notification
 
@@ -73,23 +73,13 @@ class IncidentActivities:
         """Returns how many notifications were created (0 on a retry)."""
         bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
         created = 0
+        values = {name: datetime.fromisoformat(value) if name in DATETIME_FIELDS and isinstance(value, str) else value
+                  for name, value in p.fields.items()}
+        values["updated_at"] = p.at
         async with self.session_factory() as session:
-            if await lock_if_older(session, IncidentCase, p.case_id, p.version):
-                row = await session.get(IncidentCase, p.case_id, populate_existing=True)
-            elif await session.get(IncidentCase, p.case_id) is None:  # the first projection creates the row
-                row = IncidentCase(id=p.case_id, title=p.fields["title"], grade=p.fields["grade"],
-                                   source=p.fields["source"], department_id=p.fields["department_id"],
-                                   occurred_at=datetime.fromisoformat(p.fields["occurred_at"]),
-                                   detected_at=datetime.fromisoformat(p.fields["detected_at"]),
-                                   stage=p.fields["stage"], version=-1)
-                session.add(row)
-            else:
-                return 0  # already applied (a retry), or overtaken by a newer state
-            for name, value in p.fields.items():
-                if name in DATETIME_FIELDS and isinstance(value, str):
-                    value = datetime.fromisoformat(value)
-                setattr(row, name, value)
-            row.version, row.updated_at = p.version, p.at
+            if not await update_if_older(session, IncidentCase, p.case_id, p.version, values) and not await insert_once(
+                    session, IncidentCase(id=p.case_id, version=p.version, **values), on="id"):
+                return 0  # already applied (a retry), or overtaken by a newer state; else the first created the row
             await insert_once(session, AuditEvent(key=f"{p.case_id}/v{p.version}", case_id=p.case_id, actor=p.actor,
                                                   action=p.action, summary=p.summary, at=p.at))
             await sync_stage_tasks(session, p.case_id, p.workflow_id, "incident", p.tasks, p.at)

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.disclosure import TaskSpec
-from activities.store import insert_once, lock_if_older, sync_stage_tasks
+from activities.store import insert_once, sync_stage_tasks, update_if_older
 from gongkai.logs import bind, get_logger
 from models import AuditEvent, PolicyCase
 
@@ -51,23 +51,14 @@ class PolicyActivities:
     @activity.defn(name="policy.project")
     async def project(self, p: PolicyProjection) -> None:
         bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
+        values = {name: date.fromisoformat(value) if name in {"published_on", "interpretation_on"}
+                  and isinstance(value, str) else value for name, value in p.fields.items() if name != "co_issuers"}
+        values["state"] = {**p.fields.get("state", {}), "co_issuers": p.fields.get("co_issuers", [])}  # kept there
+        values["updated_at"] = p.at
         async with self.session_factory() as session:
-            if await lock_if_older(session, PolicyCase, p.case_id, p.version):
-                row = await session.get(PolicyCase, p.case_id, populate_existing=True)
-            elif await session.get(PolicyCase, p.case_id) is None:  # the first projection creates the row
-                row = PolicyCase(id=p.case_id, title=p.fields["title"], issuance=p.fields["issuance"],
-                                 department_id=p.fields["department_id"], stage=p.fields["stage"], version=-1)
-                session.add(row)
-            else:
-                return  # already applied (a retry), or overtaken by a newer state
-            for name, value in p.fields.items():
-                if name == "co_issuers":
-                    continue  # kept in the state snapshot
-                if name in {"published_on", "interpretation_on"} and isinstance(value, str):
-                    value = date.fromisoformat(value)
-                setattr(row, name, value)
-            row.version, row.updated_at = p.version, p.at
-            row.state = {**p.fields.get("state", {}), "co_issuers": p.fields.get("co_issuers", [])}
+            if not await update_if_older(session, PolicyCase, p.case_id, p.version, values) and not await insert_once(
+                    session, PolicyCase(id=p.case_id, version=p.version, **values), on="id"):
+                return  # already applied (a retry), or overtaken by a newer state; else the first created the row
             await insert_once(session, AuditEvent(key=f"{p.case_id}/v{p.version}", case_id=p.case_id, actor=p.actor,
                                                   action=p.action, summary=p.summary, detail=p.detail, at=p.at))
             await sync_stage_tasks(session, p.case_id, p.workflow_id, "policy", p.tasks, p.at)

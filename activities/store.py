@@ -4,21 +4,37 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.base import utcnow
 
-async def insert_once(session: AsyncSession, row) -> bool:
-    """Insert a keyed row unless it exists: one INSERT … ON CONFLICT (key) DO NOTHING, safe against
+
+def _insert(session: AsyncSession):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def insert_once(session: AsyncSession, row, on: str = "key") -> bool:
+    """Insert a keyed row unless it exists: one INSERT … ON CONFLICT (`on`) DO NOTHING, safe against
     retries and concurrent duplicates. True when this call inserted it."""
     table = type(row).__table__
     values = {c.name: getattr(row, c.name) for c in table.columns
               if not (c.primary_key and getattr(row, c.name) is None)}
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = await session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    result = await session.execute(_insert(session)(table).values(**values)
+                                   .on_conflict_do_nothing(index_elements=[on]))
     return result.rowcount == 1
+
+
+async def update_if_older(session: AsyncSession, model, key: str, version: int, values: dict) -> bool:
+    """Write `values` and `version` to the row `key` if its version is older, and say so: one
+    conditional UPDATE, decided under the row's lock, so a stale attempt can never roll the row
+    back (see lock_if_older). False for a retry, an overtaken state or a missing row."""
+    table = model.__table__
+    result = await session.execute(update(table).where(table.c.id == key, table.c.version < version)
+                                   .values(**values, version=version))
+    return result.rowcount > 0
 
 
 async def lock_if_older(session: AsyncSession, model, key: str, version: int) -> bool:
@@ -37,23 +53,24 @@ async def lock_if_older(session: AsyncSession, model, key: str, version: int) ->
 
 async def sync_stage_tasks(session: AsyncSession, case_id: str, workflow_id: str, process: str, tasks: list,
                            at: datetime | None) -> None:
-    """Make a case's open stage tasks exactly `tasks` (TaskSpec): close the others, add the new."""
+    """Make a case's open stage tasks exactly `tasks` (TaskSpec): close the others, add the new; a
+    task still wanted keeps its row, takes the current assignment and due, and is open again if
+    something closed it. Two statements whatever the number of tasks."""
     from models import Task
 
-    wanted = {t.key for t in tasks}
-    await session.execute(update(Task).where(
-        Task.case_id == case_id, Task.status == "open", Task.kind.like("stage:%"),
-        Task.key.not_in(wanted) if wanted else Task.id.is_not(None),
-    ).values(status="done", closed_at=at))
-    for t in tasks:
-        existing = (await session.execute(select(Task).where(Task.key == t.key))).scalar_one_or_none()
-        if existing is None:
-            await insert_once(session, Task(
-                key=t.key, case_id=case_id, workflow_id=workflow_id, process=process, kind=t.kind, title=t.title,
-                department_id=t.department_id, role=t.role, assignee_id=t.assignee_id, deadline_id=t.deadline_id,
-                due_at=t.due_at,
-            ))
-        else:  # still wanted: current assignment and due, and open again if something closed it
-            existing.assignee_id, existing.department_id, existing.due_at = t.assignee_id, t.department_id, t.due_at
-            if existing.status != "open":
-                existing.status, existing.closed_at = "open", None
+    table = Task.__table__
+    close = update(table).where(table.c.case_id == case_id, table.c.status == "open", table.c.kind.like("stage:%"))
+    if tasks:
+        close = close.where(table.c.key.not_in([t.key for t in tasks]))
+    await session.execute(close.values(status="done", closed_at=at))
+    if not tasks:
+        return
+    created = utcnow()
+    insert = _insert(session)(table).values([
+        {"key": t.key, "case_id": case_id, "workflow_id": workflow_id, "process": process, "kind": t.kind,
+         "title": t.title, "department_id": t.department_id, "role": t.role, "assignee_id": t.assignee_id,
+         "deadline_id": t.deadline_id, "due_at": t.due_at, "status": "open", "created_at": created,
+         "closed_at": None} for t in tasks])
+    await session.execute(insert.on_conflict_do_update(index_elements=["key"], set_={
+        "assignee_id": insert.excluded.assignee_id, "department_id": insert.excluded.department_id,
+        "due_at": insert.excluded.due_at, "status": "open", "closed_at": None}))
