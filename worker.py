@@ -70,7 +70,8 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
         return
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
-            ReconcileWorkflow.run, ReconcileInput(), id=schedule_id, task_queue=settings.task_queue,
+            ReconcileWorkflow.run, ReconcileInput(batch=settings.reconcile_batch,
+                                                  every_seconds=settings.reconcile_interval), id=schedule_id, task_queue=settings.task_queue,
             execution_timeout=timedelta(hours=1),
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.reconcile_interval))]),

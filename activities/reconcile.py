@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from activities.store import insert_once
 from gongkai.logs import bind, get_logger
-from gongkai.reconcile import PROCESSES, PROJECTION_QUERY, CaseState, DeadlineRow, Drift, RowState, diff
+from gongkai.reconcile import PROCESSES, PROJECTION_QUERY, CaseState, DeadlineRow, Drift, RowState, diff, run_slice
 from models import AuditEvent, Deadline, DisclosureRequest, IncidentCase, PolicyCase, Task
 
 log = get_logger(__name__)
@@ -25,12 +25,17 @@ CHUNK = 500
 
 @dataclass
 class ScanInput:
-    workflow_ids: list[str] | None = None  # None: every open case workflow on the task queue
+    workflow_ids: list[str] | None = None  # None: the open case workflows on the task queue, in slices
+    batch: int = 0  # at most about this many per run (0: all of them)
+    turn: int = 0  # which slice: the run's turn
 
 
 @dataclass
 class ScanResult:
     checked: int
+    open: int = 0  # open case workflows found (the checked ones are a slice of them)
+    slice: int = 0
+    slices: int = 1
     drifts: list[Drift] = field(default_factory=list)
     unsettled: list[str] = field(default_factory=list)  # workflow ids moving while scanned
     unreachable: list[str] = field(default_factory=list)  # workflow ids whose query failed
@@ -44,6 +49,9 @@ class ReconcileReport:
     repaired: int
     unresolved: list[str] = field(default_factory=list)  # case ids still drifting
     problems: dict[str, list[str]] = field(default_factory=dict)  # case id: what was found
+    open: int = 0  # open case workflows; `checked` is the slice of them this run took
+    slice: int = 0
+    slices: int = 1
 
 
 async def _rows(session: AsyncSession, cases: dict[str, CaseState]) -> dict[str, RowState]:
@@ -77,7 +85,12 @@ class ReconcileActivities:
 
     @activity.defn(name="reconcile.scan")
     async def scan(self, inp: ScanInput) -> ScanResult:
-        ids = inp.workflow_ids if inp.workflow_ids is not None else await self._open_workflows()
+        if inp.workflow_ids is not None:
+            ids, index, slices, total = inp.workflow_ids, 0, 1, len(inp.workflow_ids)
+        else:
+            every = await self._open_workflows()
+            ids, index, slices = run_slice(every, inp.batch, inp.turn)
+            total = len(every)
         limit = asyncio.Semaphore(QUERY_CONCURRENCY)
         states: dict[str, tuple[str, CaseState]] = {}
         unreachable: list[str] = []
@@ -104,9 +117,9 @@ class ReconcileActivities:
             found = diff(state, rows[cid], wid)
             if found:
                 drifts.append(found)
-        log.info("reconcile_scanned", checked=len(ids), drifts=len(drifts), unsettled=len(unsettled),
-                 unreachable=len(unreachable))
-        return ScanResult(len(ids), drifts, unsettled, sorted(unreachable))
+        log.info("reconcile_scanned", checked=len(ids), open=total, slice=index, slices=slices, drifts=len(drifts),
+                 unsettled=len(unsettled), unreachable=len(unreachable))
+        return ScanResult(len(ids), total, index, slices, drifts, unsettled, sorted(unreachable))
 
     @activity.defn(name="reconcile.record")
     async def record(self, report: ReconcileReport) -> None:
@@ -116,11 +129,16 @@ class ReconcileActivities:
             async with self.session_factory() as session:
                 await insert_once(session, AuditEvent(
                     key=f"reconcile/{report.run_id}", case_id="reconcile", actor="system", action="reconciled",
-                    summary=f"对账：检查 {report.checked} 件，发现偏差 {report.found} 件，已修复 {report.repaired} 件"
+                    summary=f"对账：检查 {report.checked} 件"
+                    + (f"（共 {report.open} 件在办，分 {report.slices} 批轮查，本次第 {report.slice + 1} 批）"
+                       if report.slices > 1 else "")
+                    + f"，发现偏差 {report.found} 件，已修复 {report.repaired} 件"
                     + (f"，未修复 {len(report.unresolved)} 件" if report.unresolved else ""),
-                    detail={"checked": report.checked, "found": report.found, "repaired": report.repaired,
+                    detail={"checked": report.checked, "open": report.open, "slice": report.slice,
+                            "slices": report.slices, "found": report.found, "repaired": report.repaired,
                             "unresolved": report.unresolved, "problems": report.problems},
                 ))
                 await session.commit()
-        log.info("reconcile_finished", checked=report.checked, found=report.found, repaired=report.repaired,
+        log.info("reconcile_finished", checked=report.checked, open=report.open, slice=report.slice,
+                 slices=report.slices, found=report.found, repaired=report.repaired,
                  unresolved=len(report.unresolved), cases=sorted(report.problems))

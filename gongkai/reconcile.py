@@ -4,6 +4,7 @@ it holds (RowState); `diff` says what drifted and how the workflow should re-pro
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -110,3 +111,15 @@ def diff(case: CaseState, row: RowState, workflow_id: str) -> Drift | None:
     reason = "；".join(problems)[:300]
     return Drift(case.case_id, workflow_id, case.process, problems,
                  Repair(reason, row_missing=row.version is None, deadlines=redo))
+
+
+def run_slice(workflow_ids: list[str], batch: int, turn: int) -> tuple[list[str], int, int]:
+    """The open workflows one run checks, as (ids, slice, slices). All of them when they fit in
+    `batch` (0: no limit); else one of ceil(n / batch) slices, chosen by a stable hash of the id
+    and taken in turn, so each run asks about `batch` cases or so (a query on a workflow out of the
+    worker's cache replays its history) and every case is checked once every `slices` runs."""
+    if batch <= 0 or len(workflow_ids) <= batch:
+        return list(workflow_ids), 0, 1
+    slices = -(-len(workflow_ids) // batch)
+    index = turn % slices
+    return [w for w in workflow_ids if zlib.crc32(w.encode()) % slices == index], index, slices

@@ -41,6 +41,7 @@ class Settings:
     intake_limit: int = 5  # new public-form submissions per client address and window (per web process)
     intake_window: float = 600.0  # seconds
     reconcile_interval: int = 900  # seconds between reconciliation runs (a Temporal schedule); 0: none
+    reconcile_batch: int = 1000  # open cases a run asks about; more are checked in slices, one per run
 
     @property
     def is_development(self) -> bool:
@@ -96,6 +97,7 @@ def load_settings() -> Settings:
         intake_limit=int(os.environ.get("GONGKAI_INTAKE_LIMIT", "5")),
         intake_window=float(os.environ.get("GONGKAI_INTAKE_WINDOW_SECONDS", "600")),
         reconcile_interval=int(os.environ.get("GONGKAI_RECONCILE_INTERVAL", "900")),
+        reconcile_batch=int(os.environ.get("GONGKAI_RECONCILE_BATCH", "1000")),
     )
 
 

@@ -21,13 +21,16 @@ SCAN_TIMEOUT = timedelta(minutes=10)
 class ReconcileInput:
     verify_after_seconds: float = 2.0  # wait before checking a repaired case again
     verify_attempts: int = 5
+    batch: int = 1000  # open cases asked per run, about; more are checked in slices, a slice a run
+    every_seconds: int = 900  # the schedule's interval: which slice a run takes follows from its time
 
 
 @workflow.defn(name="Reconcile")
 class ReconcileWorkflow:
     @workflow.run
     async def run(self, inp: ReconcileInput) -> ReconcileReport:
-        scan = await self._scan(None)
+        turn = int(workflow.now().timestamp() // max(inp.every_seconds, 1))
+        scan = await self._scan(ScanInput(None, inp.batch, turn))
         drifts = {d.workflow_id: d for d in scan.drifts}
         for d in drifts.values():
             await workflow.get_external_workflow_handle(d.workflow_id).signal(REPROJECT_SIGNAL, d.repair)
@@ -36,20 +39,21 @@ class ReconcileWorkflow:
             if not remaining:
                 break
             await workflow.sleep(timedelta(seconds=inp.verify_after_seconds))
-            again = await self._scan(sorted(remaining))
+            again = await self._scan(ScanInput(sorted(remaining)))
             remaining = {d.workflow_id for d in again.drifts} | (set(again.unsettled) & remaining)
         report = ReconcileReport(
             run_id=workflow.info().run_id, checked=scan.checked, found=len(drifts),
             repaired=len(drifts) - len(remaining),
             unresolved=sorted(drifts[w].case_id for w in remaining),
             problems={d.case_id: d.problems for d in drifts.values()},
+            open=scan.open, slice=scan.slice, slices=scan.slices,
         )
         await workflow.execute_activity("reconcile.record", report, start_to_close_timeout=ACTIVITY_TIMEOUT,
                                         retry_policy=RETRY)
         return report
 
-    async def _scan(self, workflow_ids: list[str] | None) -> ScanResult:
+    async def _scan(self, scan: ScanInput) -> ScanResult:
         return await workflow.execute_activity(
-            "reconcile.scan", ScanInput(workflow_ids), result_type=ScanResult, start_to_close_timeout=SCAN_TIMEOUT,
+            "reconcile.scan", scan, result_type=ScanResult, start_to_close_timeout=SCAN_TIMEOUT,
             heartbeat_timeout=timedelta(minutes=2), retry_policy=RETRY,
         )

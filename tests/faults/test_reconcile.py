@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from temporalio.client import Client
+from temporalio.testing import ActivityEnvironment
 
 from activities.policy import PolicyInput
-from activities.reconcile import ReconcileReport
-from gongkai.reconcile import PROJECTION_QUERY, CaseState, DeadlineRow, DeadlineState, RowState, diff
+from activities.reconcile import ReconcileActivities, ReconcileReport, ScanInput
+from gongkai.reconcile import PROJECTION_QUERY, CaseState, DeadlineRow, DeadlineState, RowState, diff, run_slice
 from gongkai.settings import get_settings
 from models import AuditEvent, Deadline, DisclosureRequest, PolicyCase, Task
 from tests.faults.support import DriveStats, WorkerProcess, wait_for
@@ -57,6 +58,18 @@ def test_diff_agreeing_moving_and_drifted():
     assert paused and paused.repair.deadlines == ["DR-1/reply"]
     closed = diff(_case(), _row(deadlines=[DeadlineRow("DR-1/reply", "met", DUE)]), "DR-1")
     assert closed and closed.repair.deadlines == ["DR-1/reply"]
+
+
+def test_run_slices_cover_every_case_once():
+    ids = [f"DR-2026-{i:06d}" for i in range(10_000)]
+    assert run_slice(ids[:900], 1000, 7) == (ids[:900], 0, 1)  # they fit: all, every run
+    assert run_slice(ids, 0, 3) == (ids, 0, 1)  # no limit
+    taken = [run_slice(ids, 1000, turn) for turn in range(20, 30)]
+    assert [(index, slices) for _ids, index, slices in taken] == [(t % 10, 10) for t in range(20, 30)]
+    seen = [w for part, _i, _n in taken for w in part]
+    assert sorted(seen) == ids  # ten consecutive runs check every case exactly once
+    assert all(850 <= len(part) <= 1150 for part, _i, _n in taken), [len(p) for p, _i, _n in taken]
+    assert run_slice(ids, 1000, 30) == taken[0]  # the same slice comes round again
 
 
 async def _run_schedule(client: Client, schedule_id: str, runs_before: int) -> ReconcileReport:
@@ -161,7 +174,25 @@ async def test_reconcile_schedule_repairs_drift(db, tmp_path):
 
         # The repair holds: the next run finds nothing; and creating the schedule again changes nothing.
         again = await _run_schedule(client, schedule_id, 2)
-        assert (again.found, again.repaired) == (0, 0)
+        assert (again.found, again.repaired, again.checked, again.open, again.slices) == (0, 0, 7, 7, 1)
+
+        # More open cases than a run's batch: each run asks about one slice, and consecutive runs
+        # find drift on every case once (a task closed by mistake on each, none repaired here).
+        async with db.session_factory() as s:
+            await s.execute(update(Task).where(Task.case_id.in_(ids.values()), Task.status == "open",
+                                               Task.kind.like("stage:%")).values(status="done"))
+            await s.commit()
+        scan = ActivityEnvironment()
+        scanner = ReconcileActivities(db.session_factory, client, queue)
+        parts = [await scan.run(scanner.scan, ScanInput(batch=3, turn=turn)) for turn in range(3)]
+        assert [(r.open, r.slice, r.slices) for r in parts] == [(7, 0, 3), (7, 1, 3), (7, 2, 3)]
+        found = [d.case_id for r in parts for d in r.drifts]
+        assert sorted(found) == sorted(ids.values()) and sum(r.checked for r in parts) == 7
+        await scan.run(scanner.record, ReconcileReport("sliced", checked=3, found=2, repaired=2, open=7, slice=1,
+                                                       slices=3))
+        async with db.session_factory() as s:
+            entry = (await s.execute(select(AuditEvent).where(AuditEvent.key == "reconcile/sliced"))).scalar_one()
+        assert entry.summary == "对账：检查 3 件（共 7 件在办，分 3 批轮查，本次第 2 批），发现偏差 2 件，已修复 2 件"
         settings = dataclasses.replace(get_settings(), task_queue=queue, reconcile_interval=3600)
         await ensure_schedules(client, settings)
         await ensure_schedules(client, settings)
