@@ -52,6 +52,7 @@ class ReconcileReport:
     open: int = 0  # open case workflows; `checked` is the slice of them this run took
     slice: int = 0
     slices: int = 1
+    unreachable: int = 0  # asked but did not answer (closed meanwhile, or the query timed out)
 
 
 async def _rows(session: AsyncSession, cases: dict[str, CaseState]) -> dict[str, RowState]:
@@ -123,9 +124,9 @@ class ReconcileActivities:
 
     @activity.defn(name="reconcile.record")
     async def record(self, report: ReconcileReport) -> None:
-        """One audit entry per run that found drift, and always a log line."""
+        """One audit entry per run that found drift or could not ask a case, and always a log line."""
         bind(workflow_id=activity.info().workflow_id)
-        if report.found:
+        if report.found or report.unreachable:
             async with self.session_factory() as session:
                 await insert_once(session, AuditEvent(
                     key=f"reconcile/{report.run_id}", case_id="reconcile", actor="system", action="reconciled",
@@ -133,12 +134,14 @@ class ReconcileActivities:
                     + (f"（共 {report.open} 件在办，分 {report.slices} 批轮查，本次第 {report.slice + 1} 批）"
                        if report.slices > 1 else "")
                     + f"，发现偏差 {report.found} 件，已修复 {report.repaired} 件"
+                    + (f"，{report.unreachable} 件未能查询" if report.unreachable else "")
                     + (f"，未修复 {len(report.unresolved)} 件" if report.unresolved else ""),
                     detail={"checked": report.checked, "open": report.open, "slice": report.slice,
-                            "slices": report.slices, "found": report.found, "repaired": report.repaired,
+                            "slices": report.slices, "unreachable": report.unreachable, "found": report.found,
+                            "repaired": report.repaired,
                             "unresolved": report.unresolved, "problems": report.problems},
                 ))
                 await session.commit()
         log.info("reconcile_finished", checked=report.checked, open=report.open, slice=report.slice,
-                 slices=report.slices, found=report.found, repaired=report.repaired,
+                 slices=report.slices, unreachable=report.unreachable, found=report.found, repaired=report.repaired,
                  unresolved=len(report.unresolved), cases=sorted(report.problems))

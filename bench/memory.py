@@ -5,7 +5,10 @@ the production worker (`gongkai worker`, its own process), then opens --cases di
 registered in person and received today: each waits in review on its 20-working-day reply clock
 and its 7-working-day correction-notice clock (two durable timers, plus their reminder rungs).
 Waits until SQL shows every case and both deadlines scheduled, lets the worker settle, and prints
-the worker's RSS before and after, and per case.
+the worker's RSS before and after, and per case. Then runs the reconciliation job over them
+twice: once as the schedule does (a slice of GONGKAI_RECONCILE_BATCH, 1000, cases asked per
+run), once asking every open case in one run (batch 0), and prints how long each took and how
+many cases it could not ask.
 
 The worker keeps at most max_cached_workflows workflows in memory (worker.py leaves the SDK's
 default, 1000): beyond that the least recently used are evicted and, when a timer fires or an
@@ -80,11 +83,28 @@ async def open_cases(address: str, db, n: int, concurrency: int, samples: list, 
     return time.monotonic() - t0
 
 
+async def reconcile_runs(address: str, batches: list[int]) -> list[list]:
+    """One Reconcile run per batch size, as the schedule starts it: [batch, seconds, report]."""
+    from workflows.reconcile import ReconcileInput, ReconcileWorkflow
+
+    client = await Client.connect(address)
+    rows = []
+    for batch in batches:
+        t0 = time.monotonic()
+        report = await client.execute_workflow(ReconcileWorkflow.run, ReconcileInput(batch=batch),
+                                               id=f"bench-reconcile-{batch}-{uuid.uuid4().hex[:6]}",
+                                               task_queue=QUEUE)
+        rows.append([batch, time.monotonic() - t0, report])
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=50, help="workflow starts in flight")
     parser.add_argument("--settle", type=float, default=30, help="seconds to wait before the last reading")
+    parser.add_argument("--no-reconcile", dest="reconcile", action="store_false",
+                        help="skip the reconciliation runs")
     args = parser.parse_args()
 
     import tests.support.database as tdb
@@ -112,6 +132,8 @@ def main() -> None:
         after = rss_mb(worker.pid)
         server_after = rss_mb(server.pid)
         peak = max(s[2] for s in samples + [(0, 0, after)])
+        runs = asyncio.run(reconcile_runs(address, [1000, 0])) if args.reconcile else []
+        after_reconcile = rss_mb(worker.pid)
         asyncio.run(db.close())
         shutil.rmtree(Path(db.url.removeprefix("sqlite:///")).parent, ignore_errors=True)
     finally:
@@ -133,6 +155,12 @@ def main() -> None:
     print(table(["seconds", "cases projected", "worker RSS MB"],
                 [[f"{t:.0f}", c, r] for t, c, r in samples[:: max(1, len(samples) // 10)] + samples[-1:]],
                 title="\nWhile opening"))
+    if runs:
+        print(table(["reconciliation run", "seconds", "checked", "open", "slice", "unreachable", "drift"], [
+            [f"batch {b}" if b else "every open case", secs, r.checked, r.open, f"{r.slice + 1}/{r.slices}",
+             r.unreachable, r.found] for b, secs, r in runs],
+            title="\nReconciliation over them (each case asked for its projection_state, compared with SQL)"))
+        print(f"worker RSS after the reconciliation runs {after_reconcile:.0f} MB")
     print(f"\nopened in {elapsed:.0f} s; machine: {machine()}; driver, worker and Temporal share it")
 
 

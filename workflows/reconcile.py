@@ -46,7 +46,7 @@ class ReconcileWorkflow:
             repaired=len(drifts) - len(remaining),
             unresolved=sorted(drifts[w].case_id for w in remaining),
             problems={d.case_id: d.problems for d in drifts.values()},
-            open=scan.open, slice=scan.slice, slices=scan.slices,
+            open=scan.open, slice=scan.slice, slices=scan.slices, unreachable=len(scan.unreachable),
         )
         await workflow.execute_activity("reconcile.record", report, start_to_close_timeout=ACTIVITY_TIMEOUT,
                                         retry_policy=RETRY)
