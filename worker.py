@@ -70,9 +70,9 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
         return
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
-            ReconcileWorkflow.run, ReconcileInput(batch=settings.reconcile_batch,
-                                                  every_seconds=settings.reconcile_interval), id=schedule_id, task_queue=settings.task_queue,
-            execution_timeout=timedelta(hours=1),
+            ReconcileWorkflow.run,
+            ReconcileInput(batch=settings.reconcile_batch, every_seconds=settings.reconcile_interval),
+            id=schedule_id, task_queue=settings.task_queue, execution_timeout=timedelta(hours=1),
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.reconcile_interval))]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),

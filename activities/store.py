@@ -22,9 +22,11 @@ async def insert_once(session: AsyncSession, row, on: str = "key") -> bool:
     table = type(row).__table__
     values = {c.name: getattr(row, c.name) for c in table.columns
               if not (c.primary_key and getattr(row, c.name) is None)}
+    # RETURNING, not rowcount: SQLAlchemy promises rowcount for UPDATE and DELETE only, and on
+    # PostgreSQL (psycopg) an INSERT's is -1, which made every insert look like a duplicate.
     result = await session.execute(_insert(session)(table).values(**values)
-                                   .on_conflict_do_nothing(index_elements=[on]))
-    return result.rowcount == 1
+                                   .on_conflict_do_nothing(index_elements=[on]).returning(table.c[on]))
+    return result.first() is not None
 
 
 async def update_if_older(session: AsyncSession, model, key: str, version: int, values: dict) -> bool:
