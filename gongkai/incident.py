@@ -111,9 +111,9 @@ def require_responsible(role: str, department_id: int, lead: int, co: list[int])
     raise PermissionDenied("只有责任部门或公开办可以登记发布情况")
 
 
-def require_decider(role: str) -> None:
+def require_decider(role: str, what: str = "评估和办结") -> None:
     if role not in DECIDERS:
-        raise PermissionDenied("只有公开办负责人、督办人员或领导可以评估和办结")
+        raise PermissionDenied(f"只有公开办负责人、督办人员或领导可以{what}")
 
 
 def check_release(text: str, channel: str, approved_by: str) -> None:

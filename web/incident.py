@@ -120,10 +120,19 @@ async def register(db: AsyncSession, state: State, user: User, data: dict[str, A
     return case_id
 
 
-def args_for(action: str, data: dict[str, Any], user: User) -> list:
+async def args_for(db: AsyncSession, action: str, data: dict[str, Any], user: User) -> list:
     text = lambda n: str(data.get(n) or "").strip()  # noqa: E731
     now = datetime.now(CST)
     actor = actor_of(user)
+    if action == "reassign":
+        try:
+            wanted = int(text("department_id"))
+        except ValueError:
+            wanted = 0
+        department = await db.get(Department, wanted) if 0 < wanted < 2**31 else None  # an INTEGER column
+        if department is None or not department.active:
+            raise InvalidInput("请选择新的牵头部门")
+        return [actor, department.id, text("reason")[:500]]
     if action == "release":
         return [actor, Release(text("text")[:4000], text("channel"), local_instant(data.get("released_at"), "发布时间",
                                                                                    now), text("approved_by")[:100])]
@@ -210,7 +219,8 @@ class IncidentController(Controller):
             raise PermissionDenied("只有公开办、督办人员和领导可以查看突发事件看板")
         now = datetime.now(CST)
         items = [(r, clock_rows(ds, now)) for r, ds in await open_incidents(db, user)]
-        names = {d.id: d.name for d in (await db.execute(select(Department))).scalars()}
+        departments = list((await db.execute(select(Department).order_by(Department.id))).scalars())
+        names = {d.id: d.name for d in departments}
         context = dict(items=items, names=names, now=now, **_context(now))
         if request.headers.get("hx-request"):
             return Template("incident/_board.html", context={**context, "user": user})
@@ -227,11 +237,13 @@ class IncidentController(Controller):
                                         .order_by(AuditEvent.at, AuditEvent.id))).scalars())
         deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == row.id)
                                            .order_by(Deadline.due_at))).scalars())
-        names = {d.id: d.name for d in (await db.execute(select(Department))).scalars()}
+        departments = list((await db.execute(select(Department).order_by(Department.id))).scalars())
+        names = {d.id: d.name for d in departments}
         responsible = user.department_id in {row.department_id, *(row.co_departments or [])} and \
             user.role in {"officer", "dept_head"} or user.role in {"office_head", "leader", "principal_head"}
         return await page("incident/case.html", db, user, status_code=status_code, row=row, s=row.state or {},
                           events=events, clocks=clock_rows(deadlines, now), names=names, error=error,
+                          departments=[d for d in departments if d.active and d.id != row.department_id],
                           responsible=responsible, decider=user.role in rules.DECIDERS, **_context(now))
 
     @post("/{case_id:str}/{action:str}")
@@ -239,7 +251,7 @@ class IncidentController(Controller):
                   data: Form) -> Redirect | Template:
         await visible(db, user, case_id)
         try:
-            await send(state, db, case_id, action, *args_for(action, data, user))
+            await send(state, db, case_id, action, *await args_for(db, action, data, user))
         except (InvalidInput, Conflict, ActionNotAllowed) as exc:
             fresh = (await db.execute(select(IncidentCase).where(IncidentCase.id == case_id)
                                       .execution_options(populate_existing=True))).scalar_one()
@@ -282,5 +294,5 @@ class IncidentApi(Controller):
     async def act(self, db: AsyncSession, state: State, user: User, case_id: str, action: str,
                   data: dict[str, Any] | None = None) -> dict[str, Any]:
         await visible(db, user, case_id)
-        view = await send(state, db, case_id, action, *args_for(action, data or {}, user))
+        view = await send(state, db, case_id, action, *await args_for(db, action, data or {}, user))
         return asdict(view)

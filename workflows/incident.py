@@ -315,6 +315,39 @@ class IncidentWorkflow(ProjectedCase):
         if not note.strip():
             raise InvalidInput("请填写移交情况（时间、对接人、材料）")
 
+    # -- the lead department ----------------------------------------------------------------------
+    @workflow.update
+    async def reassign(self, actor: Actor, department_id: int, reason: str) -> IncidentView:
+        """Another department leads from now on (registered to the wrong one, or the situation
+        moved): its clocks, reminders and tasks follow; both departments are told."""
+        assert self.inp
+        inp, previous = self.inp, self.inp.department_id
+        inp.department_id = department_id
+        inp.co_departments = [co for co in inp.co_departments if co != department_id]
+        for d in self.open_deadlines():  # reminders go to the new department; its deadline rows say so
+            d.ref.department_id = department_id
+            d.recalculate(f"改派牵头部门：{reason.strip()}"[:200])
+        clocks = "；".join(f"{d.spec.label}截止 {_at(d.due_at)}" for d in self.open_deadlines() if d.due_at)
+        title = f"【改派牵头】突发事件 {inp.title}"
+        key = f"{inp.case_id}/reassigned/{self.version + 1}"
+        body = f"改派理由：{reason.strip()}。" + (f"{clocks}。" if clocks else "") + f"案件：{inp.case_id}"
+        notices = [NoticeSpec(f"{key}/to", "department", department_id, title, "本案改由贵单位牵头回应。" + body),
+                   NoticeSpec(f"{key}/from", "department", previous, title, "本案已改由其他部门牵头。" + body)]
+        return await self._project(actor.username, "lead_reassigned", f"改派牵头部门：{reason.strip()}", notices)
+
+    @reassign.validator
+    @rejecting
+    def _v_reassign(self, actor: Actor, department_id: int, reason: str) -> None:
+        assert self.inp
+        rules.require(self.stage in {Stage.RESPONDING, Stage.PRESS, Stage.FOLLOW_UP}, "回应结束后不能再改派牵头部门")
+        rules.require_decider(actor.role, "改派牵头部门")
+        if department_id <= 0:
+            raise InvalidInput("请选择新的牵头部门")
+        if department_id == self.inp.department_id:
+            raise InvalidInput("所选部门已是牵头部门")
+        if not reason.strip():
+            raise InvalidInput("请说明改派理由")
+
     # -- evaluation and closure ------------------------------------------------------------------
     @workflow.update
     async def end_response(self, actor: Actor) -> IncidentView:

@@ -112,3 +112,35 @@ async def test_incident_from_registration_to_closure(system, db, tmp_path: Path)
         clocks = {d.rule: d.state for d in (await s.execute(select(Deadline).where(Deadline.case_id == cid))).scalars()}
     assert row.stage == "closed" and row.triage == "false_info" and row.press_at is not None
     assert clocks == {"authoritative_release": "met", "press_conference": "met"}
+
+
+async def test_the_office_reassigns_the_lead_in_a_browser(system, db):
+    occurred = datetime.now(CST) - timedelta(minutes=40)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = await (await browser.new_context(locale="zh-CN")).new_page()
+        page.set_default_timeout(20000)
+        await browser_login(page, system, "gkb_head")
+        await page.goto(f"{system}/incidents/new")
+        await page.fill("#title", "某中学食堂疑似食物中毒")
+        await page.fill("#occurred_at", occurred.strftime("%Y-%m-%dT%H:%M"))
+        await page.fill("#location", "区第一中学")
+        await page.select_option("#grade", "major")
+        await page.select_option("#source", "media")
+        await page.click("#incident-register")
+        await page.wait_for_selector("#incident-stage")
+        cid = re.search(r"IN-\d{4}-\d{6}", await page.inner_text("h1")).group(0)
+        assert not await page.is_visible("#reassign-form")  # folded away until asked for
+        await page.click("#reassign summary")
+        await page.select_option("#reassign-department", label="区教育局")
+        await page.fill("#reassign-reason", "涉及学校，改由教育局牵头")
+        await page.click("#do-reassign")
+        await page.wait_for_selector('[data-action="lead_reassigned"]')
+        assert "牵头责任部门：区教育局" in await page.inner_text("main")
+        assert "改派牵头部门：涉及学校，改由教育局牵头" in await page.inner_text("#timeline")
+        assert "剩余 4小时" in await page.inner_text('[data-clock="authoritative_release"]')  # the due stays
+        await browser.close()
+    async with db.session_factory() as s:
+        row = await s.get(IncidentCase, cid)
+        release = await s.get(Deadline, f"{cid}/release")
+    assert row.department_id == release.department_id and release.state == "running"

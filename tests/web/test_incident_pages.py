@@ -94,6 +94,37 @@ async def test_register_view_board_and_inbox(live, db):
     assert row.releases == 0 and release.state == "running"
 
 
+async def test_the_office_reassigns_the_lead_department(live, db):
+    await login(live, "wjw_officer")
+    cid = (await _register(live, db)).headers["location"].rsplit("/", 1)[1]
+    assert 'id="reassign-form"' not in (await live.get(f"/incidents/{cid}")).text  # not for an officer
+    r = await post_form(live, f"/incidents/{cid}/reassign", {"department_id": str(await _dept(db, "JYJ")),
+                                                             "reason": "x"}, token_from=f"/incidents/{cid}")
+    assert r.status_code == 403 and "只有公开办负责人、督办人员或领导可以改派牵头部门" in r.text
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "gkb_head")
+    page = (await live.get(f"/incidents/{cid}")).text
+    assert 'id="reassign-form"' in page and f'<option value="{await _dept(db, "WJW")}">' not in page
+    for form, message in [({"department_id": "", "reason": "职责调整"}, "请选择新的牵头部门"),
+                          ({"department_id": "999999", "reason": "职责调整"}, "请选择新的牵头部门"),
+                          ({"department_id": str(await _dept(db, "JYJ")), "reason": ""}, "请说明改派理由")]:
+        r = await post_form(live, f"/incidents/{cid}/reassign", form, token_from=f"/incidents/{cid}")
+        assert r.status_code == 400 and message in r.text, (form, r.status_code)
+    r = await post_form(live, f"/incidents/{cid}/reassign", {"department_id": str(await _dept(db, "JYJ")),
+                                                             "reason": "涉及校园，改由教育局牵头"},
+                        token_from=f"/incidents/{cid}")
+    assert r.status_code in (302, 303), r.text[:300]
+    page = (await live.get(f"/incidents/{cid}")).text
+    assert "牵头责任部门：<strong>区教育局</strong>" in page and "改派牵头部门：涉及校园，改由教育局牵头" in page
+    async with db.session_factory() as s:
+        row, release = await s.get(IncidentCase, cid), await s.get(Deadline, f"{cid}/release")
+    assert row.department_id == release.department_id == await _dept(db, "JYJ")
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_officer")  # the new lead now sees the case and the task in its inbox
+    assert (await live.get(f"/incidents/{cid}")).status_code == 200
+    assert f'href="/incidents/{cid}"' in (await live.get("/inbox")).text
+
+
 async def test_the_json_api_registers_and_acts(live, db):
     await login(live, "wjw_officer")
     token = live.cookies.get("gk_csrf")

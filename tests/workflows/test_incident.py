@@ -281,3 +281,49 @@ async def test_opinion_case_follow_ups_triage_and_referral(env, db, run):
 async def test_replay_recorded_incident_history(path):
     history = WorkflowHistory.from_json(path.stem, json.loads(path.read_text()))
     await Replayer(workflows=[IncidentWorkflow]).replay_workflow(history)
+
+
+async def test_lead_department_reassigned_mid_response(env, db, run):
+    a = await actors(db)
+    cid = "IN-2026-000005"
+    h = await _start(env, db, run, cid)  # led by WJW with ZRZY co-responsible, 30 min after the event
+    wjw, zrzy = await department_id(db, "WJW"), await department_id(db, "ZRZY")
+    before = await _deadline(db, f"{cid}/release")
+    for actor, dept, reason, message in [
+        (a["wjw_officer"], zrzy, "职责调整", "只有公开办负责人、督办人员或领导可以改派牵头部门"),
+        (a["gkb_head"], wjw, "职责调整", "所选部门已是牵头部门"),
+        (a["gkb_head"], zrzy, "  ", "请说明改派理由"),
+    ]:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act(h, IncidentWorkflow.reassign, actor, dept, reason)
+        assert refused.value.cause.message == message
+    view = await act(h, IncidentWorkflow.reassign, a["gkb_head"], zrzy, "火灾涉及山林，改由自然资源局牵头")
+    assert view.stage == "responding"
+
+    row, release = await _row(db, cid), await _deadline(db, f"{cid}/release")
+    assert (row.department_id, row.co_departments) == (zrzy, [])  # the new lead is no longer a co-department
+    assert (release.department_id, release.due_at, release.state) == (zrzy, before.due_at, "running")
+    async with db.session_factory() as s:
+        tasks = {t.kind: t for t in (await s.execute(select(Task).where(Task.case_id == cid))).scalars()}
+    assert (tasks["stage:incident_release"].department_id, tasks["stage:incident_release"].status) == (zrzy, "open")
+    assert tasks["stage:incident_assist:" + str(zrzy)].status == "done"
+    entry = [e for e in await _audit(db, cid) if e.action == "lead_reassigned"]
+    assert [(e.actor, e.summary) for e in entry] == [("gkb_head", "改派牵头部门：火灾涉及山林，改由自然资源局牵头")]
+
+    notes = await _notes(db, cid)
+    told = {who: [n for n in notes.get(who, []) if n.title == "【改派牵头】突发事件 某化工厂仓库火灾"]
+            for who in ("zrzy_officer", "zrzy_head", "wjw_officer")}
+    assert told["zrzy_officer"][0].body.startswith("本案改由贵单位牵头回应。改派理由：火灾涉及山林")
+    assert "重大突发事件权威信息发布截止" in told["zrzy_officer"][0].body and told["zrzy_head"]
+    assert told["wjw_officer"][0].body.startswith("本案已改由其他部门牵头。")
+
+    # The old lead can no longer record releases; the department's reminder (3 h after the event) goes to the new one.
+    with pytest.raises(WorkflowUpdateFailedError):
+        await act(h, IncidentWorkflow.release, a["wjw_officer"], await _release(env))
+    await env.sleep(timedelta(hours=2, minutes=40))
+    notes = await _notes(db, cid)
+    soon = "【即将到期】突发事件 某化工厂仓库火灾：重大突发事件权威信息发布"
+    assert [n.title for n in notes["zrzy_officer"]].count(soon) == 1
+    assert soon not in [n.title for n in notes["wjw_officer"]]
+    view = await act(h, IncidentWorkflow.release, a["zrzy_officer"], await _release(env))
+    assert view.stage == "press" and (await _deadline(db, f"{cid}/release")).state == "met"
