@@ -42,6 +42,7 @@ class Settings:
     intake_window: float = 600.0  # seconds
     reconcile_interval: int = 900  # seconds between reconciliation runs (a Temporal schedule); 0: none
     reconcile_batch: int = 1000  # open cases a run asks about; more are checked in slices, one per run
+    workflow_sandbox: bool = False  # run workflows in Temporal's sandbox (the tests always do)
 
     @property
     def is_development(self) -> bool:
@@ -98,6 +99,7 @@ def load_settings() -> Settings:
         intake_window=float(os.environ.get("GONGKAI_INTAKE_WINDOW_SECONDS", "600")),
         reconcile_interval=int(os.environ.get("GONGKAI_RECONCILE_INTERVAL", "900")),
         reconcile_batch=int(os.environ.get("GONGKAI_RECONCILE_BATCH", "1000")),
+        workflow_sandbox=_flag("GONGKAI_WORKFLOW_SANDBOX", False),
     )
 
 
