@@ -99,7 +99,7 @@ async def connect(settings: Settings, attempts: int = 60) -> Client:
 
 def workflow_runner(settings: Settings) -> WorkflowRunner:
     """Production runs workflows outside Temporal's sandbox: its proxies and per-activation exec
-    cost a third of the worker's CPU per case (bench.throughput: 0.15 -> 0.23 of the bare rate).
+    cost a fifth of the worker's CPU per case (bench.throughput, docs/operations.md).
     Determinism is checked where it is cheap: every workflow test and history replay runs in the
     default, strict sandbox, so a non-deterministic call fails CI. GONGKAI_WORKFLOW_SANDBOX=1
     brings the sandbox back in production, with our stateless modules passed through."""

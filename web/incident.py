@@ -3,7 +3,6 @@ hour clocks and steps, and the office's incident board that counts down and refr
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import asdict
 from datetime import datetime
@@ -29,6 +28,7 @@ from web.deps import temporal_client
 from web.disclosure.service import actor_of
 from web.render import beijing, page
 from web.updates import send_update
+from web.visible import until_visible
 from workflows.incident import IncidentWorkflow
 from workflows.incident_types import IncidentView, PressConference, Release
 
@@ -112,11 +112,7 @@ async def register(db: AsyncSession, state: State, user: User, data: dict[str, A
             raise Conflict("流程服务暂不可用，请稍后重试")
         await client.start_workflow(IncidentWorkflow.run, IncidentInput(case_id, **fields), id=case_id,
                                     task_queue=state.task_queue)
-    for _ in range(300):  # until the registration is visible
-        await db.rollback()
-        if await db.get(IncidentCase, case_id):
-            break
-        await asyncio.sleep(0.05)
+    await until_visible(db, IncidentCase, case_id)  # until the registration is visible
     return case_id
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowUpdateFailedError
 
 from gongkai.errors import Conflict
 from web.deps import temporal_client
+from web.visible import until_visible
 from workflows.errors import from_update_failure
 
 
@@ -22,10 +21,5 @@ async def send_update(state: State, db: AsyncSession, model, case_id: str, actio
         view = await client.get_workflow_handle(case_id).execute_update(action, args=args, result_type=result_type)
     except WorkflowUpdateFailedError as exc:
         raise from_update_failure(exc) from None
-    for _ in range(300):
-        await db.rollback()
-        row = await db.get(model, case_id)
-        if row is not None and row.version >= view.version:
-            break
-        await asyncio.sleep(0.05)
+    await until_visible(db, model, case_id, view.version)
     return view

@@ -4,7 +4,6 @@ may see a case."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -20,6 +19,7 @@ from gongkai.intake import allocate, hash_code, query_code_for  # noqa: F401  (t
 from gongkai.logs import bind, get_logger
 from models import DisclosureRequest, User
 from models.accounts import WIDE_ROLES
+from web.visible import until_visible
 from workflows.disclosure import DisclosureWorkflow
 from workflows.disclosure_types import DisclosureView
 from workflows.errors import from_update_failure
@@ -49,16 +49,9 @@ async def start(client: Client | None, task_queue: str, inp: DisclosureInput) ->
 
 
 async def wait_visible(db: AsyncSession, request_id: str, version: int = 0, timeout: float = 15.0) -> None:
-    """Return once the SQL projection shows at least `version` of the case."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        await db.rollback()  # a new snapshot each time: another process writes the projection
-        row = (await db.execute(select(DisclosureRequest.version).where(DisclosureRequest.id == request_id))).first()
-        if row is not None and row[0] >= version:
-            return
-        await asyncio.sleep(0.05)
-    raise Conflict("操作已提交，正在处理，请稍后刷新页面")
+    """Return once the SQL projection shows at least `version` of the request."""
+    if not await until_visible(db, DisclosureRequest, request_id, version, timeout):
+        raise Conflict("操作已提交，正在处理，请稍后刷新页面")
 
 
 async def act(client: Client | None, db: AsyncSession, request_id: str, action: str, *args) -> DisclosureView:
