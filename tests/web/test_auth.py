@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import httpx
+
+from gongkai.passwords import hash_password, verify_password
+from gongkai.settings import load_settings
 from tests.web.conftest import csrf, login, post_form
+from web.app import create_app
 
 
 async def test_login_and_logout(client):
@@ -50,3 +58,40 @@ async def test_the_api_says_401_in_json_when_not_logged_in(client):
     response = await client.get("/api/deadline", params={"start": "2026-09-25", "n": 20})
     assert response.status_code == 401
     assert response.json()["error"] == "not_authenticated"
+
+
+
+async def test_checking_a_password_does_not_stall_other_requests(db, sleeps):
+    """argon2 takes a tenth of a second or more by design; done on the event loop it would hold
+    every other page of the web process for that long, at each login. The app runs here in the
+    test's own loop (httpx's ASGI transport), beside a task that notes how long the loop stalls."""
+    stored = hash_password("gongkai2026")
+    began = time.perf_counter()
+    verify_password(stored, "gongkai2026")
+    one_check = time.perf_counter() - began
+
+    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False, sleep=sleeps)
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.002)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                                 base_url="http://testserver") as client:
+        token = await csrf(client)
+        ticking = asyncio.create_task(ticker())
+        statuses = []
+        for name in ("jyj_officer", "jyj_head", "nobody"):  # two right passwords and an unknown account
+            response = await client.post("/login", follow_redirects=False,
+                                         data={"username": name, "password": "gongkai2026", "_csrf_token": token})
+            statuses.append(response.status_code)
+        done.set()
+        await ticking
+    assert statuses[:2] in ([302, 302], [303, 303]) and statuses[2] == 401
+    assert len(gaps) > 10 and max(gaps) < one_check / 2, (len(gaps), max(gaps), one_check)
