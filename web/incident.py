@@ -28,7 +28,7 @@ from web.deps import temporal_client
 from web.disclosure.service import actor_of
 from web.render import beijing, page
 from web.updates import send_update
-from web.visible import until_visible
+from web.visible import wait_visible
 from workflows.incident import IncidentWorkflow
 from workflows.incident_types import IncidentView, PressConference, Release
 
@@ -112,7 +112,7 @@ async def register(db: AsyncSession, state: State, user: User, data: dict[str, A
             raise Conflict("流程服务暂不可用，请稍后重试")
         await client.start_workflow(IncidentWorkflow.run, IncidentInput(case_id, **fields), id=case_id,
                                     task_queue=state.task_queue)
-    await until_visible(db, IncidentCase, case_id)  # until the registration is visible
+    await wait_visible(db, IncidentCase, case_id)  # until the registration is visible
     return case_id
 
 

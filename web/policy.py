@@ -26,7 +26,7 @@ from web.deps import temporal_client
 from web.disclosure.service import actor_of
 from web.render import page
 from web.updates import send_update
-from web.visible import until_visible
+from web.visible import wait_visible
 from workflows.policy import PolicyWorkflow
 from workflows.policy_types import Draft, PolicyView
 
@@ -140,7 +140,7 @@ class PolicyController(Controller):
                 doc_number=str(data.get("doc_number") or "")[:100],
                 co_issuers=co if issuance == "joint" else [], created_by=user.username, follow_up_days=follow_up),
                 id=case_id, task_queue=state.task_queue)
-        await until_visible(db, PolicyCase, case_id)
+        await wait_visible(db, PolicyCase, case_id)
         return Redirect(f"/policy/{case_id}")
 
     @get("/queue")

@@ -8,7 +8,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from gongkai.errors import Conflict
 from web.deps import temporal_client
-from web.visible import until_visible
+from web.visible import wait_visible
 from workflows.errors import from_update_failure
 
 
@@ -21,5 +21,5 @@ async def send_update(state: State, db: AsyncSession, model, case_id: str, actio
         view = await client.get_workflow_handle(case_id).execute_update(action, args=args, result_type=result_type)
     except WorkflowUpdateFailedError as exc:
         raise from_update_failure(exc) from None
-    await until_visible(db, model, case_id, view.version)
+    await wait_visible(db, model, case_id, view.version)
     return view

@@ -8,6 +8,8 @@ import asyncio
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from gongkai.errors import Conflict
+
 FIRST_POLL = 0.02  # seconds; an idle worker projects a step in a few tens of milliseconds
 LONGEST_POLL = 0.25  # a busy one takes up to a second or more: poll less often, not less promptly
 
@@ -28,3 +30,10 @@ async def until_visible(db: AsyncSession, model, case_id: str, version: int = 0,
             return False
         await asyncio.sleep(min(pause, max(0.0, end - loop.time())))
         pause = min(pause * 1.5, LONGEST_POLL)
+
+
+async def wait_visible(db: AsyncSession, model, case_id: str, version: int = 0, timeout: float = 15.0) -> None:
+    """Return once the row shows `version`, or say clearly that the action is done but not yet
+    shown (the workflow has it; the projection is late), rather than show a stale page."""
+    if not await until_visible(db, model, case_id, version, timeout):
+        raise Conflict("操作已提交，正在处理，请稍后刷新页面")

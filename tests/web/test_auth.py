@@ -60,7 +60,6 @@ async def test_the_api_says_401_in_json_when_not_logged_in(client):
     assert response.json()["error"] == "not_authenticated"
 
 
-
 async def test_checking_a_password_does_not_stall_other_requests(db, sleeps):
     """argon2 takes a tenth of a second or more by design; done on the event loop it would hold
     every other page of the web process for that long, at each login. The app runs here in the

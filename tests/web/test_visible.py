@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from activities.store import insert_once, update_if_older
+from gongkai.errors import Conflict
 from models import PolicyCase
-from web.visible import until_visible
+from web.visible import until_visible, wait_visible
 
 CASE = dict(title="t", issuance="department", department_id=1, stage="drafting")
 
@@ -45,3 +48,9 @@ async def test_the_wait_gives_up_after_its_timeout(db):
         assert 0.5 <= loop.time() - began < 1.5
         assert await until_visible(page, PolicyCase, "PD-7", 0, timeout=0.1) is False  # no row at all
         assert await until_visible(page, PolicyCase, "PD-8", 1, timeout=0) is True  # already there
+
+
+async def test_a_page_that_cannot_show_the_change_yet_says_so(db):
+    async with db.session_factory() as page:
+        with pytest.raises(Conflict, match="操作已提交，正在处理，请稍后刷新页面"):
+            await wait_visible(page, PolicyCase, "PD-6", 1, timeout=0.1)

@@ -19,7 +19,7 @@ from gongkai.intake import allocate, hash_code, query_code_for  # noqa: F401  (t
 from gongkai.logs import bind, get_logger
 from models import DisclosureRequest, User
 from models.accounts import WIDE_ROLES
-from web.visible import until_visible
+from web import visible
 from workflows.disclosure import DisclosureWorkflow
 from workflows.disclosure_types import DisclosureView
 from workflows.errors import from_update_failure
@@ -50,8 +50,7 @@ async def start(client: Client | None, task_queue: str, inp: DisclosureInput) ->
 
 async def wait_visible(db: AsyncSession, request_id: str, version: int = 0, timeout: float = 15.0) -> None:
     """Return once the SQL projection shows at least `version` of the request."""
-    if not await until_visible(db, DisclosureRequest, request_id, version, timeout):
-        raise Conflict("操作已提交，正在处理，请稍后刷新页面")
+    await visible.wait_visible(db, DisclosureRequest, request_id, version, timeout)
 
 
 async def act(client: Client | None, db: AsyncSession, request_id: str, action: str, *args) -> DisclosureView:
