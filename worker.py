@@ -26,28 +26,34 @@ from activities.disclosure import DisclosureActivities
 from activities.incident import IncidentActivities
 from activities.policy import PolicyActivities
 from activities.reconcile import ReconcileActivities
+from contracts.reconcile import ReconcileInput
 from gongkai.database import make_async_engine, make_session_factory
+from gongkai.failures import DomainErrorInterceptor
 from gongkai.logs import configure_logging, get_logger
 from gongkai.settings import Settings, get_settings
-from workflows.errors import DomainErrorInterceptor
-from workflows.reconcile import ReconcileInput, ReconcileWorkflow
+from workflows.reconcile import ReconcileWorkflow
 from workflows.registry import WORKFLOWS
 
 log = get_logger("worker")
 
 
+def activities_of(holder: object) -> list:
+    """The activity methods of an activities object, bound."""
+    return [getattr(holder, name) for name in dir(type(holder))
+            if activity_defn(getattr(type(holder), name, None))]
+
+
+def activity_defn(fn: object) -> bool:
+    return hasattr(fn, "__temporal_activity_definition")
+
+
 def build_activities(session_factory, client: Client | None = None, task_queue: str = "") -> list:
     """Every activity; the reconciliation ones need the Temporal client (and its task queue)."""
-    deadline = DeadlineActivities(session_factory)
-    disclosure = DisclosureActivities(session_factory)
-    policy = PolicyActivities(session_factory)
-    incident = IncidentActivities(session_factory)
-    out = [deadline.schedule, deadline.fire, deadline.close,
-           disclosure.create, disclosure.project, disclosure.record_review, disclosure.supervise,
-           policy.project, incident.project]
+    out = []
+    for holder in (DeadlineActivities, DisclosureActivities, PolicyActivities, IncidentActivities):
+        out += activities_of(holder(session_factory))
     if client is not None:
-        reconcile = ReconcileActivities(session_factory, client, task_queue)
-        out += [reconcile.scan, reconcile.record]
+        out += activities_of(ReconcileActivities(session_factory, client, task_queue))
     return out
 
 

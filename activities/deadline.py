@@ -3,17 +3,18 @@ the idempotent projection of deadlines, reminders and escalations into SQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.store import insert_once, lock_if_older, update_if_older
+from contracts.deadline import CloseInput, DeadlineRef, FireInput, RungAt, Schedule, ScheduleInput
 from gongkai.calendar_store import load_calendar
-from gongkai.clock import CST, ClockSpec, compute
+from gongkai.clock import CST, compute
 from gongkai.explain import explain, span_zh
 from gongkai.logs import bind, get_logger
 from gongkai.rules import AUDIENCE_ZH, get_rule
@@ -21,65 +22,6 @@ from models import AuditEvent, Deadline, Department, Notification, Role, Task, U
 from models.accounts import DepartmentKind
 
 log = get_logger(__name__)
-
-
-@dataclass
-class DeadlineRef:
-    """Who and what a deadline belongs to."""
-
-    deadline_id: str
-    case_id: str
-    workflow_id: str
-    process: str
-    rule: str
-    title: str  # the case's title, shown in notifications
-    region: str = "cn"
-    department_id: int | None = None
-    assignee_id: int | None = None
-
-
-@dataclass
-class ScheduleInput:
-    ref: DeadlineRef
-    spec: ClockSpec
-    version: int  # increases with every change; older writes never overwrite newer ones
-    reason: str = ""  # why it was recomputed, for the audit entry when the due instant moves
-    actor: str = "system"
-
-
-@dataclass
-class RungAt:
-    key: str
-    to: str
-    level: int
-    task: bool
-    at: datetime
-
-
-@dataclass
-class Schedule:
-    due_at: datetime | None
-    last_day: str | None  # ISO date
-    paused: bool
-    provisional: bool
-    rungs: list[RungAt] = field(default_factory=list)
-    explanation: list[str] = field(default_factory=list)
-
-
-@dataclass
-class FireInput:
-    ref: DeadlineRef
-    rung: RungAt
-    due_at: datetime
-
-
-@dataclass
-class CloseInput:
-    ref: DeadlineRef
-    version: int
-    outcome: str  # met, late, cancelled
-    at: datetime
-    actor: str = "system"
 
 
 def _fmt(at: datetime | None) -> str:
@@ -95,23 +37,23 @@ async def recipients(session: AsyncSession, to: str, department_id: int | None,
             return [assignee_id]
         q = q.where(User.department_id == department_id, User.role == Role.OFFICER)
     elif to == "department":
-        q = q.where(User.department_id == department_id, User.role.in_((Role.OFFICER, Role.DEPT_HEAD)))
+        q = q.where(User.department_id == department_id, col(User.role).in_((Role.OFFICER, Role.DEPT_HEAD)))
     elif to == "department_head":
         q = q.where(User.department_id == department_id, User.role == Role.DEPT_HEAD)
     elif to == "office_head":
-        q = q.join(Department, Department.id == User.department_id).where(
+        q = q.join(Department, col(Department.id) == col(User.department_id)).where(
             User.role == Role.OFFICE_HEAD, Department.kind == DepartmentKind.OPENNESS_OFFICE)
     elif to == "supervisor":
         q = q.where(User.role == Role.SUPERVISOR)
     elif to == "principal_head":
         principals = [uid for (uid,) in (await session.execute(
-            q.where(User.role == Role.PRINCIPAL_HEAD).order_by(User.id))).all()]
+            q.where(User.role == Role.PRINCIPAL_HEAD).order_by(col(User.id)))).all()]
         if principals:
             return principals
         q = q.where(User.role == Role.LEADER)  # no principal head configured: never drop an escalation
     elif to == "leader":
         q = q.where(User.role == Role.LEADER)
-    return [uid for (uid,) in (await session.execute(q.order_by(User.id))).all()]
+    return [uid for (uid,) in (await session.execute(q.order_by(col(User.id)))).all()]
 
 
 class DeadlineActivities:
@@ -165,8 +107,8 @@ class DeadlineActivities:
                     ))
                 # Tasks waiting on this deadline sort by its current due instant.
                 await session.execute(update(Task).where(
-                    Task.deadline_id == ref.deadline_id, Task.status == "open",
-                    Task.kind.not_like("escalation:%")).values(due_at=due.due_at))
+                    col(Task.deadline_id) == ref.deadline_id, col(Task.status) == "open",
+                    col(Task.kind).not_like("escalation:%")).values(due_at=due.due_at))
             await session.commit()
         log.info("deadline_scheduled", due_at=str(due.due_at), paused=due.paused, version=data.version)
         return Schedule(
@@ -226,7 +168,7 @@ class DeadlineActivities:
             ))
             if rung.level:
                 await session.execute(update(Deadline).where(
-                    Deadline.id == ref.deadline_id, Deadline.level < rung.level).values(level=rung.level))
+                    col(Deadline.id) == ref.deadline_id, col(Deadline.level) < rung.level).values(level=rung.level))
             await session.commit()
         log.info("deadline_rung_fired", rung=rung.key, recipients=len(users), created=created)
         return created
@@ -240,7 +182,7 @@ class DeadlineActivities:
             if await update_if_older(session, Deadline, ref.deadline_id, data.version,
                                      {"state": data.outcome, "closed_at": data.at}):
                 await session.execute(update(Task).where(
-                    Task.deadline_id == ref.deadline_id, Task.status == "open").values(
+                    col(Task.deadline_id) == ref.deadline_id, col(Task.status) == "open").values(
                     status="done", closed_at=data.at))
                 outcome = {"met": "按期完成", "late": "超期完成", "cancelled": "已撤销"}[data.outcome]
                 await insert_once(session, AuditEvent(

@@ -1,157 +1,72 @@
-"""Disclosure-request activities: the idempotent projection of a request's workflow state into
-SQL (the request row, its inbox tasks, the audit log, its letters), and review records."""
+"""Disclosure-request activities: the request row with its intake, written once; the projection's
+columns and letters; review records; supervision notices."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.store import insert_once, sync_stage_tasks, update_if_older
+from activities.case import CaseActivities, day_start, iso_date
+from activities.store import insert_once
+from contracts.case import CaseProjection, LetterSpec
+from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput
+from gongkai.disclosure import public_note
 from gongkai.letters import render_disclosure_letter
 from gongkai.logs import bind, get_logger
+from gongkai.roles import Role
 from models import (
     AuditEvent,
     Deadline,
     DisclosureAttachment,
     DisclosureRequest,
     DisclosureReview,
-    Letter,
     Notification,
     Task,
     User,
 )
 
 log = get_logger(__name__)
+REPLIED_OR_ENDED = {"replied", "archived", "withdrawn", "abandoned"}
 
 
-@dataclass
-class Attachment:
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
+class DisclosureActivities(CaseActivities):
+    PROCESS = "disclosure"
+    MODEL = DisclosureRequest
+    VIEW = DisclosureView
+    CREATES_ROW = False  # disclosure.create writes it with the applicant's intake
 
+    def row(self, view: DisclosureView) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "stage": view.stage.value, "department_id": view.department_id, "assignee_id": view.assignee_id,
+            "received_date": iso_date(view.received_date), "correction_items": view.correction_items,
+            "correction_due": iso_date(view.correction_due),
+            "extension_days": view.extension.days if view.extension.status == "approved" else 0,
+            "public_note": public_note(view.stage, view.correction_due, view.correction_items),
+            "closed_at": view.closed_at,
+        }
+        if view.draft.disposition and view.stage.value in REPLIED_OR_ENDED:
+            values.update(disposition=view.draft.disposition, reason=view.draft.reason, reply_text=view.draft.text)
+        if view.reply.date:
+            values.update(replied_at=day_start(view.reply.date), reply_channel=view.reply.channel)
+        return values
 
-@dataclass
-class Applicant:
-    type: str
-    name: str
-    id_doc_type: str
-    id_doc_number: str
-    phone: str = ""
-    email: str = ""
-    address: str = ""
+    async def letter_body(self, session: AsyncSession, p: CaseProjection, view: DisclosureView,
+                          letter: LetterSpec) -> str:
+        row = await session.get(DisclosureRequest, p.case_id)
+        reply = await session.get(Deadline, f"{p.case_id}/reply")
+        return render_disclosure_letter(letter.kind, letter.title, row, view, reply.due_at if reply else None, p.at)
 
-
-@dataclass
-class DisclosureInput:
-    request_id: str
-    idempotency_key: str
-    query_code_hash: str
-    intake_channel: str
-    submitted_at: datetime
-    applicant: Applicant
-    description: str
-    provision_form: str
-    provision_channel: str
-    department_id: int
-    received_date: str | None = None  # ISO date; None until both sides confirm (Art. 31)
-    registered_by: str = "applicant"
-    attachments: list[Attachment] = field(default_factory=list)
-
-
-@dataclass
-class TaskSpec:
-    key: str
-    kind: str
-    title: str
-    department_id: int | None
-    role: str | None
-    assignee_id: int | None
-    deadline_id: str | None = None
-    due_at: datetime | None = None
-
-
-@dataclass
-class LetterSpec:
-    key: str
-    kind: str
-    title: str
-    body: str
-    public: bool = True
-
-
-@dataclass
-class Projection:
-    request_id: str
-    workflow_id: str
-    version: int
-    fields: dict  # columns of DisclosureRequest to set
-    actor: str
-    action: str
-    summary: str
-    detail: dict = field(default_factory=dict)
-    tasks: list[TaskSpec] = field(default_factory=list)
-    letters: list[LetterSpec] = field(default_factory=list)
-    at: datetime | None = None
-
-
-@dataclass
-class CreateInput:
-    data: DisclosureInput
-    workflow_id: str
-    stage: str
-    year: int
-
-
-@dataclass
-class SuperviseInput:
-    request_id: str
-    workflow_id: str
-    key: str
-    department_id: int
-    note: str
-    actor: str
-    due_at: datetime | None = None
-
-
-@dataclass
-class ReviewInput:
-    request_id: str
-    key: str
-    kind: str
-    outcome: str
-    note: str
-    actor: str
-    year: int
-
-
-DATE_FIELDS = {"received_date", "correction_due"}
-DATETIME_FIELDS = {"replied_at", "closed_at"}
-
-
-def _coerce(name: str, value):
-    if value is None:
-        return None
-    if name in DATE_FIELDS and isinstance(value, str):
-        return date.fromisoformat(value)
-    if name in DATETIME_FIELDS and isinstance(value, str):
-        return datetime.fromisoformat(value)
-    return value
-
-
-class DisclosureActivities:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self.session_factory = session_factory
+    @activity.defn(name="disclosure.project")
+    async def project(self, p: CaseProjection) -> int | None:
+        return await self.write(p)
 
     @activity.defn(name="disclosure.create")
     async def create(self, inp: CreateInput) -> None:
-        """The request row, written once (a retry finds it there)."""
+        """The request row with the applicant's intake, written once (a retry finds it there)."""
         d = inp.data
         bind(case_id=d.request_id, workflow_id=inp.workflow_id)
         async with self.session_factory() as session:
@@ -174,37 +89,6 @@ class DisclosureActivities:
                 await session.commit()
         log.info("disclosure_created", channel=d.intake_channel)
 
-    @activity.defn(name="disclosure.project")
-    async def project(self, p: Projection) -> None:
-        bind(case_id=p.request_id, workflow_id=p.workflow_id, actor=p.actor)
-        values = {name: _coerce(name, value) for name, value in p.fields.items()}
-        if p.at:
-            values["updated_at"] = p.at
-        async with self.session_factory() as session:
-            if not await update_if_older(session, DisclosureRequest, p.request_id, p.version, values):
-                found = (await session.execute(select(DisclosureRequest.version).where(
-                    DisclosureRequest.id == p.request_id))).first()
-                if found is None:
-                    raise RuntimeError(f"request {p.request_id} not created yet")
-                return  # already applied (a retry), or overtaken by a newer state
-            await insert_once(session, AuditEvent(
-                key=f"{p.request_id}/v{p.version}", case_id=p.request_id, actor=p.actor, action=p.action,
-                summary=p.summary, detail=p.detail, **({"at": p.at} if p.at else {}),
-            ))
-            await sync_stage_tasks(session, p.request_id, p.workflow_id, "disclosure", p.tasks, p.at)
-            if p.letters:
-                row = await session.get(DisclosureRequest, p.request_id)
-                reply = await session.get(Deadline, f"{p.request_id}/reply")
-                for letter in p.letters:
-                    body = letter.body or render_disclosure_letter(
-                        letter.kind, letter.title, row, p.fields.get("state", {}), reply.due_at if reply else None,
-                        p.at or row.updated_at)
-                    await insert_once(session, Letter(key=letter.key, case_id=p.request_id, kind=letter.kind,
-                                                       title=letter.title, body=body, public=letter.public,
-                                                       created_by=p.actor))
-            await session.commit()
-        log.info("disclosure_projected", action=p.action, version=p.version)
-
     @activity.defn(name="disclosure.record_review")
     async def record_review(self, r: ReviewInput) -> None:
         async with self.session_factory() as session:
@@ -219,18 +103,18 @@ class DisclosureActivities:
         bind(case_id=sv.request_id, workflow_id=sv.workflow_id, actor=sv.actor)
         async with self.session_factory() as session:
             heads = [uid for (uid,) in (await session.execute(select(User.id).where(
-                User.department_id == sv.department_id, User.role == "dept_head", User.active))).all()]
+                User.department_id == sv.department_id, User.role == Role.DEPT_HEAD, User.active))).all()]
             title = f"【督办】依申请公开 {sv.request_id}"
             await insert_once(session, Task(
                 key=sv.key, case_id=sv.request_id, workflow_id=sv.workflow_id, process="disclosure",
                 kind="supervision", title=f"{title}：{sv.note}"[:200], department_id=sv.department_id,
-                role="dept_head", due_at=sv.due_at))
+                role=Role.DEPT_HEAD, due_at=sv.due_at))
             for uid in heads:
                 await insert_once(session, Notification(
                     key=f"{sv.key}/{uid}", user_id=uid, case_id=sv.request_id, level=1, title=title,
                     body=f"督办意见：{sv.note}（督办人：{sv.actor}）"))
             await insert_once(session, AuditEvent(
                 key=f"{sv.key}/audit", case_id=sv.request_id, actor=sv.actor, action="supervised",
-                summary=f"发出督办单：{sv.note}", detail={"department_id": sv.department_id, "heads": heads}))
+                summary=f"发出督办单：{sv.note}"[:500], detail={"department_id": sv.department_id, "heads": heads}))
             await session.commit()
         return len(heads)

@@ -5,54 +5,22 @@ record what a run repaired (an audit entry and a log line)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.client import Client
 
 from activities.store import insert_once
+from contracts.reconcile import ReconcileReport, ScanInput, ScanResult
 from gongkai.logs import bind, get_logger
-from gongkai.reconcile import PROCESSES, PROJECTION_QUERY, CaseState, DeadlineRow, Drift, RowState, diff, run_slice
+from gongkai.reconcile import PROCESSES, PROJECTION_QUERY, CaseState, DeadlineRow, RowState, diff, run_slice
 from models import AuditEvent, Deadline, DisclosureRequest, IncidentCase, PolicyCase, Task
 
 log = get_logger(__name__)
 QUERY_CONCURRENCY = 8
 CHUNK = 500
-
-
-@dataclass
-class ScanInput:
-    workflow_ids: list[str] | None = None  # None: the open case workflows on the task queue, in slices
-    batch: int = 0  # at most about this many per run (0: all of them)
-    turn: int = 0  # which slice: the run's turn
-
-
-@dataclass
-class ScanResult:
-    checked: int
-    open: int = 0  # open case workflows found (the checked ones are a slice of them)
-    slice: int = 0
-    slices: int = 1
-    drifts: list[Drift] = field(default_factory=list)
-    unsettled: list[str] = field(default_factory=list)  # workflow ids moving while scanned
-    unreachable: list[str] = field(default_factory=list)  # workflow ids whose query failed
-
-
-@dataclass
-class ReconcileReport:
-    run_id: str
-    checked: int
-    found: int
-    repaired: int
-    unresolved: list[str] = field(default_factory=list)  # case ids still drifting
-    problems: dict[str, list[str]] = field(default_factory=dict)  # case id: what was found
-    open: int = 0  # open case workflows; `checked` is the slice of them this run took
-    slice: int = 0
-    slices: int = 1
-    unreachable: int = 0  # asked but did not answer (closed meanwhile, or the query timed out)
 
 
 async def _rows(session: AsyncSession, cases: dict[str, CaseState]) -> dict[str, RowState]:
@@ -62,12 +30,12 @@ async def _rows(session: AsyncSession, cases: dict[str, CaseState]) -> dict[str,
         chunk = ids[i:i + CHUNK]
         for model in (DisclosureRequest, PolicyCase, IncidentCase):
             for cid, version, stage in (await session.execute(
-                    select(model.id, model.version, model.stage).where(model.id.in_(chunk)))).all():
+                    select(col(model.id), col(model.version), col(model.stage)).where(col(model.id).in_(chunk)))).all():
                 out[cid].version, out[cid].stage = version, stage
         for cid, key in (await session.execute(select(Task.case_id, Task.key).where(
-                Task.case_id.in_(chunk), Task.status == "open", Task.kind.like("stage:%")))).all():
+                col(Task.case_id).in_(chunk), Task.status == "open", col(Task.kind).like("stage:%")))).all():
             out[cid].task_keys.append(key)
-        for d in (await session.execute(select(Deadline).where(Deadline.case_id.in_(chunk)))).scalars():
+        for d in (await session.execute(select(Deadline).where(col(Deadline.case_id).in_(chunk)))).scalars():
             out[d.case_id].deadlines.append(DeadlineRow(d.id, d.state, d.due_at))
     return out
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import Task  # noqa: F401 (registers the table)
 from models.base import utcnow
+
+TASKS = SQLModel.metadata.tables["task"]
 
 
 def _insert(session: AsyncSession):
@@ -36,7 +41,7 @@ async def update_if_older(session: AsyncSession, model, key: str, version: int, 
     table = model.__table__
     result = await session.execute(update(table).where(table.c.id == key, table.c.version < version)
                                    .values(**values, version=version))
-    return result.rowcount > 0
+    return cast(CursorResult, result).rowcount > 0
 
 
 async def lock_if_older(session: AsyncSession, model, key: str, version: int) -> bool:
@@ -50,7 +55,7 @@ async def lock_if_older(session: AsyncSession, model, key: str, version: int) ->
     reads the row again and writes within the same transaction."""
     result = await session.execute(update(model).where(model.id == key, model.version < version)
                                    .values(version=model.version).execution_options(synchronize_session=False))
-    return result.rowcount > 0
+    return cast(CursorResult, result).rowcount > 0
 
 
 async def sync_stage_tasks(session: AsyncSession, case_id: str, workflow_id: str, process: str, tasks: list,
@@ -58,9 +63,7 @@ async def sync_stage_tasks(session: AsyncSession, case_id: str, workflow_id: str
     """Make a case's open stage tasks exactly `tasks` (TaskSpec): close the others, add the new; a
     task still wanted keeps its row, takes the current assignment and due, and is open again if
     something closed it. Two statements whatever the number of tasks."""
-    from models import Task
-
-    table = Task.__table__
+    table = TASKS
     close = update(table).where(table.c.case_id == case_id, table.c.status == "open", table.c.kind.like("stage:%"))
     if tasks:
         close = close.where(table.c.key.not_in([t.key for t in tasks]))

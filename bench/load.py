@@ -263,7 +263,7 @@ async def reconcile(stats: Stats, database_url: str, temporal_address: str, name
     async def state(case: str):
         async with sem:
             try:
-                return case, await client.get_workflow_handle(case).query(DisclosureWorkflow.state)
+                return case, await client.get_workflow_handle(case).query(DisclosureWorkflow.current)
             except Exception as exc:  # noqa: BLE001 (reported below)
                 return case, exc
 

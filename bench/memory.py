@@ -118,7 +118,7 @@ def main() -> None:
         env = {**os.environ, "GONGKAI_DATABASE_URL": db.url, "GONGKAI_TEMPORAL_ADDRESS": address,
                "GONGKAI_TASK_QUEUE": QUEUE, "GONGKAI_VAR_DIR": str(tmp), "GONGKAI_LOG_LEVEL": "WARNING",
                "GONGKAI_LOG_FORMAT": "json"}
-        worker = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "worker"], cwd=ROOT, env=env,
+        worker = subprocess.Popen([sys.executable, "-m", "shell.cli", "worker"], cwd=ROOT, env=env,
                                   stdout=(tmp / "worker.log").open("wb"), stderr=subprocess.STDOUT,
                                   start_new_session=True)
         time.sleep(10)  # imported, connected, polling

@@ -24,9 +24,13 @@ from bench.system import machine, table
 
 def _calls(env, disclosure, deadlines, dept: int, now: datetime) -> dict:
     """One case's calls, by activity: each takes the case's DisclosureInput."""
-    from activities.deadline import CloseInput, DeadlineRef, ScheduleInput
-    from activities.disclosure import CreateInput, Projection, TaskSpec
+    from dataclasses import asdict
+
+    from contracts.case import CaseProjection, TaskSpec
+    from contracts.deadline import CloseInput, DeadlineRef, ScheduleInput
+    from contracts.disclosure import CreateInput, DisclosureView
     from gongkai.clock import ClockKind, ClockSpec
+    from gongkai.disclosure import Stage
     from gongkai.rules import get_rule
 
     rule = get_rule("reply")
@@ -34,13 +38,12 @@ def _calls(env, disclosure, deadlines, dept: int, now: datetime) -> dict:
     def ref(rid: str) -> DeadlineRef:
         return DeadlineRef(f"{rid}/reply", rid, rid, "disclosure", "reply", f"依申请公开 {rid}", department_id=dept)
 
-    def project(inp) -> Projection:
+    def project(inp) -> CaseProjection:
         rid = inp.request_id
         task = TaskSpec(f"{rid}/stage:review/1", "stage:review", f"审核申请 {rid}", dept, None, None,
                         f"{rid}/reply", now)
-        return Projection(rid, rid, 1, {"stage": "review", "department_id": dept, "assignee_id": None,
-                                        "state": {"stage": "review"}}, "bench", "registered", "收到申请", {}, [task],
-                          [], now)
+        view = asdict(DisclosureView(Stage.REVIEW, dept, request_id=rid, version=1))
+        return CaseProjection(rid, rid, 1, view, "bench", "registered", "收到申请", now, tasks=[task])
 
     spec = ClockSpec(kind=ClockKind(rule.kind), amount=rule.amount, start=now, rule="reply", label=rule.label,
                      source=rule.source)

@@ -91,7 +91,7 @@ class System:
     def start(self, timeout: float = 300) -> None:
         self.log_path = self.var_dir / "run.log"
         log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "run"], cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "shell.cli", "run"], cwd=ROOT, env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         end = time.monotonic() + timeout
         while time.monotonic() < end:  # the banner comes after migrations, seed, servers and demo cases
@@ -114,7 +114,7 @@ class System:
             except OSError:
                 continue
             ppid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
-            if self.proc and ppid == self.proc.pid and len(cmd) >= 4 and cmd[1:3] == [b"-m", b"gongkai.cli"]:
+            if self.proc and ppid == self.proc.pid and len(cmd) >= 4 and cmd[1:3] == [b"-m", b"shell.cli"]:
                 out[cmd[3].decode()] = int(pid.name)
         return out
 

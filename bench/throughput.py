@@ -127,8 +127,9 @@ async def skeleton_round(client: Client, n: int, concurrency: int, tag: str, wri
 async def disclosure_round(client: Client, db, n: int, concurrency: int, steps: dict[str, list[float]],
                            ids: list[str]) -> float:
     from gongkai.clock import CST
+    from models import DisclosureRequest
     from tests.workflows.disclosure_support import act, actors, department_id, request_input
-    from web.disclosure.service import wait_visible
+    from web.visible import wait_visible
     from workflows.disclosure import DisclosureWorkflow as W
 
     a = await actors(db)
@@ -149,7 +150,7 @@ async def disclosure_round(client: Client, db, n: int, concurrency: int, steps: 
         handle = await client.start_workflow(W.run, inp, id=inp.request_id, task_queue=QUEUE)
         ids.append(inp.request_id)
         async with db.session_factory() as session:  # as the web does before it shows the case
-            await wait_visible(session, inp.request_id, 1, timeout=120)
+            await wait_visible(session, DisclosureRequest, inp.request_id, 1, timeout=120)
         lap("start")
         for name, update, args in [
             ("claim", W.claim, [officer]), ("accept", W.accept, [officer]),

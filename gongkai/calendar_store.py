@@ -3,8 +3,8 @@ arrangement; the newest version of each (region, year) is in force."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.errors import InvalidInput
@@ -18,20 +18,20 @@ def _current_rows_query(region: str):
     regions = {NATIONAL, region}
     latest = (
         select(CalendarVersion.region, CalendarVersion.year, func.max(CalendarVersion.version).label("v"))
-        .where(CalendarVersion.region.in_(regions))
-        .group_by(CalendarVersion.region, CalendarVersion.year)
+        .where(col(CalendarVersion.region).in_(regions))
+        .group_by(col(CalendarVersion.region), col(CalendarVersion.year))
         .subquery()
     )
     return select(CalendarVersion).join(
         latest,
-        (CalendarVersion.region == latest.c.region)
-        & (CalendarVersion.year == latest.c.year)
-        & (CalendarVersion.version == latest.c.v),
+        (col(CalendarVersion.region) == latest.c.region)
+        & (col(CalendarVersion.year) == latest.c.year)
+        & (col(CalendarVersion.version) == latest.c.v),
     )
 
 
 def _stamp_query():
-    return select(func.count(CalendarVersion.id), func.coalesce(func.max(CalendarVersion.id), 0))
+    return select(func.count(col(CalendarVersion.id)), func.coalesce(func.max(col(CalendarVersion.id)), 0))
 
 
 def _build(rows: list[CalendarVersion], region: str) -> WorkdayCalendar:
@@ -84,7 +84,7 @@ async def history(session: AsyncSession, region: str, year: int) -> list[Calenda
     q = (
         select(CalendarVersion)
         .where(CalendarVersion.region == region, CalendarVersion.year == year)
-        .order_by(CalendarVersion.version.desc())
+        .order_by(col(CalendarVersion.version).desc())
     )
     return list((await session.execute(q)).scalars())
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
+from gongkai.errors import InvalidInput, PermissionDenied
+from gongkai.roles import Actor, Role
 
 MAX_EXTENSION_WD = 20  # GIR Art. 33 ¶2
 CORRECTION_NOTICE_WD = 7  # GIR Art. 30
@@ -33,7 +34,7 @@ STAGE_ZH = {
     Stage.CONSULTATION: "征求意见", Stage.HANDLING: "办理", Stage.SIGN_OFF: "待审签", Stage.SIGNED: "待答复",
     Stage.REPLIED: "已答复", Stage.ARCHIVED: "已归档", Stage.WITHDRAWN: "已撤回", Stage.ABANDONED: "视为放弃",
 }
-OPEN_STAGES = {s for s in Stage} - {Stage.ARCHIVED, Stage.WITHDRAWN, Stage.ABANDONED}
+OPEN_STAGES = frozenset(Stage) - {Stage.ARCHIVED, Stage.WITHDRAWN, Stage.ABANDONED}
 # Until the reply is sent the applicant may withdraw, and the reply clock matters.
 BEFORE_REPLY = OPEN_STAGES - {Stage.REPLIED}
 
@@ -54,6 +55,11 @@ ID_DOC_TYPES = {"resident_id": "居民身份证", "passport": "护照", "busines
 PROVISION_FORMS = {"paper": "纸质", "electronic": "电子文档", "view": "现场查阅"}
 PROVISION_CHANNELS = {"post": "邮寄", "email": "电子邮件", "pickup": "当面领取", "online": "网上获取"}
 REPLY_CHANNELS = {"post": "邮寄", "email": "电子邮件", "in_person": "当面送达", "online": "网上送达"}
+CONSULTATION_KINDS = {"third_party": "第三方", "agency": "其他机关"}
+REVIEW_KINDS = {"reconsideration": "行政复议", "litigation_direct": "行政诉讼（未经复议）",
+                "litigation_after_review": "行政诉讼（复议后）"}
+REVIEW_OUTCOMES = {"pending": "尚未审结", "upheld": "维持", "corrected": "纠正", "other_outcome": "其他结果"}
+EXTENSION_ZH = {"requested": "待审批", "approved": "已批准", "refused": "未批准"}
 
 
 @dataclass(frozen=True)
@@ -101,107 +107,36 @@ SYSTEM_REASONS = {"correction_overdue", "fee_unpaid"}
 
 def check_disposition(disposition: str, reason: str) -> None:
     if disposition not in DISPOSITIONS:
-        raise InvalidInput("请选择答复类型")
+        raise InvalidInput("请选择答复类型", field="disposition")
     if REASON_DISPOSITION.get(reason) != disposition:
-        raise InvalidInput("答复理由与答复类型不符")
+        raise InvalidInput("答复理由与答复类型不符", field="reason")
     if reason in SYSTEM_REASONS:
-        raise InvalidInput("该处理结果由系统根据期限自动认定，不能手工选择")
+        raise InvalidInput("该处理结果由系统根据期限自动认定，不能手工选择", field="reason")
 
 
-# -- who may do what, when ------------------------------------------------------------------------
-OFFICE_ROLES = {"office_head"}  # the disclosure office head (政府信息公开工作机构负责人)
-HEAD_ROLES = {"dept_head", "office_head"}
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The acting user as the workflow sees it (no personal data beyond what rules need)."""
-
-    user_id: int
-    username: str
-    role: str
-    department_id: int
-
-
-def require_stage(stage: Stage, allowed: set[Stage], action_zh: str) -> None:
-    if stage not in allowed:
-        raise ActionNotAllowed(f"当前阶段（{STAGE_ZH[stage]}）不能{action_zh}")
-
-
+# -- who may act on a request ---------------------------------------------------------------------
 def require_handler(actor: Actor, department_id: int, assignee_id: int | None) -> None:
     """The assignee, or a head of the handling department (or the office head) may act."""
-    if actor.role == "office_head":
+    if actor.role == Role.OFFICE_HEAD:
         return
     if actor.department_id != department_id:
         raise PermissionDenied("只能办理本部门的申请")
-    if actor.role == "dept_head":
+    if actor.role == Role.DEPT_HEAD:
         return
-    if actor.role != "officer":
+    if actor.role != Role.OFFICER:
         raise PermissionDenied("只有经办人或负责人可以办理")
     if assignee_id is not None and assignee_id != actor.user_id:
         raise PermissionDenied("该申请已由其他经办人认领")
 
 
-def require_office_head(actor: Actor, action_zh: str) -> None:
-    if actor.role != "office_head":
-        raise PermissionDenied(f"只有公开办负责人可以{action_zh}")
+def public_note(stage: Stage, correction_due: str | None, correction_items: str) -> str:
+    """What the applicant's status page says is expected of them; never internal notes."""
+    if stage is Stage.CORRECTION and correction_due:
+        return f"请于 {correction_due} 前补正申请：{correction_items}"
+    if stage is Stage.AWAITING_CONFIRMATION:
+        return "申请已提交，工作人员将与您确认收到申请的日期，答复期限自确认之日起计算。"
+    return ""
 
 
 def tracking_code(year: int, seq: int) -> str:
     return f"DR-{year}-{seq:06d}"
-
-
-# -- which actions to offer (the workflow's validators stay the authority) ------------------------
-ACTIONS_ZH = {
-    "confirm_receipt": "确认收到", "claim": "认领", "release": "退回待认领", "assign": "分办/转办",
-    "request_correction": "发出补正告知", "receive_correction": "登记已补正", "accept": "审核通过",
-    "start_consultation": "征求意见", "end_consultation": "结束征求意见", "request_extension": "申请延期",
-    "decide_extension": "审批延期", "draft_reply": "起草答复", "sign_off": "审签答复", "send_reply": "送达答复",
-    "archive": "归档", "withdraw": "登记撤回", "record_review": "登记复议/诉讼", "supervise": "督办",
-}
-_STAGE_ACTIONS = {
-    Stage.AWAITING_CONFIRMATION: ["confirm_receipt"],
-    Stage.REVIEW: ["request_correction", "accept", "start_consultation"],
-    Stage.CORRECTION: ["receive_correction"],
-    Stage.CONSULTATION: ["end_consultation"],
-    Stage.HANDLING: ["draft_reply", "start_consultation"],
-    Stage.SIGN_OFF: [],
-    Stage.SIGNED: ["send_reply"],
-    Stage.REPLIED: ["archive", "record_review"],
-    Stage.ARCHIVED: ["record_review"],
-}
-
-
-def available_actions(stage: Stage, actor: Actor, *, department_id: int, assignee_id: int | None,
-                      extension_status: str, corrected: bool, overdue: bool) -> list[str]:
-    if stage not in OPEN_STAGES and stage is not Stage.ARCHIVED:
-        return []
-    out: list[str] = []
-    try:
-        require_handler(actor, department_id, assignee_id)
-        handler = True
-    except PermissionDenied:
-        handler = False
-    if handler:
-        out += [a for a in _STAGE_ACTIONS.get(stage, []) if not (a == "request_correction" and corrected)]
-        if stage in BEFORE_REPLY - {Stage.AWAITING_CONFIRMATION, Stage.CORRECTION} and extension_status in {
-                "none", "refused"} and not overdue:
-            out.append("request_extension")
-        if stage in BEFORE_REPLY:
-            out.append("withdraw")
-        if stage in OPEN_STAGES and assignee_id is not None:
-            out.append("release")
-    own_department = actor.department_id == department_id
-    if stage in OPEN_STAGES and assignee_id is None and actor.role == "officer" and own_department:
-        out.insert(0, "claim")
-    if stage in OPEN_STAGES and actor.role in HEAD_ROLES and (actor.role == "office_head"
-                                                              or actor.department_id == department_id):
-        out.append("assign")
-    if actor.role == "office_head":
-        if stage is Stage.SIGN_OFF:
-            out.append("sign_off")
-        if extension_status == "requested" and not overdue and stage in BEFORE_REPLY:
-            out.append("decide_extension")
-    if actor.role == "supervisor" and stage in BEFORE_REPLY:
-        out.append("supervise")
-    return list(dict.fromkeys(out))

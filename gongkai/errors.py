@@ -9,10 +9,16 @@ class GongkaiError(Exception):
 
     code = "error"
 
-    def __init__(self, message: str, *, detail: dict | None = None) -> None:
+    def __init__(self, message: str, *, detail: dict | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.detail = detail or {}
+        self.detail = dict(detail or {})
+        if field:  # the form field the message belongs beside
+            self.detail["field"] = field
+
+    @property
+    def field(self) -> str | None:
+        return self.detail.get("field")
 
 
 class InvalidInput(GongkaiError):

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
+from gongkai.errors import InvalidInput, PermissionDenied
 from gongkai.explain import span_zh
+from gongkai.roles import Actor, Role
 
 GRADES = {"especially_major": "特别重大", "major": "重大", "large": "较大", "general": "一般",
           "opinion": "其他政务舆情"}
@@ -33,7 +34,7 @@ DEFAULT_FOLLOW_UP_HOURS = 24
 FOLLOW_UP_HOURS_RANGE = (1, 168)
 MAX_BACKDATE = timedelta(days=30)  # an event older than this is not an emergency registration
 CLOCK_SKEW = timedelta(minutes=5)  # a phone's clock may run a little ahead
-DECIDERS = {"office_head", "supervisor", "leader", "principal_head"}  # evaluation and closure (C17)
+DECIDERS = frozenset({Role.OFFICE_HEAD, Role.SUPERVISOR, Role.LEADER, Role.PRINCIPAL_HEAD})  # evaluation, closure (C17)
 
 
 class Stage(StrEnum):
@@ -44,6 +45,8 @@ class Stage(StrEnum):
     CLOSED = "closed"
 
 
+RESPONDING_STAGES = frozenset({Stage.RESPONDING, Stage.PRESS, Stage.FOLLOW_UP})
+OPEN_FOR_RELEASES = RESPONDING_STAGES | {Stage.EVALUATION}
 STAGE_ZH = {Stage.RESPONDING: "待发布权威信息", Stage.PRESS: "待召开新闻发布会", Stage.FOLLOW_UP: "持续发布",
             Stage.EVALUATION: "效果评估", Stage.CLOSED: "已办结"}
 
@@ -97,23 +100,13 @@ def countdown_zh(due_at: datetime, now: datetime) -> str:
     return f"剩余 {span_zh(left)}" if left.total_seconds() > 0 else f"已超期 {span_zh(left)}"
 
 
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ActionNotAllowed(message)
-
-
-def require_responsible(role: str, department_id: int, lead: int, co: list[int]) -> None:
+def require_responsible(actor: Actor, lead: int, co: list[int]) -> None:
     """The responsible departments act (C14); the office and leaders may act for them."""
-    if department_id in {lead, *co} and role in {"officer", "dept_head"}:
+    if actor.department_id in {lead, *co} and actor.role in {Role.OFFICER, Role.DEPT_HEAD}:
         return
-    if role in {"office_head", "leader", "principal_head"}:
+    if actor.role in {Role.OFFICE_HEAD, Role.LEADER, Role.PRINCIPAL_HEAD}:
         return
     raise PermissionDenied("只有责任部门或公开办可以登记发布情况")
-
-
-def require_decider(role: str, what: str = "评估和办结") -> None:
-    if role not in DECIDERS:
-        raise PermissionDenied(f"只有公开办负责人、督办人员或领导可以{what}")
 
 
 def check_release(text: str, channel: str, approved_by: str) -> None:
@@ -125,7 +118,7 @@ def check_release(text: str, channel: str, approved_by: str) -> None:
     if not approved_by.strip():
         problems.append("请填写审核签发人")
     if problems:
-        raise InvalidInput("；".join(problems))
+        raise InvalidInput("；".join(problems), field="text" if not text.strip() else None)
 
 
 def check_press(place: str, spokesperson: str) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
@@ -38,8 +39,8 @@ async def allocate(db: AsyncSession, key: str, process: str = "disclosure", pref
     # One statement reads and bumps the counter. A read then a write (SELECT … FOR UPDATE, which
     # SQLite ignores) let two concurrent submissions take the same number on SQLite: the second
     # applicant got the first one's code and their request was never started (bench/load.py).
-    bump = (update(CaseCounter).where(CaseCounter.process == process, CaseCounter.year == year)
-            .values(value=CaseCounter.value + 1).returning(CaseCounter.value)
+    bump = (update(CaseCounter).where(col(CaseCounter.process) == process, col(CaseCounter.year) == year)
+            .values(value=col(CaseCounter.value) + 1).returning(col(CaseCounter.value))
             .execution_options(synchronize_session=False))
     for _attempt in range(5):
         value = (await db.execute(bump)).scalar_one_or_none()

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
+from gongkai.errors import InvalidInput, PermissionDenied
+from gongkai.roles import Actor, Role
 
 ISSUANCE = {"department": "部门发文", "government": "以政府名义（代拟稿）", "joint": "联合发文"}
 DISCLOSURE_MODES = {"proactive": "主动公开", "on_request": "依申请公开", "withheld": "不予公开"}
 DISCLOSURE_SCOPES = {"full": "全文公开", "redacted": "删减后公开", "withheld": "不予公开"}
 MATERIAL_KINDS = {"qa": "问答", "graphic": "图解", "video": "视频", "expert": "专家解读", "briefing": "新闻发布/吹风会"}
 DEFAULT_FOLLOW_UP_DAYS = 90
+FOLLOW_UP_DAYS_RANGE = (7, 365)
+TEXT_LIMIT = 8000  # each of the document, the plan and the materials, as typed
 
 
 class Stage(StrEnum):
@@ -56,17 +59,12 @@ def missing_items(*, has_document: bool, has_plan: bool, materials: list[str], m
     return missing
 
 
-def require(condition: bool, message: str) -> None:
-    if not condition:
-        raise ActionNotAllowed(message)
-
-
-def require_role(role: str, allowed: set[str], message: str) -> None:
-    if role not in allowed:
-        raise PermissionDenied(message)
+def require_drafter(actor: Actor, department_id: int) -> None:
+    if actor.department_id != department_id or actor.role not in {Role.OFFICER, Role.DEPT_HEAD}:
+        raise PermissionDenied("只有起草部门可以修改或报送")
 
 
 def check_materials(materials: list[str]) -> None:
     unknown = [m for m in materials if m not in MATERIAL_KINDS]
     if unknown:
-        raise InvalidInput(f"未知的解读材料类型：{'、'.join(unknown)}")
+        raise InvalidInput(f"未知的解读材料类型：{'、'.join(unknown)}", field="materials")

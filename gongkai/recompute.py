@@ -3,7 +3,7 @@ owning workflow; the workflow recomputes in an activity and audits any move."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -20,7 +20,7 @@ async def notify_calendar_changed(client: Client | None, session: AsyncSession) 
     if client is None:
         log.warning("calendar_changed_not_signalled", reason="no temporal client")
         return 0
-    q = select(Deadline.workflow_id).where(Deadline.state.in_(("running", "paused"))).distinct()
+    q = select(Deadline.workflow_id).where(col(Deadline.state).in_(("running", "paused"))).distinct()
     told = 0
     for (workflow_id,) in (await session.execute(q)).all():
         try:

@@ -3,50 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
+from gongkai.roles import DEPARTMENT_KIND_ZH, ROLE_ZH, WIDE_ROLES, DepartmentKind, Role  # noqa: F401 (re-exported)
 from models.base import UTCDateTime, utcnow
-
-
-class Role(StrEnum):
-    OFFICER = "officer"
-    DEPT_HEAD = "dept_head"
-    OFFICE_HEAD = "office_head"
-    SUPERVISOR = "supervisor"
-    LEADER = "leader"
-    PRINCIPAL_HEAD = "principal_head"  # 主要负责人: leads in major emergencies (C14)
-    ADMIN = "admin"
-
-
-ROLE_ZH = {
-    Role.OFFICER: "经办人",
-    Role.DEPT_HEAD: "部门负责人",
-    Role.OFFICE_HEAD: "公开办负责人",
-    Role.SUPERVISOR: "督办人员",
-    Role.LEADER: "领导",
-    Role.PRINCIPAL_HEAD: "主要负责人",
-    Role.ADMIN: "系统管理员",
-}
-
-
-# Roles that see every department's cases, boards and reports.
-WIDE_ROLES = frozenset({"office_head", "supervisor", "leader", "principal_head", "admin"})
-
-
-class DepartmentKind(StrEnum):
-    DEPARTMENT = "department"
-    OPENNESS_OFFICE = "openness_office"
-    GENERAL_OFFICE = "general_office"
-
-
-DEPARTMENT_KIND_ZH = {
-    DepartmentKind.DEPARTMENT: "业务部门",
-    DepartmentKind.OPENNESS_OFFICE: "政务公开办",
-    DepartmentKind.GENERAL_OFFICE: "政府办公室",
-}
 
 
 class Department(SQLModel, table=True):

@@ -24,7 +24,7 @@ def _free_port() -> int:
 
 
 def _start(env: dict) -> tuple[subprocess.Popen, list[str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "run"], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "shell.cli", "run"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: list[str] = []
     deadline = time.monotonic() + 180

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from activities.disclosure import TaskSpec
 from activities.store import insert_once, sync_stage_tasks, update_if_older
+from contracts.case import TaskSpec
 from models import AuditEvent, PolicyCase, Task
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

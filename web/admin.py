@@ -14,9 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.errors import InvalidInput, NotFound
 from gongkai.passwords import hash_password, password_problem
+from gongkai.roles import ACCOUNT_ROLES, DEPARTMENT_KIND_ZH, ROLE_ZH
 from models import AuditEvent, Department, Role, User
-from models.accounts import DEPARTMENT_KIND_ZH, ROLE_ZH
-from web.deps import require_admin
+from web.guards import admin_only
 from web.render import page
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -35,9 +35,13 @@ async def _departments(db: AsyncSession) -> list[Department]:
     return list((await db.execute(select(Department).order_by(Department.id))).scalars())
 
 
+ACCOUNT_ROLE_ZH = {r: ROLE_ZH[r] for r in ACCOUNT_ROLES}  # no account is an applicant
+
+
 class AdminController(Controller):
     path = "/admin"
     include_in_schema = False
+    guards = [admin_only]
 
     async def _dept_page(self, db, user, status_code=200, error=None, form=None) -> Template:
         return await page("admin/departments.html", db, user, status_code=status_code, departments=await
@@ -45,12 +49,10 @@ class AdminController(Controller):
 
     @get("/departments")
     async def departments(self, db: AsyncSession, user: User) -> Template:
-        require_admin(user)
         return await self._dept_page(db, user)
 
     @post("/departments")
     async def create_department(self, db: AsyncSession, user: User, data: Form) -> Template | Redirect:
-        require_admin(user)
         code, name, kind = _clean(data.get("code"), 32).upper(), _clean(data.get("name"), 100), data.get("kind", "")
         try:
             if not code or not code.replace("_", "").isalnum():
@@ -70,7 +72,6 @@ class AdminController(Controller):
 
     @post("/departments/{dept_id:int}")
     async def update_department(self, db: AsyncSession, user: User, dept_id: int, data: Form) -> Template | Redirect:
-        require_admin(user)
         dept = await db.get(Department, dept_id)
         if dept is None:
             raise NotFound("部门不存在")
@@ -91,12 +92,11 @@ class AdminController(Controller):
         users = list((await db.execute(select(User).order_by(User.department_id, User.id))).scalars())
         depts = await _departments(db)
         return await page("admin/accounts.html", db, user, status_code=status_code, accounts=users,
-                          departments=depts, dept_names={d.id: d.name for d in depts}, roles=ROLE_ZH,
+                          departments=depts, dept_names={d.id: d.name for d in depts}, roles=ACCOUNT_ROLE_ZH,
                           error=error, form=form or {})
 
     @get("/accounts")
     async def accounts(self, db: AsyncSession, user: User) -> Template:
-        require_admin(user)
         return await self._accounts_page(db, user)
 
     async def _validate_account(self, db, data: dict, *, creating: bool) -> tuple[str, str, str, int]:
@@ -107,7 +107,7 @@ class AdminController(Controller):
             raise InvalidInput("用户名只能由字母、数字、下划线、点和连字符组成，且不能为空")
         if not display:
             raise InvalidInput("姓名不能为空")
-        if role not in {r.value for r in Role}:
+        if role not in ACCOUNT_ROLES:
             raise InvalidInput("请选择角色")
         try:
             dept_id = int(data.get("department_id", ""))
@@ -120,7 +120,6 @@ class AdminController(Controller):
 
     @post("/accounts")
     async def create_account(self, db: AsyncSession, user: User, data: Form) -> Template | Redirect:
-        require_admin(user)
         try:
             username, display, role, dept_id = await self._validate_account(db, data, creating=True)
             if (await db.execute(select(User).where(User.username == username))).first():
@@ -139,16 +138,14 @@ class AdminController(Controller):
 
     @get("/accounts/{account_id:int}")
     async def edit_account(self, db: AsyncSession, user: User, account_id: int) -> Template:
-        require_admin(user)
         account = await db.get(User, account_id)
         if account is None:
             raise NotFound("账号不存在")
         return await page("admin/account_edit.html", db, user, account=account, departments=await _departments(db),
-                          roles=ROLE_ZH, error=None)
+                          roles=ACCOUNT_ROLE_ZH, error=None)
 
     @post("/accounts/{account_id:int}")
     async def update_account(self, db: AsyncSession, user: User, account_id: int, data: Form) -> Template | Redirect:
-        require_admin(user)
         account = await db.get(User, account_id)
         if account is None:
             raise NotFound("账号不存在")
@@ -164,7 +161,7 @@ class AdminController(Controller):
                 raise InvalidInput("不能停用自己的账号或取消自己的管理员角色")
         except InvalidInput as exc:
             return await page("admin/account_edit.html", db, user, status_code=400, account=account,
-                              departments=await _departments(db), roles=ROLE_ZH, error=exc.message)
+                              departments=await _departments(db), roles=ACCOUNT_ROLE_ZH, error=exc.message)
         account.display_name, account.role, account.department_id, account.active = display, role, dept_id, active
         if new_password:
             account.password_hash = hash_password(new_password)
@@ -175,7 +172,6 @@ class AdminController(Controller):
 
     @get("/audit")
     async def audit(self, db: AsyncSession, user: User) -> Template:
-        require_admin(user)
         from web.render import beijing
 
         events = list((await db.execute(select(AuditEvent).where(AuditEvent.case_id.in_(

@@ -7,20 +7,19 @@ from collections import defaultdict
 from datetime import datetime
 
 from litestar import Controller, get
+from litestar.params import Parameter
 from litestar.response import Template
 from sqlalchemy import and_, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, end_of_day, shift_working_days
-from gongkai.errors import PermissionDenied
 from gongkai.incident import countdown_zh, hour_urgency
 from models import Deadline, Department, User
-from models.accounts import WIDE_ROLES
+from web.guards import oversight_only
 from web.inbox import PROCESS_ZH, urgency
 from web.render import beijing, page
 
-BOARD_ROLES = WIDE_ROLES
 BOARD_LIMIT = 500  # the most urgent first; the counts above give the totals
 
 
@@ -43,11 +42,8 @@ class BoardController(Controller):
     path = "/board"
     include_in_schema = False
 
-    @get("/")
-    async def board(self, db: AsyncSession, user: User, within: int = 3) -> Template:
-        if user.role not in BOARD_ROLES:
-            raise PermissionDenied("只有督办人员、领导和公开办负责人可以查看督办看板")
-        within = max(0, min(within, 60))
+    @get("/", guards=[oversight_only])
+    async def board(self, db: AsyncSession, user: User, within: int = Parameter(default=3, ge=0, le=60)) -> Template:
         now = datetime.now(CST)
         cal = await load_calendar(db)
         horizon = end_of_day(shift_working_days(cal, now.date(), within))

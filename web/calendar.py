@@ -23,7 +23,8 @@ from gongkai.errors import InvalidInput
 from gongkai.recompute import notify_calendar_changed
 from gongkai.workdays import NATIONAL, REGIONS, Arrangement, DayInfo
 from models import User
-from web.deps import require_admin, temporal_client
+from web.deps import temporal_client
+from web.guards import admin_only
 from web.render import beijing, page
 
 MAX_IMPORT_BYTES = 256 * 1024
@@ -143,9 +144,8 @@ class CalendarController(Controller):
         await notify_calendar_changed(await temporal_client(state), db)
         return Redirect(f"/calendar?region={arrangement.region}&year={arrangement.year}")
 
-    @post("/")
+    @post("/", guards=[admin_only])
     async def save_form(self, db: AsyncSession, state: State, user: User, data: Form) -> Template | Redirect:
-        require_admin(user)
         try:
             arrangement = parse_form(data)
         except InvalidInput as exc:
@@ -154,12 +154,11 @@ class CalendarController(Controller):
             return await self._year_page(db, user, region, year, 400, exc.message, data)
         return await self._save(db, state, user, arrangement, "ui", (data.get("note") or "").strip())
 
-    @post("/import")
+    @post("/import", guards=[admin_only])
     async def import_file(
         self, db: AsyncSession, state: State, user: User,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template | Redirect:
-        require_admin(user)
         upload = data.get("file")
         region = data.get("region") if data.get("region") in REGIONS else NATIONAL
         year = int(data["year"]) if str(data.get("year", "")).isdigit() else date.today().year

@@ -6,13 +6,12 @@ from collections.abc import AsyncGenerator
 
 from litestar import Request
 from litestar.datastructures import State
-from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from gongkai.errors import NotAuthenticated, PermissionDenied
+from gongkai.errors import NotAuthenticated
 from gongkai.logs import bind, get_logger
-from models import Notification, Role, User
+from models import User
 
 log = get_logger(__name__)
 
@@ -38,20 +37,6 @@ async def provide_user(request: Request, db: AsyncSession) -> User:
     if user is None:
         raise NotAuthenticated("请先登录")
     return user
-
-
-def require_admin(user: User) -> None:
-    if user.role != Role.ADMIN:
-        raise PermissionDenied("只有系统管理员可以执行此操作")
-
-
-async def nav_counts(db: AsyncSession, user: User) -> dict[str, int]:
-    from web.inbox import count_open
-
-    tasks = await count_open(db, user)
-    unread = (await db.execute(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))).scalar_one()
-    return {"tasks": tasks, "unread": unread}
 
 
 async def temporal_client(state: State) -> Client | None:

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Department, Notification, Task, User
-from web.inbox import inbox_branches
 from web.render import beijing, page
+from web.tasks import inbox_branches
 
 
 class HomeController(Controller):

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from litestar import Controller, Request, get
+from litestar.params import Parameter
 from litestar.response import Template
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.calendar_store import load_calendar
@@ -17,14 +18,14 @@ from gongkai.clock import CST, working_days_left
 from gongkai.disclosure import STAGE_ZH, Stage
 from gongkai.incident import countdown_zh, hour_urgency
 from models import Department, DisclosureRequest, Task, User
-from models.accounts import WIDE_ROLES
-from web.render import beijing, case_url, page
+from web.forms import MAX_ID
+from web.render import beijing, fragment, page
+from web.tasks import inbox_branches
 
 DUE_SOON_WD = 3
 URGENCY_ZH = {"overdue": "已超期", "due_today": "今日到期", "due_soon": "即将到期", "on_track": "正常",
               "none": "无期限"}
 PROCESS_ZH = {"disclosure": "依申请公开", "policy": "政策解读", "incident": "突发事件舆情"}
-WIDE = WIDE_ROLES
 LIMIT = 300
 TRACKING_CODE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
 
@@ -51,37 +52,14 @@ def urgency(cal, due_at: datetime | None, now: datetime) -> tuple[str, int | Non
     return ("due_soon" if left <= DUE_SOON_WD else "on_track"), left
 
 
-def inbox_branches(user: User, department: int | None = None) -> list:
-    """The open tasks a user sees, as disjoint queries that each follow one index in due order
-    (an OR across them would scan every open task)."""
-    base = select(Task).where(Task.status == "open")
-    if user.role in WIDE:
-        return [base.where(Task.department_id == department) if department else base]
-    if user.role == "dept_head":
-        return [base.where(Task.department_id == user.department_id),
-                base.where(Task.assignee_id == user.id, Task.department_id != user.department_id)]
-    return [
-        base.where(Task.assignee_id == user.id),
-        base.where(Task.department_id == user.department_id, Task.assignee_id.is_(None),
-                   or_(Task.role.is_(None), Task.role == user.role)),
-        base.where(Task.department_id.is_(None), Task.assignee_id.is_(None), Task.role == user.role),
-    ]
-
-
-async def count_open(db: AsyncSession, user: User) -> int:
-    total = 0
-    for branch in inbox_branches(user):
-        total += (await db.execute(select(func.count()).select_from(branch.subquery()))).scalar_one()
-    return total
-
-
 class InboxController(Controller):
     path = "/inbox"
     include_in_schema = False
 
     @get("/")
     async def inbox(self, request: Request, db: AsyncSession, user: User, view: str = "list",
-                    process: str | None = None, stage: str | None = None, department: int | None = None,
+                    process: str | None = None, stage: str | None = None,
+                    department: int | None = Parameter(default=None, ge=1, le=MAX_ID),
                     overdue: bool = False, q: str | None = None, mine: bool = False) -> Template:
         now = datetime.now(CST)
         found: dict[int, tuple] = {}
@@ -129,5 +107,5 @@ class InboxController(Controller):
                        columns=columns, beijing=beijing, counts={k: sum(r.urgency == k for r in rows)
                                                                for k in URGENCY_ZH})
         if request.headers.get("hx-request") and request.headers.get("hx-target") == "inbox-results":
-            return Template("inbox/_results.html", context={**context, "user": user, "case_url": case_url})
+            return fragment("inbox/_results.html", user, **context)
         return await page("inbox/index.html", db, user, **context)

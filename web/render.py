@@ -1,4 +1,5 @@
-"""Page rendering helpers: every page gets the user and the navigation counts."""
+"""Page rendering helpers: every page and fragment gets the user, what the user may open, and the
+helpers templates share; a whole page also gets the navigation counts."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
+from gongkai.roles import ROLE_ZH
 from models import User
-from models.accounts import ROLE_ZH, WIDE_ROLES
-from web.deps import nav_counts
+from web.guards import capabilities
+from web.tasks import nav_counts
 
 
 def beijing(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -28,11 +30,13 @@ def case_url(process: str | None, case_id: str) -> str:
     return CASE_PATHS.get(process, "/disclosure/") + case_id
 
 
+def fragment(name: str, user: User | None, status_code: int = 200, **context: Any) -> Template:
+    """A part of a page (htmx swaps it in), with the context every template may use."""
+    context.update(user=user, role_zh=ROLE_ZH, case_url=case_url, can=capabilities(user.role if user else ""))
+    return Template(template_name=name, context=context, status_code=status_code)
+
+
 async def page(name: str, db: AsyncSession, user: User | None, status_code: int = 200, **context: Any) -> Template:
     if user is not None:
         context.setdefault("nav", await nav_counts(db, user))
-    context["user"] = user
-    context["role_zh"] = ROLE_ZH
-    context["wide_roles"] = WIDE_ROLES
-    context["case_url"] = case_url
-    return Template(template_name=name, context=context, status_code=status_code)
+    return fragment(name, user, status_code, **context)

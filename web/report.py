@@ -12,13 +12,11 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
-from gongkai.errors import InvalidInput, PermissionDenied
+from gongkai.errors import InvalidInput
 from gongkai.report import COLUMN_LABELS, RequestFact, Row, check_invariants, table3
 from models import DisclosureRequest, User
-from models.accounts import WIDE_ROLES
+from web.guards import oversight_only
 from web.render import page
-
-REPORT_ROLES = WIDE_ROLES
 
 
 async def facts(db: AsyncSession) -> list[RequestFact]:
@@ -34,8 +32,6 @@ async def facts(db: AsyncSession) -> list[RequestFact]:
 
 
 def _check(user: User, year: int) -> None:
-    if user.role not in REPORT_ROLES:
-        raise PermissionDenied("只有公开办负责人、督办人员和领导可以查看年度报表")
     if not 2000 <= year <= 2200:
         raise InvalidInput("年份无效")
 
@@ -71,6 +67,7 @@ def to_xlsx(rows: list[Row], year: int) -> bytes:
 class ReportController(Controller):
     path = "/report"
     include_in_schema = False
+    guards = [oversight_only]
 
     @get("/")
     async def show(self, db: AsyncSession, user: User, year: int | None = None) -> Template:

@@ -9,33 +9,16 @@ from its update handlers, then `await deadline.settled()` so the user sees the n
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.deadline import CloseInput, DeadlineRef, FireInput, RungAt, Schedule, ScheduleInput
+    from activities.deadline import DeadlineActivities
+    from contracts.deadline import CloseInput, DeadlineRef, FireInput, RungAt, Schedule, ScheduleInput
     from gongkai.clock import ClockSpec
     from gongkai.recompute import CALENDAR_CHANGED_SIGNAL
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
-                    non_retryable_error_types=["InvalidInput", "NotFound"])
-LOCAL_ACTIVITIES = "local-activities"  # patch id: cases started before it keep their regular activities
-
-
-async def run_activity(name: str, arg: Any, result_type: type | None = None) -> Any:
-    """Run one of our activities. They are short, idempotent SQL writes and calendar arithmetic, so
-    they run as local activities: no round trip through the server's task queue and no workflow
-    task to take each result back, which cuts a case's history by more than half. Cases whose
-    history began before this (no patch marker) replay with regular activities, as recorded."""
-    if workflow.patched(LOCAL_ACTIVITIES):
-        return await workflow.execute_local_activity(name, arg, result_type=result_type,
-                                                     start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
-    return await workflow.execute_activity(name, arg, result_type=result_type,
-                                           start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
+    from workflows.calls import call
 
 
 class DurableDeadline:
@@ -116,11 +99,8 @@ class DurableDeadline:
 
     async def _record(self) -> None:
         moves = self._moves
-        self.schedule = await run_activity(
-            "deadline.schedule",
-            ScheduleInput(self.ref, self.spec, self.version, self._reason, self._actor),
-            result_type=Schedule,
-        )
+        self.schedule = await call(DeadlineActivities.schedule,
+                                   ScheduleInput(self.ref, self.spec, self.version, self._reason, self._actor))
         self.version += 1
         self._recorded = moves
 
@@ -137,9 +117,7 @@ class DurableDeadline:
             self.level = max(self.level, rung.level)
             if rung.level == 0 and rung is not latest:
                 continue
-            await run_activity(
-                "deadline.fire", FireInput(self.ref, rung, due), result_type=int
-            )
+            await call(DeadlineActivities.fire, FireInput(self.ref, rung, due))
 
     async def run(self) -> str:
         """Runs until finish(); returns the outcome."""
@@ -161,9 +139,8 @@ class DurableDeadline:
                 await workflow.wait_condition(lambda: self._dirty or self._done, timeout=timeout)
             except TimeoutError:
                 pass
-        await run_activity(
-            "deadline.close", CloseInput(self.ref, self.version, self.outcome or "met", workflow.now(), self._actor)
-        )
+        await call(DeadlineActivities.close,
+                   CloseInput(self.ref, self.version, self.outcome or "met", workflow.now(), self._actor))
         self.version += 1
         self._closed = True
         return self.outcome or "met"
@@ -178,5 +155,4 @@ class DeadlineHost:
     @workflow.signal(name=CALENDAR_CHANGED_SIGNAL)
     def calendar_changed(self) -> None:
         for deadline in self.open_deadlines():
-            if deadline.is_open:
-                deadline.recalculate()
+            deadline.recalculate()

@@ -4,25 +4,17 @@ that the rows now agree, and report what was repaired."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.reconcile import ReconcileReport, ScanInput, ScanResult
+    from activities.reconcile import ReconcileActivities
+    from contracts.reconcile import ReconcileInput, ReconcileReport, ScanInput, ScanResult
     from gongkai.reconcile import REPROJECT_SIGNAL
-    from workflows.deadline import ACTIVITY_TIMEOUT, RETRY
+    from workflows.calls import ACTIVITY_TIMEOUT, RETRY
 
 SCAN_TIMEOUT = timedelta(minutes=10)
-
-
-@dataclass
-class ReconcileInput:
-    verify_after_seconds: float = 2.0  # wait before checking a repaired case again
-    verify_attempts: int = 5
-    batch: int = 1000  # open cases asked per run, about; more are checked in slices, a slice a run
-    every_seconds: int = 900  # the schedule's interval: which slice a run takes follows from its time
 
 
 @workflow.defn(name="Reconcile")
@@ -48,12 +40,12 @@ class ReconcileWorkflow:
             problems={d.case_id: d.problems for d in drifts.values()},
             open=scan.open, slice=scan.slice, slices=scan.slices, unreachable=len(scan.unreachable),
         )
-        await workflow.execute_activity("reconcile.record", report, start_to_close_timeout=ACTIVITY_TIMEOUT,
-                                        retry_policy=RETRY)
+        await workflow.execute_activity_method(ReconcileActivities.record, report,
+                                               start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=RETRY)
         return report
 
     async def _scan(self, scan: ScanInput) -> ScanResult:
-        return await workflow.execute_activity(
-            "reconcile.scan", scan, result_type=ScanResult, start_to_close_timeout=SCAN_TIMEOUT,
+        return await workflow.execute_activity_method(
+            ReconcileActivities.scan, scan, start_to_close_timeout=SCAN_TIMEOUT,
             heartbeat_timeout=timedelta(minutes=2), retry_policy=RETRY,
         )

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from gongkai.cli import main
+from shell.cli import main
 
 
 def independent_due(start: date, n: int) -> date:
@@ -61,6 +61,6 @@ def test_bad_input_gets_a_clear_message(capsys):
 
 
 def test_the_installed_command_prints_the_date_last():
-    out = subprocess.run([sys.executable, "-m", "gongkai.cli", "deadline", "2026-09-25", "20", "--explain",
+    out = subprocess.run([sys.executable, "-m", "shell.cli", "deadline", "2026-09-25", "20", "--explain",
                           "--calendar", "bundled"], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == independent_due(date(2026, 9, 25), 20).isoformat()

@@ -21,7 +21,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateR
 from temporalio.service import RPCError
 
 from gongkai.clock import CST
-from gongkai.disclosure import Actor
+from gongkai.roles import Actor
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -188,17 +188,26 @@ class RowLock:
 async def test_a_stale_attempt_that_waited_never_rolls_back_a_newer_projection(db):
     """An attempt that outlived its timeout waiting for the database is retried; the retry and the
     workflow's next projection land; then the first attempt gets through. It must change nothing."""
-    from activities.disclosure import CreateInput, DisclosureActivities, Projection
+    from dataclasses import asdict
+
+    from activities.disclosure import DisclosureActivities
+    from contracts.case import CaseProjection
+    from contracts.disclosure import CreateInput, DisclosureView
+    from gongkai.disclosure import Stage
 
     acts = DisclosureActivities(db.session_factory)
     dept = await department_id(db, "JYJ")
     rid = "DR-2026-000901"
+
+    def step(version: int, action: str, summary: str, **view) -> CaseProjection:
+        return CaseProjection(rid, rid, version, asdict(DisclosureView(Stage.REVIEW, dept, request_id=rid, **view)),
+                              "jyj_officer", action, summary, datetime.now(UTC))
+
     await acts.create(CreateInput(request_input(rid, dept, datetime.now(UTC)), rid, "review", 2026))
-    await acts.project(Projection(rid, rid, 1, {"stage": "review"}, "jyj_officer", "registered", "收到申请"))
+    await acts.project(step(1, "registered", "收到申请"))
     await db.engine.dispose()
     lock = RowLock(db, "disclosure_request", rid)
-    stale = asyncio.create_task(acts.project(Projection(rid, rid, 2, {"stage": "review", "assignee_id": 7},
-                                                        "jyj_officer", "claimed", "认领")))
+    stale = asyncio.create_task(acts.project(step(2, "claimed", "认领", assignee_id=7)))
     await asyncio.sleep(1.0)  # it has read version 1 and waits to write
     assert not stale.done()
     lock.commit_newer(version=3, stage="handling")
@@ -211,7 +220,8 @@ async def test_a_stale_attempt_that_waited_never_rolls_back_a_newer_projection(d
 
 
 async def test_a_stale_deadline_schedule_never_rolls_back_a_newer_one(db):
-    from activities.deadline import DeadlineActivities, DeadlineRef, ScheduleInput
+    from activities.deadline import DeadlineActivities
+    from contracts.deadline import DeadlineRef, ScheduleInput
     from gongkai.clock import ClockKind, ClockSpec
 
     acts = DeadlineActivities(db.session_factory)

@@ -14,8 +14,9 @@ from sqlalchemy import delete, select, update
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
-from activities.policy import PolicyInput
-from activities.reconcile import ReconcileActivities, ReconcileReport, ScanInput
+from activities.reconcile import ReconcileActivities
+from contracts.policy import PolicyInput
+from contracts.reconcile import ReconcileReport, ScanInput
 from gongkai.reconcile import PROJECTION_QUERY, CaseState, DeadlineRow, DeadlineState, RowState, diff, run_slice
 from gongkai.settings import get_settings
 from models import AuditEvent, Deadline, DisclosureRequest, PolicyCase, Task

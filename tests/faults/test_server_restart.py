@@ -22,7 +22,7 @@ from tests.support.host_types import HostInput
 from tests.support.temporal import dev_server
 from tests.workflows.disclosure_support import actors, department_id
 from worker import build_activities
-from workflows.deadline import ACTIVITY_TIMEOUT
+from workflows.calls import ACTIVITY_TIMEOUT
 
 RULE = "authoritative_release"  # 5 hours; reminders 2 h and 30 min before, the supervisor at the due instant
 DEADLINES = 12

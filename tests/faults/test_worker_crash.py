@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from temporalio.client import WorkflowExecutionStatus
 
+from contracts.disclosure import DisclosureView
 from gongkai.reconcile import PROJECTION_QUERY, CaseState
 from models import AuditEvent, Deadline, DisclosureRequest, Letter, Notification, Task, User
 from tests.faults.support import (
@@ -28,7 +29,6 @@ from tests.faults.support import (
 from tests.support.temporal import dev_server
 from tests.workflows.disclosure_support import actors, department_id, request_input
 from workflows.disclosure import DisclosureWorkflow
-from workflows.disclosure_types import DisclosureView
 
 CASES = 200
 CONCURRENCY = 40
@@ -96,8 +96,8 @@ async def test_worker_sigkill_mid_process(db, tmp_path):
         async def ask(rid: str) -> tuple[DisclosureView, CaseState, object]:
             async with limit:
                 h = client.get_workflow_handle(rid)
-                return (await h.query(DisclosureWorkflow.state), await h.query(PROJECTION_QUERY, result_type=CaseState),
-                        await h.describe())
+                return (await h.query(DisclosureWorkflow.current),
+                        await h.query(PROJECTION_QUERY, result_type=CaseState), await h.describe())
 
         answers = dict(zip(ids, await asyncio.gather(*(ask(rid) for rid in ids)), strict=True))
 
@@ -116,7 +116,7 @@ async def test_worker_sigkill_mid_process(db, tmp_path):
                 assert await client.get_workflow_handle(rid).result() == "withdrawn"
             else:  # archived; the workflow stays open for the reconsideration window
                 assert view.stage == "archived" and desc.status == WorkflowExecutionStatus.RUNNING, rid
-                assert view.reply["channel"] == "email" and view.outcome == "replied"
+                assert view.reply.channel == "email" and view.outcome == "replied"
 
         # -- nothing duplicated -----------------------------------------------------------------
         async with db.session_factory() as s:

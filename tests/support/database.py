@@ -16,8 +16,8 @@ from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.database import alembic_config, make_async_engine, make_session_factory, make_sync_engine
-from gongkai.seed import seed
 from gongkai.settings import load_settings
+from shell.seed import seed
 
 POSTGRES_URL = os.environ.get("GONGKAI_TEST_POSTGRES_URL")  # e.g. postgresql://postgres@127.0.0.1/postgres
 
@@ -58,7 +58,7 @@ def _settings_for(url: str):
         del os.environ["GONGKAI_DATABASE_URL"]
 
 
-def create_database(backend: str, *, demo: bool = True) -> TestDatabase:
+def create_database(backend: str, *, demo: bool = True, revision: str = "head") -> TestDatabase:
     drop = None
     if backend == "postgres":
         name = f"gk_test_{uuid.uuid4().hex[:10]}"
@@ -71,10 +71,11 @@ def create_database(backend: str, *, demo: bool = True) -> TestDatabase:
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='gk-db-')) / 'test.db'}"
     settings = _settings_for(url)
-    command.upgrade(alembic_config(settings.sync_database_url), "head")
-    sync = make_sync_engine(settings)
-    with Session(sync) as session:
-        seed(session, demo=demo)
-    sync.dispose()
+    command.upgrade(alembic_config(settings.sync_database_url), revision)
+    if revision == "head":
+        sync = make_sync_engine(settings)
+        with Session(sync) as session:
+            seed(session, demo=demo)
+        sync.dispose()
     engine = make_async_engine(settings)
     return TestDatabase(backend, url, engine, make_session_factory(engine), drop)

@@ -8,11 +8,11 @@ import asyncio
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.deadline import DeadlineRef
+    from contracts.deadline import DeadlineRef
     from gongkai.clock import ClockKind, ClockSpec
+    from gongkai.failures import rejecting
     from tests.support.host_types import HostInput, HostState
     from workflows.deadline import DeadlineHost, DurableDeadline
-    from workflows.errors import rejecting
 
 
 @workflow.defn

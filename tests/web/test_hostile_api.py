@@ -20,8 +20,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from temporalio.workflow import _Definition
 
+from contracts.disclosure import ACTIONS as DISCLOSURE_ACTIONS
 from gongkai.clock import CST
-from gongkai.disclosure import ACTIONS_ZH
 from tests.web.conftest import CSRF
 from workflows.incident import IncidentWorkflow
 
@@ -69,7 +69,7 @@ def _fuzz(base: str) -> dict[str, int]:
     statuses: dict[int, int] = {}
     skipped: list[str] = []
     ids = st.sampled_from(case_ids) | st.just(None)
-    actions = st.sampled_from(sorted(ACTIONS_ZH)) | st.just(None)
+    actions = st.sampled_from(sorted(DISCLOSURE_ACTIONS.actions)) | st.just(None)
     incidents = st.sampled_from(incident_ids) | st.just(None)
     incident_actions = st.sampled_from(sorted(_Definition.must_from_class(IncidentWorkflow).updates)) | st.just(None)
 

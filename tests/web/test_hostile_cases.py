@@ -11,8 +11,8 @@ from markupsafe import escape
 from sqlmodel import select
 from temporalio.workflow import _Definition
 
+from contracts.disclosure import ACTIONS as DISCLOSURE_ACTIONS
 from gongkai.clock import CST
-from gongkai.disclosure import ACTIONS_ZH
 from models import (
     DisclosureAttachment,
     DisclosureRequest,
@@ -260,7 +260,7 @@ async def test_no_case_route_opens_to_another_department(live, db):
 
     def urls(route) -> list[str]:
         is_incident = route.path_format.startswith(("/incidents", "/api/incidents"))
-        actions = sorted(ACTIONS_ZH) if "request_id" in route.path_parameters else \
+        actions = sorted(DISCLOSURE_ACTIONS.actions) if "request_id" in route.path_parameters else \
             incident_actions if is_incident else policy_actions
         ids = {**{k: v[0] for k, v in values.items()}, **({"case_id": incident} if is_incident else {})}
         out = [route.path_format.format(**{k: ids[k] for k in route.path_parameters if k != "action"},
@@ -291,7 +291,7 @@ async def test_no_case_route_opens_to_another_department(live, db):
                     assert "教育局突发事件" not in response.text, url
                     if url.startswith("/api/"):
                         assert response.json()["error"] in {"permission_denied", "not_found"}
-    assert checked > 2 * (len(ACTIONS_ZH) + len(policy_actions) + len(incident_actions))
+    assert checked > 2 * (len(DISCLOSURE_ACTIONS.actions) + len(policy_actions) + len(incident_actions))
     async with db.session_factory() as s:
         assert ((await s.get(DisclosureRequest, code)).version, (await s.get(PolicyCase, policy)).version,
                 (await s.get(IncidentCase, incident)).version) == versions

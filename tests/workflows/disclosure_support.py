@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlmodel import select
 from temporalio.client import WorkflowHandle
 
-from activities.disclosure import Applicant, DisclosureInput
+from contracts.disclosure import Applicant, DisclosureInput
 from gongkai.clock import CST
-from gongkai.disclosure import Actor
+from gongkai.roles import Actor, DepartmentKind, Role
 from models import Department, User
 from workflows.disclosure import DisclosureWorkflow
 
@@ -18,7 +18,9 @@ from workflows.disclosure import DisclosureWorkflow
 async def actors(db) -> dict[str, Actor]:
     async with db.session_factory() as s:
         users = list((await s.execute(select(User))).scalars())
-    return {u.username: Actor(u.id, u.username, u.role, u.department_id) for u in users}
+        kinds = {d.id: DepartmentKind(d.kind) for d in (await s.execute(select(Department))).scalars()}
+    return {u.username: Actor(u.id, u.username, Role(u.role), u.department_id, kinds[u.department_id])
+            for u in users}
 
 
 async def department_id(db, code: str) -> int:

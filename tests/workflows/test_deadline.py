@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import json
-import os
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -18,12 +15,12 @@ from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockKind, ClockSpec, compute
 from gongkai.rules import get_rule
 from models import AuditEvent, Deadline, Department, Notification, Task, User
+from tests.support.histories import record
 from tests.support.host import ClockHostWorkflow
 from tests.support.host_types import HostInput
 from tests.support.temporal import time_skipping
 from worker import build_activities
 
-HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 START = datetime(2026, 9, 25, 10, 0, tzinfo=CST)  # Mid-Autumn Festival 2026, a Friday
 
 
@@ -136,8 +133,7 @@ async def test_reply_clock_across_national_day_with_pause_extension_and_escalati
         assert "deadline_escalated" in audit and audit[-1] == "deadline_late"
 
     history = await handle.fetch_history()
-    if os.environ.get("GONGKAI_RECORD_HISTORIES"):
-        (HISTORIES / "deadline_national_day.json").write_text(history.to_json())
+    record(history.to_json(), "deadline", "national_day")
     from temporalio.worker import Replayer
 
     await Replayer(workflows=[ClockHostWorkflow]).replay_workflow(history)
@@ -184,19 +180,3 @@ async def test_calendar_change_moves_an_open_deadline(env, db):
             AuditEvent.case_id == case_id, AuditEvent.action == "deadline_moved"))).scalars())
         assert len(moved) == 1 and "节假日安排调整" in moved[0].summary
         assert moved[0].detail["to"] == after.isoformat()
-
-
-@pytest.mark.parametrize("path", sorted(HISTORIES.glob("deadline_*.json")), ids=lambda p: p.stem)
-async def test_replay_recorded_history(path):
-    """Histories recorded from earlier runs must replay on today's workflow code."""
-    from temporalio.client import WorkflowHistory
-    from temporalio.worker import Replayer
-
-    history = WorkflowHistory.from_json(f"host-{path.stem}", json.loads(path.read_text()))
-    await Replayer(workflows=[ClockHostWorkflow]).replay_workflow(history)
-
-
-def test_a_history_is_recorded():
-    assert list(HISTORIES.glob("deadline_*.json")), "record one with GONGKAI_RECORD_HISTORIES=1"
-
-

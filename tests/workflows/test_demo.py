@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlmodel import select
 from temporalio.worker import Worker
 
-from gongkai.demo import CASES, INCIDENTS, create_demo
 from models import Deadline, DisclosureRequest, IncidentCase
+from shell.demo import CASES, INCIDENTS, create_demo
 from tests.support.temporal import time_skipping
 from worker import build_activities
 from workflows.registry import WORKFLOWS

@@ -10,14 +10,14 @@ from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
-from activities.policy import PolicyInput
+from contracts.policy import Draft, PolicyInput
 from gongkai.clock import CST, local_date
 from models import AuditEvent, Deadline, PolicyCase
+from tests.support.histories import record
 from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id
 from worker import build_activities
 from workflows.policy import PolicyWorkflow
-from workflows.policy_types import Draft
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=CST)  # a Monday
 COMPLETE = Draft("proactive", "full", "", True, True, ["qa", "graphic"], "政府网站、政务微信")
@@ -49,6 +49,10 @@ async def _row(db, cid) -> PolicyCase:
         return await s.get(PolicyCase, cid)
 
 
+async def _record(handle, name: str) -> None:
+    record((await handle.fetch_history()).to_json(), "policy", name)
+
+
 async def _today(env) -> str:
     return local_date(await env.get_current_time()).isoformat()
 
@@ -66,7 +70,7 @@ async def test_complete_and_on_time(env, db, run):
         await act(h, PolicyWorkflow.sign, a["zrzy_head"], view.document_version, True, "")
     assert "起草部门负责人" in str(wrong_head.value.cause)
     view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
-    assert view.stage == "secrecy_review" and view.signatures[0]["what"] == "document+interpretation"
+    assert view.stage == "secrecy_review" and view.signatures[0].what == "document+interpretation"
     await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
     await act(h, PolicyWorkflow.publish, a["jyj_officer"], await _today(env), "http://www.example.gov.cn/zc/1")
     async with db.session_factory() as s:
@@ -88,6 +92,7 @@ async def test_complete_and_on_time(env, db, run):
     for expected in ("policy_opened", "submitted", "signed_off", "secrecy_reviewed", "published",
                      "interpretation_published", "opinion_note", "follow_up_reminder", "closed"):
         assert expected in actions, expected
+    await _record(h, "complete")
 
 
 async def test_returned_by_the_government_office_then_resubmitted(env, db, run):
@@ -111,8 +116,9 @@ async def test_returned_by_the_government_office_then_resubmitted(env, db, run):
     with pytest.raises(WorkflowUpdateFailedError):
         await act(h, PolicyWorkflow.leader_sign, a["jyj_head"], 2, True, "")
     view = await act(h, PolicyWorkflow.leader_sign, a["leader"], 2, True, "")
-    assert [(s["role"], s["version"]) for s in view.signatures] == [("dept_head", 1), ("dept_head", 2), ("leader", 2)]
+    assert [(s.role, s.version) for s in view.signatures] == [("dept_head", 1), ("dept_head", 2), ("leader", 2)]
     assert view.stage == "secrecy_review"
+    await _record(h, "government_returned")
 
 
 async def test_sign_off_returned_then_signed_and_non_public_goes_to_attribute_review(env, db, run):
@@ -135,7 +141,8 @@ async def test_sign_off_returned_then_signed_and_non_public_goes_to_attribute_re
     await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     await act(h, PolicyWorkflow.review_attribute, a["gkb_head"], True, "")
     view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
-    assert view.stage == "secrecy_review" and view.signatures[-1]["version"] == 2
+    assert view.stage == "secrecy_review" and view.signatures[-1].version == 2
+    await _record(h, "attribute_review")
 
 
 async def test_interpretation_published_late_is_escalated(env, db, run):
@@ -153,3 +160,40 @@ async def test_interpretation_published_late_is_escalated(env, db, run):
     await act(h, PolicyWorkflow.publish_interpretation, a["jyj_officer"], await _today(env), "http://x/jd/4")
     async with db.session_factory() as s:
         assert (await s.get(Deadline, "PD-2026-000004/interpretation")).state == "late"
+    await _record(h, "late_interpretation")
+
+
+async def test_the_clocks_count_from_the_publication_date_entered(env, db, run):
+    """"文件公开后3个工作日内" counts from the day the document was published, not from the day someone
+    records it; an interpretation recorded late is judged by the day it was published."""
+    a = await actors(db)
+    h = await _start(env, db, run, "PD-2026-000005", normative=True)
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")  # Monday 1 June
+    await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
+    await env.sleep(timedelta(days=4))  # recorded on Friday 5 June ...
+    for day, message in [("2026-06-31", "发布日期格式应为"), ("2026-06-08", "发布日期不能晚于今天"),
+                         ("2026-05-29", "发布日期不能早于审签日期（2026-06-01）")]:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act(h, PolicyWorkflow.publish, a["jyj_officer"], day, "http://x/zc/5")
+        assert message in str(refused.value.cause), day
+    await act(h, PolicyWorkflow.publish, a["jyj_officer"], "2026-06-02", "http://x/zc/5")  # ... published Tuesday
+    async with db.session_factory() as s:
+        interp = await s.get(Deadline, "PD-2026-000005/interpretation")
+        website = await s.get(Deadline, "PD-2026-000005/website")
+    assert interp.start_at == datetime(2026, 6, 2, tzinfo=CST) and website.start_at == interp.start_at
+    assert interp.last_day.isoformat() == "2026-06-05"  # 3 working days after Tuesday: Wed, Thu, Fri
+    await env.sleep(timedelta(days=3))  # Monday 8 June: the clock ran out on Friday and escalated
+    with pytest.raises(WorkflowUpdateFailedError) as early:
+        await act(h, PolicyWorkflow.publish_interpretation, a["jyj_officer"], "2026-06-01", "http://x/jd/5")
+    assert "不能早于文件发布日期（2026-06-02）" in str(early.value.cause)
+    view = await act(h, PolicyWorkflow.publish_interpretation, a["jyj_officer"], "2026-06-04", "http://x/jd/5")
+    assert view.stage == "in_force" and view.published.interpretation_on == "2026-06-04"
+    async with db.session_factory() as s:
+        interp = await s.get(Deadline, "PD-2026-000005/interpretation")
+        summary = (await s.execute(select(AuditEvent.summary).where(
+            AuditEvent.case_id == "PD-2026-000005", AuditEvent.action == "interpretation_published"))).scalar_one()
+    assert interp.state == "met" and interp.level >= 1  # escalated while unrecorded, yet published on time
+    assert summary == "解读材料已发布（2026-06-04）"
+    await _record(h, "publication_date")

@@ -14,117 +14,111 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.disclosure import DisclosureInput
+from contracts.disclosure import DisclosureInput, ReviewRecord
 from gongkai import blobs
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, working_days_left
 from gongkai.disclosure import (
-    ACTIONS_ZH,
     APPLICANT_TYPES,
+    CONSULTATION_KINDS,
     DISPOSITIONS,
+    EXTENSION_ZH,
     ID_DOC_TYPES,
     INTAKE_CHANNELS,
     PROVISION_CHANNELS,
     PROVISION_FORMS,
     REASON_LABEL,
     REPLY_CHANNELS,
+    REVIEW_KINDS,
+    REVIEW_OUTCOMES,
     STAGE_ZH,
     SYSTEM_REASONS,
-    Stage,
-    available_actions,
 )
-from gongkai.errors import InvalidInput, NotFound, PermissionDenied
+from gongkai.errors import InvalidInput, NotFound
+from gongkai.intake import allocate, hash_code
+from gongkai.roles import ROLE_ZH, Actor, Role
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, Letter, User
-from models.accounts import ROLE_ZH
+from web import actions, forms
+from web.actions import Refusal
 from web.deps import temporal_client
-from web.disclosure import service
 from web.disclosure.forms import parse_request_form, store_uploads
+from web.disclosure.service import PROCESS, now_utc, start, visible
+from web.guards import REGISTER_REQUEST, requires
 from web.render import beijing, page
-from workflows.disclosure_types import ReviewRecord
+from web.visible import wait_visible
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def _int(data: dict, name: str, what: str) -> int:
-    try:
-        return int(str(data.get(name, "")).strip())
-    except ValueError:
-        raise InvalidInput(f"{what}无效") from None
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+may_register = requires(REGISTER_REQUEST, "只有经办人或负责人可以登记申请")
 
 
-def action_args(action: str, data: dict[str, Any], user: User) -> list:
-    """The update's arguments from a form or JSON body; the workflow validates them."""
-    actor = service.actor_of(user)
-    text = lambda name: str(data.get(name) or "").strip()  # noqa: E731
-    flag = lambda name: str(data.get(name, "")).lower() in {"1", "true", "on", "yes", "approve"}  # noqa: E731
-    if action in {"claim", "release", "accept", "receive_correction", "archive"}:
-        return [actor]
-    if action == "confirm_receipt":
-        return [actor, text("day") or datetime.now(CST).date().isoformat()]
-    if action == "assign":
-        return [actor, _int(data, "officer_id", "经办人") if text("officer_id") else 0,
-                _int(data, "department_id", "部门")]
-    if action == "request_correction":
-        return [actor, text("items"), _int(data, "period_wd", "补正期限")]
-    if action == "start_consultation":
-        return [actor, text("party"), text("kind")]
-    if action in {"end_consultation"}:
-        return [actor, text("summary")]
-    if action == "request_extension":
-        return [actor, _int(data, "days", "延长天数"), text("reason")]
-    if action in {"decide_extension", "sign_off"}:
-        return [actor, flag("approve"), text("comment")]
-    if action == "draft_reply":
-        return [actor, text("disposition"), text("reason"), text("text")]
-    if action == "send_reply":
-        return [actor, text("day") or datetime.now(CST).date().isoformat(), text("channel")]
-    if action == "withdraw":
-        return [actor, text("reason")]
-    if action == "record_review":
-        return [actor, ReviewRecord(text("kind"), text("outcome"), text("note"))]
-    if action == "supervise":
-        return [actor, text("note")]
-    raise NotFound("未知操作")
+def action_args(action: str, data: dict[str, Any], actor: Actor) -> list[Any]:
+    """The update's arguments from a form or JSON body; the workflow checks them."""
+    text = lambda name: forms.text(data, name)  # noqa: E731
+    today = datetime.now(CST).date().isoformat()
+    args: dict[str, Any] = {
+        "claim": lambda: [], "release": lambda: [], "accept": lambda: [], "receive_correction": lambda: [],
+        "archive": lambda: [],
+        "confirm_receipt": lambda: [text("day") or today],
+        "assign": lambda: [forms.number(data, "officer_id", "经办人", default=0),
+                           forms.number(data, "department_id", "办理部门", low=1, chosen=True)],
+        "request_correction": lambda: [text("items"), forms.number(data, "period_wd", "补正期限", low=1, high=30)],
+        "start_consultation": lambda: [text("party"), text("kind")],
+        "end_consultation": lambda: [text("summary")],
+        "request_extension": lambda: [forms.number(data, "days", "延长天数", low=1, high=20), text("reason")],
+        "decide_extension": lambda: [forms.flag(data, "approve"), text("comment")],
+        "sign_off": lambda: [forms.flag(data, "approve"), text("comment")],
+        "draft_reply": lambda: [text("disposition"), text("reason"), text("text")],
+        "send_reply": lambda: [text("day") or today, text("channel")],
+        "withdraw": lambda: [text("reason")],
+        "record_review": lambda: [ReviewRecord(text("kind"), text("outcome"), text("note"))],
+        "supervise": lambda: [text("note")],
+    }
+    if action not in args:
+        raise actions.unknown_action()
+    return [actor, *args[action]()]
 
 
 async def case_context(db: AsyncSession, user: User, row: DisclosureRequest) -> dict[str, Any]:
     deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == row.id)
-                                       .order_by(Deadline.start_at))).scalars())
+                                       .order_by(col(Deadline.start_at)))).scalars())
     cal = await load_calendar(db)
-    today = datetime.now(CST).date()
-    countdown = {d.id: working_days_left(cal, today, d.last_day) for d in deadlines if d.last_day
+    now = datetime.now(CST)
+    countdown = {d.id: working_days_left(cal, now.date(), d.last_day) for d in deadlines if d.last_day
                  and d.state == "running"}
+    view = PROCESS.view_of(row)
     reply = next((d for d in deadlines if d.id == f"{row.id}/reply"), None)
-    overdue = bool(reply and reply.due_at and reply.state == "running" and reply.due_at <= datetime.now(CST))
-    state = row.state or {}
-    actions = available_actions(
-        Stage(row.stage), service.actor_of(user), department_id=row.department_id, assignee_id=row.assignee_id,
-        extension_status=state.get("extension", {}).get("status", "none"), corrected=state.get("corrected", False),
-        overdue=overdue)
+    if reply is not None and reply.state == "running":  # a calendar change moves it without a new projection
+        view.reply_due_at = reply.due_at
+    actor = await actions.actor_of(db, user)
     events = list((await db.execute(select(AuditEvent).where(AuditEvent.case_id == row.id)
-                                    .order_by(AuditEvent.at, AuditEvent.id))).scalars())
-    letters = list((await db.execute(select(Letter).where(Letter.case_id == row.id).order_by(Letter.id))).scalars())
+                                    .order_by(col(AuditEvent.at), col(AuditEvent.id)))).scalars())
+    letters = list((await db.execute(select(Letter).where(Letter.case_id == row.id)
+                                     .order_by(col(Letter.id)))).scalars())
     files = list((await db.execute(select(DisclosureAttachment).where(
         DisclosureAttachment.request_id == row.id))).scalars())
-    departments = list((await db.execute(select(Department).where(Department.active).order_by(Department.id))
-                        ).scalars())
-    officers = list((await db.execute(select(User).where(User.active, User.role == "officer")
-                                      .order_by(User.department_id, User.id))).scalars())
+    departments = list((await db.execute(select(Department).where(col(Department.active))
+                                         .order_by(col(Department.id)))).scalars())
+    officers = list((await db.execute(select(User).where(col(User.active), User.role == Role.OFFICER)
+                                      .order_by(col(User.department_id), col(User.id)))).scalars())
     names = {u.id: u.display_name for u in officers}
-    if row.assignee_id and row.assignee_id not in names:
-        assignee = await db.get(User, row.assignee_id)
-        names[row.assignee_id] = assignee.display_name if assignee else "?"
+    if view.assignee_id and view.assignee_id not in names:
+        assignee = await db.get(User, view.assignee_id)
+        names[view.assignee_id] = assignee.display_name if assignee else "?"
     return {
-        "row": row, "state": state, "stage_zh": STAGE_ZH, "deadlines": deadlines, "countdown": countdown,
-        "actions": actions, "actions_zh": ACTIONS_ZH, "events": events, "letters": letters, "files": files,
-        "departments": departments, "dept_names": {d.id: d.name for d in departments}, "officers": officers,
-        "names": names, "beijing": beijing, "applicant_types": APPLICANT_TYPES, "id_doc_types": ID_DOC_TYPES,
+        "row": row, "v": view, "stage_zh": STAGE_ZH, "deadlines": deadlines, "countdown": countdown,
+        "actions": PROCESS.actions.available(view, actor, now), "labels": {a: PROCESS.actions.label(a)
+                                                                          for a in PROCESS.actions.actions},
+        "events": events, "letters": letters, "files": files, "departments": departments,
+        "dept_names": {d.id: d.name for d in departments}, "officers": officers, "names": names,
+        "beijing": beijing, "applicant_types": APPLICANT_TYPES, "id_doc_types": ID_DOC_TYPES,
         "intake_channels": INTAKE_CHANNELS, "provision_forms": PROVISION_FORMS,
         "provision_channels": PROVISION_CHANNELS, "reply_channels": REPLY_CHANNELS,
-        "dispositions": DISPOSITIONS, "system_reasons": SYSTEM_REASONS, "reason_label": REASON_LABEL,
-        "today": datetime.now(CST).date().isoformat(), "role_zh": ROLE_ZH,
+        "consultation_kinds": CONSULTATION_KINDS, "review_kinds": REVIEW_KINDS, "review_outcomes": REVIEW_OUTCOMES,
+        "extension_zh": EXTENSION_ZH, "dispositions": DISPOSITIONS, "system_reasons": SYSTEM_REASONS,
+        "reason_label": REASON_LABEL, "today": now.date().isoformat(), "role_zh": ROLE_ZH,
     }
 
 
@@ -132,72 +126,71 @@ class CaseController(Controller):
     path = "/disclosure"
     include_in_schema = False
 
-    async def _register_page(self, db, user, form=None, error=None, status_code=200) -> Template:
-        departments = list((await db.execute(select(Department).where(Department.active)
-                                             .order_by(Department.id))).scalars())
+    async def _register_page(self, db: AsyncSession, user: User, form: dict | None = None,
+                             refusal: InvalidInput | None = None, status_code: int = 200) -> Template:
+        departments = list((await db.execute(select(Department).where(col(Department.active))
+                                             .order_by(col(Department.id)))).scalars())
         return await page("disclosure/register.html", db, user, status_code=status_code, departments=departments,
                           form=form or {"form_key": uuid.uuid4().hex, "department_id": str(user.department_id),
                                         "received_date": datetime.now(CST).date().isoformat()},
-                          error=error, applicant_types=APPLICANT_TYPES, id_doc_types=ID_DOC_TYPES,
-                          intake_channels=INTAKE_CHANNELS, provision_forms=PROVISION_FORMS,
+                          error=refusal.message if refusal else None, applicant_types=APPLICANT_TYPES,
+                          id_doc_types=ID_DOC_TYPES, intake_channels=INTAKE_CHANNELS, provision_forms=PROVISION_FORMS,
                           provision_channels=PROVISION_CHANNELS)
 
-    @get("/new")
+    @get("/new", guards=[may_register])
     async def register_form(self, db: AsyncSession, user: User) -> Template:
-        if user.role not in {"officer", "dept_head", "office_head"}:
-            raise PermissionDenied("只有经办人或负责人可以登记申请")
         return await self._register_page(db, user)
 
-    @post("/new")
+    @post("/new", guards=[may_register])
     async def register(self, db: AsyncSession, state: State, user: User,
                        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
                        ) -> Template | Redirect:
-        if user.role not in {"officer", "dept_head", "office_head"}:
-            raise PermissionDenied("只有经办人或负责人可以登记申请")
         values = {k: v for k, v in data.items() if isinstance(v, str)}
         try:
             form = await parse_request_form(data, public=False)
             dept = await db.get(Department, form.department_id)
             if dept is None or not dept.active:
-                raise InvalidInput("办理部门不存在或已停用")
-            if user.role != "office_head" and dept.id != user.department_id:
-                raise InvalidInput("只能登记到本部门办理；需要其他部门办理的，请登记后转办")
+                raise InvalidInput("办理部门不存在或已停用", field="department_id")
+            if user.role != Role.OFFICE_HEAD and dept.id != user.department_id:
+                raise InvalidInput("只能登记到本部门办理；需要其他部门办理的，请登记后转办", field="department_id")
         except InvalidInput as exc:
-            return await self._register_page(db, user, values, exc.message, 400)
-        request_id, query_code, new = await service.allocate(db, form.key)
+            return await self._register_page(db, user, values, exc, 400)
+        request_id, query_code, new = await allocate(db, form.key)
         if new:
-            await service.start(await temporal_client(state), state.task_queue, DisclosureInput(
-                request_id=request_id, idempotency_key=form.key, query_code_hash=service.hash_code(query_code),
-                intake_channel=form.intake_channel, submitted_at=service.now_utc(), applicant=form.applicant,
+            assert form.department_id is not None
+            await start(await temporal_client(state), state.task_queue, DisclosureInput(
+                request_id=request_id, idempotency_key=form.key, query_code_hash=hash_code(query_code),
+                intake_channel=form.intake_channel, submitted_at=now_utc(), applicant=form.applicant,
                 description=form.description, provision_form=form.provision_form,
                 provision_channel=form.provision_channel, department_id=form.department_id,
                 received_date=form.received_date, registered_by=user.username, attachments=store_uploads(form)))
-        await service.wait_visible(db, request_id)
+        await wait_visible(db, DisclosureRequest, request_id)
         return Redirect(f"/disclosure/{request_id}?query_code={query_code}")
+
+    async def _case(self, db: AsyncSession, user: User, request_id: str, refusal: Refusal | None = None,
+                    query_code: str | None = None) -> Template:
+        row = await visible(db, user, request_id)
+        return await page("disclosure/case.html", db, user, status_code=refusal.status if refusal else 200,
+                          query_code=query_code, refusal=refusal, **await case_context(db, user, row))
 
     @get("/{request_id:str}")
     async def case(self, db: AsyncSession, user: User, request_id: str, query_code: str | None = None) -> Template:
-        row = await service.get_visible(db, user, request_id)
-        return await page("disclosure/case.html", db, user, query_code=query_code, error=None,
-                          **await case_context(db, user, row))
+        return await self._case(db, user, request_id, query_code=query_code)
 
     @post("/{request_id:str}/{action:str}")
     async def act(self, db: AsyncSession, state: State, user: User, request_id: str, action: str,
                   data: Form, next: str | None = None) -> Template | Redirect:
-        row = await service.get_visible(db, user, request_id)
-        try:
-            await service.act(await temporal_client(state), db, request_id, action, *action_args(action, data, user))
-        except (InvalidInput, service.Conflict) as exc:
-            db.expire_all()
-            return await page("disclosure/case.html", db, user, status_code=400 if isinstance(
-                exc, InvalidInput) else 409, error=exc.message, query_code=None,
-                **await case_context(db, user, row))
-        return Redirect(next if next and next.startswith("/") and not next.startswith("//")
-                        else f"/disclosure/{request_id}")
+        await visible(db, user, request_id)
+
+        async def args() -> list[Any]:
+            return action_args(action, data, await actions.actor_of(db, user))
+
+        return await actions.submit(state, db, PROCESS, request_id, action, args, data,
+                                    lambda refusal: self._case(db, user, request_id, refusal), next)
 
     @get("/{request_id:str}/letters/{letter_id:int}")
     async def letter(self, db: AsyncSession, user: User, request_id: str, letter_id: int) -> Template:
-        await service.get_visible(db, user, request_id)
+        await visible(db, user, request_id)
         letter = await db.get(Letter, letter_id)
         if letter is None or letter.case_id != request_id:
             raise NotFound("文书不存在")
@@ -205,7 +198,7 @@ class CaseController(Controller):
 
     @get("/{request_id:str}/files/{file_id:int}")
     async def file(self, db: AsyncSession, user: User, request_id: str, file_id: int) -> Response:
-        await service.get_visible(db, user, request_id)
+        await visible(db, user, request_id)
         f = await db.get(DisclosureAttachment, file_id)
         if f is None or f.request_id != request_id:
             raise NotFound("附件不存在")
@@ -219,7 +212,7 @@ class DisclosureApi(Controller):
 
     @get("/{request_id:str}", summary="A disclosure request as the officer sees it")
     async def show(self, db: AsyncSession, user: User, request_id: str) -> dict[str, Any]:
-        row = await service.get_visible(db, user, request_id)
+        row = await visible(db, user, request_id)
         reply = await db.get(Deadline, f"{request_id}/reply")
         return {"id": row.id, "stage": row.stage, "department_id": row.department_id,
                 "assignee_id": row.assignee_id, "received_date": row.received_date,
@@ -229,7 +222,6 @@ class DisclosureApi(Controller):
     @post("/{request_id:str}/{action:str}", summary="Take an action on a disclosure request", status_code=200)
     async def act(self, db: AsyncSession, state: State, user: User, request_id: str, action: str,
                   data: dict[str, Any] | None = None) -> dict[str, Any]:
-        await service.get_visible(db, user, request_id)
-        view = await service.act(await temporal_client(state), db, request_id, action,
-                                 *action_args(action, data or {}, user))
-        return asdict(view)
+        await visible(db, user, request_id)
+        args = action_args(action, data or {}, await actions.actor_of(db, user))
+        return asdict(await actions.send(state, PROCESS, request_id, action, args))

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from litestar.datastructures import UploadFile
 
-from activities.disclosure import Applicant, Attachment
+from contracts.disclosure import Applicant, Attachment
 from gongkai import blobs
 from gongkai.clock import CST
 from gongkai.disclosure import (

@@ -15,7 +15,7 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from activities.disclosure import DisclosureInput
+from contracts.disclosure import DisclosureInput
 from gongkai.disclosure import (
     APPLICANT_TYPES,
     BEFORE_REPLY,
@@ -23,16 +23,19 @@ from gongkai.disclosure import (
     PROVISION_CHANNELS,
     PROVISION_FORMS,
     STAGE_ZH,
-    Actor,
     Stage,
 )
 from gongkai.errors import InvalidInput, NotFound, TooManyAttempts
+from gongkai.intake import allocate, hash_code
+from gongkai.roles import APPLICANT, DepartmentKind
 from models import Deadline, Department, DisclosureRequest, IntakeKey, Letter
-from models.accounts import DepartmentKind
+from web import actions, forms
 from web.deps import temporal_client
-from web.disclosure import service
 from web.disclosure.forms import parse_request_form, store_uploads
+from web.disclosure.service import PROCESS, now_utc, start
+from web.errors import status_for
 from web.render import beijing, page
+from web.visible import wait_visible
 
 WINDOW_SECONDS, MAX_PER_WINDOW = 600, 5
 
@@ -91,7 +94,7 @@ class PublicController(Controller):
                               **_options())
         if await db.get(IntakeKey, form.key) is None:
             state.intake_limiter.check(request.client.host if request.client else "unknown")
-        request_id, query_code, new = await service.allocate(db, form.key)
+        request_id, query_code, new = await allocate(db, form.key)
         if new:
             office = (await db.execute(select(Department.id).where(
                 Department.kind == DepartmentKind.OPENNESS_OFFICE, Department.active).order_by(Department.id))
@@ -99,13 +102,13 @@ class PublicController(Controller):
             if office is None:
                 raise NotFound("尚未设置政务公开办，暂不能受理网上申请")
             inp = DisclosureInput(
-                request_id=request_id, idempotency_key=form.key, query_code_hash=service.hash_code(query_code),
-                intake_channel="online", submitted_at=service.now_utc(), applicant=form.applicant,
+                request_id=request_id, idempotency_key=form.key, query_code_hash=hash_code(query_code),
+                intake_channel="online", submitted_at=now_utc(), applicant=form.applicant,
                 description=form.description, provision_form=form.provision_form,
                 provision_channel=form.provision_channel, department_id=office, attachments=store_uploads(form),
             )
-            await service.start(await temporal_client(state), state.task_queue, inp)
-        await service.wait_visible(db, request_id)
+            await start(await temporal_client(state), state.task_queue, inp)
+        await wait_visible(db, DisclosureRequest, request_id)
         return await page("disclosure/receipt.html", db, None, request_id=request_id, query_code=query_code)
 
 
@@ -115,7 +118,7 @@ class TrackController(Controller):
 
     async def _lookup(self, db: AsyncSession, code: str, query_code: str) -> DisclosureRequest:
         row = await db.get(DisclosureRequest, code.strip().upper())
-        if row is None or row.query_code_hash != service.hash_code(query_code):
+        if row is None or row.query_code_hash != hash_code(query_code):
             raise InvalidInput("受理编号或查询码不正确")
         return row
 
@@ -132,7 +135,7 @@ class TrackController(Controller):
         except InvalidInput as exc:
             return await page("disclosure/track.html", db, None, status_code=400, error=exc.message, code=code,
                               query_code="")
-        return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code,
+        return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code, error=None,
                           **await status_context(db, row))
 
     @post("/withdraw")
@@ -140,10 +143,14 @@ class TrackController(Controller):
                        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
         code, query_code = data.get("code", ""), data.get("query_code", "")
         row = await self._lookup(db, code, query_code)
-        applicant = Actor(0, "applicant", "applicant", 0)
-        await service.act(await temporal_client(state), db, row.id, "withdraw", applicant,
-                          data.get("reason", "") or "申请人主动撤回")
-        db.expire_all()
-        row = await db.get(DisclosureRequest, row.id)
-        return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code,
+        refused = None
+        try:
+            await actions.send(state, PROCESS, row.id, "withdraw",
+                               [APPLICANT, forms.text(data, "reason") or "申请人主动撤回"])
+        except actions.REFUSED as exc:
+            refused = exc
+        db.expunge_all()  # read the request again: the withdrawal changed it
+        row = await self._lookup(db, code, query_code)
+        return await page("disclosure/status.html", db, None, status_code=status_for(refused) if refused else 200,
+                          code=row.id, query_code=query_code, error=refused.message if refused else None,
                           **await status_context(db, row))

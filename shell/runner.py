@@ -51,7 +51,7 @@ def run_all() -> int:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
 
     from gongkai.database import migrate
-    from gongkai.seed import seed_sync
+    from shell.seed import seed_sync
 
     migrate()
     seed_sync()
@@ -74,15 +74,15 @@ def run_all() -> int:
             _wait_port(host, int(port), "Temporal dev server", procs[-1][1])
             log.info("temporal_started", address=settings.temporal_address,
                      ui=f"http://{host}:{settings.temporal_ui_port}")
-        procs.append(("worker", subprocess.Popen([sys.executable, "-m", "gongkai.cli", "worker"], env=env,
+        procs.append(("worker", subprocess.Popen([sys.executable, "-m", "shell.cli", "worker"], env=env,
                                                  start_new_session=True)))
-        procs.append(("web", subprocess.Popen([sys.executable, "-m", "gongkai.cli", "web"], env=env,
+        procs.append(("web", subprocess.Popen([sys.executable, "-m", "shell.cli", "web"], env=env,
                                               start_new_session=True)))
         web_host = "127.0.0.1" if settings.host in {"0.0.0.0", ""} else settings.host
         _wait_port(web_host, settings.port, "web", procs[-1][1])
         if settings.demo_data:
             # First start only: a few cases at different stages (it does nothing once any exists).
-            demo = subprocess.run([sys.executable, "-m", "gongkai.cli", "demo"], env=env, timeout=300)
+            demo = subprocess.run([sys.executable, "-m", "shell.cli", "demo"], env=env, timeout=300)
             if demo.returncode != 0:
                 log.warning("demo_data_failed", code=demo.returncode)
         _banner(settings)
@@ -113,7 +113,7 @@ def _stop(procs: list[tuple[str, subprocess.Popen]]) -> None:
 
 
 def _banner(settings) -> None:
-    from gongkai.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from shell.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     lines = [
         "",

@@ -57,7 +57,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from gongkai.runner import run_all
+    from shell.runner import run_all
 
     return run_all()
 
@@ -86,7 +86,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from gongkai.seed import seed_sync
+    from shell.seed import seed_sync
 
     seed_sync()
     return 0
@@ -96,9 +96,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import asyncio
 
     from gongkai.database import make_async_engine, make_session_factory
-    from gongkai.demo import create_demo
     from gongkai.logs import configure_logging
     from gongkai.settings import get_settings
+    from shell.demo import create_demo
     from worker import connect
 
     settings = get_settings()

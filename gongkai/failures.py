@@ -1,5 +1,7 @@
-"""Domain errors, mapped once to Temporal: a business rejection is a non-retryable
-ApplicationError whose type is the error's code and whose message is shown to the user."""
+"""Domain errors mapped once to Temporal, both ways: a business rejection leaves a workflow or an
+activity as a non-retryable ApplicationError whose type is the error's code, whose message is shown
+to the user and whose details keep the error's detail (the form field among them); the web turns
+an update's failure back into the domain error it was."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any, TypeVar
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
+from gongkai import errors
 from gongkai.errors import GongkaiError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,16 +58,16 @@ class _ActivityErrors(ActivityInboundInterceptor):
             raise to_application_error(exc) from None
 
 
+BY_CODE: dict[str, type[GongkaiError]] = {cls.code: cls for cls in (
+    errors.InvalidInput, errors.NotFound, errors.PermissionDenied, errors.ActionNotAllowed, errors.Conflict)}
+
+
 def from_update_failure(exc: BaseException) -> GongkaiError:
     """The other direction, for the web: a rejected update becomes the domain error it was."""
-    from gongkai import errors
-
     cause = getattr(exc, "cause", None)
     while cause is not None and not isinstance(cause, ApplicationError):
         cause = getattr(cause, "cause", None)
     if cause is None:
         return errors.Conflict("操作未能完成，请刷新后重试")
-    by_code = {cls.code: cls for cls in (errors.InvalidInput, errors.NotFound, errors.PermissionDenied,
-                                         errors.ActionNotAllowed, errors.Conflict)}
-    cls = by_code.get(cause.type or "", errors.ActionNotAllowed)
-    return cls(cause.message)
+    detail = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else None
+    return BY_CODE.get(cause.type or "", errors.ActionNotAllowed)(cause.message, detail=detail)

@@ -12,17 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
-from activities.disclosure import Applicant, DisclosureInput
-from activities.incident import IncidentInput
+from contracts import disclosure, incident
+from contracts.disclosure import Applicant, DisclosureInput, DisclosureView
+from contracts.incident import IncidentInput
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, shift_working_days
-from gongkai.disclosure import Actor
 from gongkai.intake import allocate, hash_code
 from gongkai.logs import get_logger
+from gongkai.roles import Actor, DepartmentKind, Role
 from models import Department, DisclosureRequest, IncidentCase, User
-from workflows.disclosure import DisclosureWorkflow
-from workflows.disclosure_types import DisclosureView
-from workflows.incident import IncidentWorkflow
 
 log = get_logger(__name__)
 
@@ -73,7 +71,7 @@ async def create_demo_incidents(client: Client, session_factory: async_sessionma
         if not new:
             continue
         at = now - timedelta(hours=hours)
-        await client.start_workflow(IncidentWorkflow.run, IncidentInput(
+        await client.start_workflow(incident.WORKFLOW, IncidentInput(
             case_id, f"{title}（演示数据）", "演示数据", location, grade, source, at, at, depts[dept], [],
             "demo", 12), id=case_id, task_queue=task_queue)
         made += 1
@@ -86,7 +84,9 @@ async def create_demo_requests(client: Client, session_factory: async_sessionmak
         if (await db.execute(select(func.count(DisclosureRequest.id)))).scalar_one():
             return 0
         cal = await load_calendar(db)
-        depts = {d.code: d.id for d in (await db.execute(select(Department))).scalars()}
+        departments = list((await db.execute(select(Department))).scalars())
+        depts = {d.code: d.id for d in departments}
+        kinds = {d.id: DepartmentKind(d.kind) for d in departments}
         users = {u.username: u for u in (await db.execute(select(User))).scalars()}
     if not {"GKB", "JYJ", "ZRZY"} <= set(depts):
         log.info("demo_skipped", reason="demo departments missing")
@@ -94,7 +94,8 @@ async def create_demo_requests(client: Client, session_factory: async_sessionmak
 
     def actor(name: str) -> Actor:
         u = users[name]
-        return Actor(u.id, u.username, u.role, u.department_id)
+        assert u.id is not None
+        return Actor(u.id, u.username, Role(u.role), u.department_id, kinds[u.department_id])
 
     officers = {"GKB": "gkb_officer", "JYJ": "jyj_officer", "ZRZY": "zrzy_officer"}
     today = datetime.now(CST).date()
@@ -114,7 +115,7 @@ async def create_demo_requests(client: Client, session_factory: async_sessionmak
             provision_form="electronic", provision_channel="email", department_id=depts[dept], received_date=received,
             registered_by="demo",
         )
-        handle = await client.start_workflow(DisclosureWorkflow.run, inp, id=request_id, task_queue=task_queue)
+        handle = await client.start_workflow(disclosure.WORKFLOW, inp, id=request_id, task_queue=task_queue)
         officer = actor(officers[dept])
 
         async def step(name: str, *args, _handle=handle) -> DisclosureView:

@@ -1,0 +1,93 @@
+"""The one projection of a case into SQL, for every process: the case row from the process's view,
+the audit entry, the open stage tasks, letters and notifications, idempotent by (case, version) so
+a retried or reordered write never rolls the row back.
+
+A process's activities subclass CaseActivities: they name the row's model and view, map the view
+to the row's columns, and register `write` under the process's activity name (`<process>.project`;
+the name is what recorded histories replay against)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.converter import value_to_type
+
+from activities.deadline import recipients
+from activities.store import insert_once, sync_stage_tasks, update_if_older
+from contracts.case import CaseProjection, LetterSpec
+from gongkai.clock import start_of_day
+from gongkai.logs import bind, get_logger
+from models import AuditEvent, Letter, Notification
+
+log = get_logger(__name__)
+SUMMARY_LIMIT = 500  # the audit entry's column
+
+
+class CaseActivities:
+    PROCESS: ClassVar[str]
+    MODEL: ClassVar[Any]  # the case row's table
+    VIEW: ClassVar[type]  # the process's view dataclass, as the workflow sends it
+    CREATES_ROW: ClassVar[bool] = True  # False: the row is created first by an intake activity
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    # -- what each process fills in -------------------------------------------------------------------
+    def row(self, view: Any) -> dict[str, Any]:
+        """The case row's columns from the view (the `state` column takes the view itself)."""
+        raise NotImplementedError
+
+    async def letter_body(self, session: AsyncSession, p: CaseProjection, view: Any, letter: LetterSpec) -> str:
+        raise NotImplementedError(f"{self.PROCESS} writes no letters")
+
+    # -- the projection --------------------------------------------------------------------------------
+    async def write(self, p: CaseProjection) -> int | None:
+        """Returns how many notifications were created (0 on a retry or an overtaken state). The
+        result is None in histories recorded before the kit, hence the optional."""
+        bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
+        view = value_to_type(self.VIEW, p.view)
+        values = {**self.row(view), "state": p.view, "updated_at": p.at}
+        created = 0
+        async with self.session_factory() as session:
+            if not await update_if_older(session, self.MODEL, p.case_id, p.version, values):
+                if not await self._insert(session, p, values):
+                    return 0  # already applied (a retry), or overtaken by a newer state
+            await insert_once(session, AuditEvent(key=f"{p.case_id}/v{p.version}", case_id=p.case_id, actor=p.actor,
+                                                  action=p.action, summary=p.summary[:SUMMARY_LIMIT],
+                                                  detail=p.detail, at=p.at))
+            await sync_stage_tasks(session, p.case_id, p.workflow_id, self.PROCESS, p.tasks, p.at)
+            for letter in p.letters:
+                body = letter.body or await self.letter_body(session, p, view, letter)
+                await insert_once(session, Letter(key=letter.key, case_id=p.case_id, kind=letter.kind,
+                                                   title=letter.title, body=body, public=letter.public,
+                                                   created_by=p.actor))
+            for notice in p.notices:
+                for uid in await recipients(session, notice.to, notice.department_id):
+                    created += await insert_once(session, Notification(
+                        key=f"{notice.key}/{uid}", user_id=uid, case_id=p.case_id, level=notice.level,
+                        title=notice.title[:200], body=notice.body[:1000]))
+            await session.commit()
+        log.info("case_projected", process=self.PROCESS, action=p.action, version=p.version, notifications=created)
+        return created
+
+    async def _insert(self, session: AsyncSession, p: CaseProjection, values: dict[str, Any]) -> bool:
+        """The row's first version, unless it exists (then the write was a retry or overtaken)."""
+        model = self.MODEL
+        if self.CREATES_ROW:
+            return await insert_once(session, model(id=p.case_id, version=p.version, **values), on="id")
+        if (await session.execute(select(model.version).where(model.id == p.case_id))).first() is None:
+            raise RuntimeError(f"{self.PROCESS} {p.case_id} not created yet")  # retried; reconciliation restores it
+        return False
+
+
+def day_start(value: str | None) -> datetime | None:
+    """An ISO date as the instant its day begins in Beijing (for datetime columns)."""
+    return start_of_day(date.fromisoformat(value)) if value else None
+
+
+def iso_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

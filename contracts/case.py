@@ -1,0 +1,67 @@
+"""What every case process shares at its boundaries: the acting user, the tasks, letters and
+notices a projection writes, and the projection itself."""
+
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gongkai.roles import Actor
+
+__all__ = ["Actor", "CaseProjection", "LetterSpec", "NoticeSpec", "TaskSpec"]
+
+
+@dataclass
+class TaskSpec:
+    """An open task on someone's inbox, as the case wants it now (its key says which one)."""
+
+    key: str
+    kind: str
+    title: str
+    department_id: int | None
+    role: str | None
+    assignee_id: int | None
+    deadline_id: str | None = None
+    due_at: datetime | None = None
+
+
+@dataclass
+class LetterSpec:
+    """A letter (告知书) the projection renders from the case and keeps with it."""
+
+    key: str
+    kind: str
+    title: str
+    body: str = ""
+    public: bool = True  # shown to the applicant
+
+
+@dataclass
+class NoticeSpec:
+    """A notification to everyone an audience means (activities.deadline.recipients)."""
+
+    key: str
+    to: str
+    department_id: int | None
+    title: str
+    body: str
+    level: int = 0
+
+
+@dataclass
+class CaseProjection:
+    """One step of a case written to SQL: the case row from the view, an audit entry, the open
+    stage tasks, letters and notices. Idempotent by (case, version)."""
+
+    case_id: str
+    workflow_id: str
+    version: int
+    view: dict[str, Any]  # the process's view, as its dataclass serialises
+    actor: str
+    action: str
+    summary: str
+    at: datetime
+    detail: dict[str, str] = field(default_factory=dict)
+    tasks: list[TaskSpec] = field(default_factory=list)
+    letters: list[LetterSpec] = field(default_factory=list)
+    notices: list[NoticeSpec] = field(default_factory=list)

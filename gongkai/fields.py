@@ -1,0 +1,34 @@
+"""Checks of what a person typed, shared by every process: required text within the length its
+column holds (a longer value would fail in the database after the action was accepted), and
+dates that are real, not in the future, not before another. Each refusal names its field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gongkai.errors import InvalidInput
+
+
+def text(value: str, *, field: str, what: str, limit: int, required: bool = True, empty: str = "") -> str:
+    """The value stripped; refused when empty (if required: `empty` says why) or longer than
+    `limit` characters."""
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(empty or f"请填写{what}", field=field)
+    if len(value) > limit:
+        raise InvalidInput(f"{what}不能超过{limit}字（现为{len(value)}字）", field=field)
+    return value
+
+
+def day(value: str, *, field: str, what: str, today: date, not_before: date | None = None,
+        before_what: str = "") -> date:
+    """An ISO date that has come and is not before `not_before`."""
+    try:
+        parsed = date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{what}格式应为 YYYY-MM-DD", field=field) from None
+    if parsed > today:
+        raise InvalidInput(f"{what}不能晚于今天", field=field)
+    if not_before is not None and parsed < not_before:
+        raise InvalidInput(f"{what}不能早于{before_what}（{not_before.isoformat()}）", field=field)
+    return parsed

@@ -1,0 +1,18 @@
+"""Recorded workflow histories: written by the workflow tests when GONGKAI_RECORD_HISTORIES is set,
+replayed by tests/workflows/test_replay.py on today's code. Histories are kept by the code era that
+recorded them (a folder each), so a change that breaks running cases of any era fails a test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+CURRENT_ERA = "2026-12"  # the case kit; 2026-11: before it, with regular (not local) activities
+
+
+def record(history_json: str, process: str, name: str) -> None:
+    if os.environ.get("GONGKAI_RECORD_HISTORIES"):
+        folder = HISTORIES / CURRENT_ERA
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{process}_{name}.json").write_text(history_json)

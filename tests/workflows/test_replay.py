@@ -1,0 +1,42 @@
+"""Every recorded history replays on today's workflow code: a change that would break a running
+case (a command added, removed or reordered without `workflow.patched`) fails here. The list is
+explicit, so a missing file fails too, and an unlisted one is not silently skipped."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from tests.support.histories import HISTORIES
+from tests.support.host import ClockHostWorkflow
+from workflows.registry import WORKFLOWS
+
+RECORDED = {
+    # Before the case kit, with regular activities (cases started then still run today).
+    "2026-11": ["deadline_national_day", "disclosure_abandoned", "disclosure_consultation", "disclosure_correction",
+                "disclosure_extension_approved", "disclosure_extension_refused", "disclosure_on_time",
+                "disclosure_overdue", "disclosure_withdrawal", "incident_late_registration", "incident_on_time",
+                "incident_opinion", "incident_press_overdue"],
+    # The case kit, with local activities.
+    "2026-12": ["deadline_national_day", "disclosure_abandoned", "disclosure_consultation", "disclosure_correction",
+                "disclosure_extension_approved", "disclosure_extension_refused", "disclosure_on_time",
+                "disclosure_overdue", "disclosure_withdrawal", "incident_late_registration", "incident_on_time",
+                "incident_opinion", "incident_press_overdue", "policy_attribute_review", "policy_complete",
+                "policy_government_returned", "policy_late_interpretation", "policy_publication_date"],
+}
+PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+async def test_a_recorded_history_replays(path):
+    assert path.exists(), f"recorded history missing: {path} (record with GONGKAI_RECORD_HISTORIES=1)"
+    history = WorkflowHistory.from_json(f"{path.parent.name}-{path.stem}", json.loads(path.read_text()))
+    await Replayer(workflows=[*WORKFLOWS, ClockHostWorkflow]).replay_workflow(history)
+
+
+def test_every_history_on_disk_is_replayed():
+    on_disk = sorted(p.relative_to(HISTORIES) for p in HISTORIES.glob("*/*.json"))
+    assert on_disk == sorted(p.relative_to(HISTORIES) for p in PATHS)

@@ -1,0 +1,275 @@
+"""The case kit: what every case workflow does the same way, written once.
+
+A process subclasses CaseWorkflow and fills in its hooks: `view()` (its state as the outside sees
+it), `work()` (the tasks it wants on inboxes now), `owner()` and `title()` (who its deadlines
+belong to and what their reminders say), `open_case()` (the first projection) and `follow()`
+(what it waits for until it closes). Its user actions are `@action` updates: the process's action
+table decides who may take them in which stage (the pages read the same table), a `check`
+beside each decides what its input must be.
+
+The kit owns the deadlines (starting, moving, finishing them), the projection step (one at a time,
+in version order, deadlines settled first, through the process's projection activity, with the
+inbox task keys chosen here), reconciliation (the `projection_state` query and `reproject`
+signal), calendar changes and the end of `run()`."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from contracts.case import CaseProjection, LetterSpec, NoticeSpec, TaskSpec
+    from contracts.deadline import DeadlineRef
+    from gongkai.actions import ActionTable
+    from gongkai.clock import ClockKind, ClockSpec
+    from gongkai.errors import GongkaiError
+    from gongkai.failures import to_application_error
+    from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
+    from gongkai.roles import Actor, Role
+    from gongkai.rules import get_rule
+    from workflows.calls import call
+    from workflows.deadline import DeadlineHost, DurableDeadline
+
+
+class Staged(Protocol):
+    @property
+    def stage(self) -> str: ...
+
+
+In = TypeVar("In")
+St = TypeVar("St", bound=Staged)
+V = TypeVar("V")
+Project = Callable[[Any, CaseProjection], Awaitable["int | None"]]
+
+
+@dataclass
+class Work:
+    """A task a case wants on an inbox now. Its key is the kit's: the same task while it is wanted
+    without a break, a new one when it is wanted again later."""
+
+    kind: str  # stage:<what>, unique within the case
+    title: str
+    department_id: int | None = None
+    role: Role | None = None
+    assignee_id: int | None = None
+    clock: str | None = None  # the deadline whose due instant the task carries
+
+
+class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
+    PROCESS: ClassVar[str]
+    ACTIONS: ClassVar[ActionTable[Any]]
+    PROJECT: ClassVar[Project]  # the process's projection activity (CaseActivities.write underneath)
+
+    def __init__(self, inp: In, state: St) -> None:
+        self.inp = inp  # read-only: what the case was opened with
+        self.state = state  # everything that changes
+        self.version = 0  # projections made; the case row's version
+        self.deadlines: dict[str, DurableDeadline] = {}
+        self._clocks: list[asyncio.Task[str]] = []
+        self._projecting = asyncio.Lock()
+        self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
+        self._task_since: dict[str, int] = {}  # stage task kind: the version that first wanted it
+
+    # -- what each process fills in -----------------------------------------------------------------
+    @property
+    def case_id(self) -> str:
+        raise NotImplementedError
+
+    def view(self) -> V:
+        raise NotImplementedError
+
+    def title(self) -> str:
+        """The case as reminders and notices name it."""
+        raise NotImplementedError
+
+    def owner(self) -> tuple[int | None, int | None]:
+        """(department, assignee) its deadlines belong to."""
+        raise NotImplementedError
+
+    def work(self) -> list[Work]:
+        return []
+
+    async def open_case(self) -> None:
+        """Start the first clocks and make the first projection (`self.project(..., first=True)`)."""
+        raise NotImplementedError
+
+    async def follow(self) -> None:
+        """Wait, and act on time, until the case is closed."""
+        raise NotImplementedError
+
+    async def restore_row(self) -> None:
+        """Write the case row again when reconciliation found it missing (before re-projecting)."""
+
+    # -- the run ---------------------------------------------------------------------------------------
+    async def run_case(self) -> str:
+        await self.open_case()
+        await self.follow()
+        for d in self.open_deadlines():
+            d.finish("cancelled")
+        await self.settle()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return str(self.state.stage)
+
+    # -- deadlines ---------------------------------------------------------------------------------
+    def start_deadline(self, name: str, rule: str, start: datetime, *, amount: int | None = None,
+                       key: str | None = None) -> DurableDeadline:
+        """A clock of `rule` from `start`, kept as `name` (`key`: its id within the case, when a
+        clock of that name can run more than once)."""
+        r = get_rule(rule)
+        department, assignee = self.owner()
+        ref = DeadlineRef(f"{self.case_id}/{key or name}", self.case_id, workflow.info().workflow_id, self.PROCESS,
+                          rule, self.title(), department_id=department, assignee_id=assignee)
+        deadline = DurableDeadline(ref, ClockSpec(kind=ClockKind(r.kind), amount=amount or r.amount, start=start,
+                                                  rule=rule, label=r.label, source=r.source))
+        self.deadlines[name] = deadline
+        self._clocks.append(asyncio.create_task(deadline.run()))
+        return deadline
+
+    def deadline(self, name: str) -> DurableDeadline | None:
+        """The clock `name` if it runs."""
+        d = self.deadlines.get(name)
+        return d if d is not None and d.is_open else None
+
+    def open_deadlines(self) -> list[DurableDeadline]:
+        return [d for d in self.deadlines.values() if d.is_open]
+
+    def finish(self, name: str, outcome: str | None = None, actor: str = "system") -> None:
+        d = self.deadline(name)
+        if d is not None:
+            d.finish(outcome, actor)
+
+    def finish_at(self, name: str, at: datetime, actor: str) -> str | None:
+        """Stop the clock `name` as done at `at` (which may be earlier than now: the act is judged
+        by when it happened, not when it was recorded). The outcome, or None if it was not running."""
+        d = self.deadline(name)
+        if d is None:
+            return None
+        outcome = "late" if d.due_at is not None and at > d.due_at else "met"
+        d.finish(outcome, actor)
+        return outcome
+
+    def move_deadlines(self, recalculate: str | None = None) -> None:
+        """The case changed hands: its open clocks now remind the new owner (`recalculate`: also
+        write their rows again, with this reason in the audit)."""
+        department, assignee = self.owner()
+        for d in self.open_deadlines():
+            d.ref.department_id, d.ref.assignee_id = department, assignee
+            if recalculate:
+                d.recalculate(recalculate[:200])
+
+    async def settle(self) -> None:
+        for d in list(self.deadlines.values()):
+            await d.settled()
+
+    # -- projection --------------------------------------------------------------------------------
+    async def project(self, actor: str, action: str, summary: str, *, letters: Sequence[LetterSpec] = (),
+                      notices: Sequence[NoticeSpec] = (), detail: dict[str, Any] | None = None,
+                      first: bool = False) -> V:
+        """Record the new state: deadlines first (so tasks carry their due), then SQL. `first`: the
+        case's first projection (open_case makes it); any other that comes before it waits for it."""
+        if not first and self.version == 0:
+            await workflow.wait_condition(lambda: self.version > 0)
+        async with self._projecting:  # one projection at a time, in version order
+            await self.settle()
+            self.version += 1
+            view = self.view()
+            tasks = self._tasks()
+            await call(type(self).PROJECT, CaseProjection(
+                self.case_id, workflow.info().workflow_id, self.version, dataclasses.asdict(view),  # type: ignore[arg-type]
+                actor, action, summary, workflow.now(), {k: str(v) for k, v in (detail or {}).items()},
+                tasks, list(letters), list(notices)))
+            self._projected_tasks = [t.key for t in tasks]
+        return view
+
+    def _tasks(self) -> list[TaskSpec]:
+        wanted = self.work()
+        since = {w.kind: self._task_since.get(w.kind, self.version) for w in wanted}
+        assert len(since) == len(wanted), "a case's stage tasks need distinct kinds"
+        self._task_since = since
+        out = []
+        for w in wanted:
+            clock = self.deadline(w.clock) if w.clock else None
+            due = clock.due_at if clock is not None else None
+            deadline_id = clock.ref.deadline_id if clock is not None and due is not None else None
+            out.append(TaskSpec(f"{self.case_id}/{w.kind}/{since[w.kind]}", w.kind, w.title[:200], w.department_id,
+                                w.role, w.assignee_id, deadline_id, due))
+        return out
+
+    def letter(self, kind: str, title: str) -> LetterSpec:
+        """A letter of the coming projection, rendered from the case when it is written."""
+        return LetterSpec(f"{self.case_id}/letter:{kind}/{self.version + 1}", kind, title)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state's fields, copied, to build the view from."""
+        return {f.name: copy.deepcopy(getattr(self.state, f.name)) for f in dataclasses.fields(self.state)}  # type: ignore[arg-type]
+
+    # -- actions -------------------------------------------------------------------------------------
+    def allow(self, name: str, actor: Actor) -> None:
+        self.ACTIONS.check(name, self.view(), actor, workflow.now())
+
+    # -- reconciliation --------------------------------------------------------------------------------
+    @workflow.query(name=PROJECTION_QUERY)
+    def projection_state(self) -> CaseState:
+        """What the last projection wrote, for the reconciliation job to compare with SQL."""
+        return CaseState(
+            self.case_id, self.PROCESS, str(self.state.stage), self.version, list(self._projected_tasks),
+            [DeadlineState(d.ref.deadline_id, d.due_at, d.schedule.paused)
+             for d in self.open_deadlines() if d.schedule is not None],
+            settling=self.version == 0 or self._projecting.locked() or any(
+                d.settling for d in self.deadlines.values()),
+        )
+
+    @workflow.signal(name=REPROJECT_SIGNAL)
+    async def reproject(self, repair: Repair) -> None:
+        """Write the case again through its usual idempotent projection (a new version, so a row
+        tampered with at the current version is overwritten too)."""
+        for d in self.open_deadlines():
+            if d.ref.deadline_id in repair.deadlines:
+                d.recalculate(f"对账修复：{repair.reason}"[:200])
+        if repair.row_missing:
+            await self.restore_row()
+        await self.project("system", "reconciled", f"对账修复：{repair.reason}"[:480])
+
+
+W = TypeVar("W", bound=CaseWorkflow[Any, Any, Any])
+Check = Callable[..., None]
+
+
+def action(fn: Callable[..., Awaitable[Any]] | None = None, *, check: Check | None = None) -> Any:
+    """A user's action on the case, as an update named after the method. Its validator asks the
+    process's action table whether the actor may take it now, then `check` (if given, with the
+    update's arguments) whether its input is acceptable; a refusal writes nothing. Domain errors
+    raised by either become the update's failure, with their code and message."""
+
+    def decorate(fn: Callable[..., Awaitable[Any]]) -> Any:
+        name = fn.__name__
+
+        @wraps(fn)
+        async def handler(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> Any:
+            try:
+                return await fn(self, actor, *args)
+            except GongkaiError as exc:
+                raise to_application_error(exc) from None
+
+        @wraps(fn)  # the SDK wants the validator's parameters to be the update's
+        def validate(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> None:
+            try:
+                self.allow(name, actor)
+                if check is not None:
+                    check(self, actor, *args)
+            except GongkaiError as exc:
+                raise to_application_error(exc) from None
+
+        update = workflow.update(name=name)(handler)
+        update.validator(validate)
+        return update
+
+    return decorate(fn) if fn is not None else decorate
