@@ -1,12 +1,14 @@
 """The disclosure request (依申请公开): its input, payloads, state, view and action table."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from gongkai import disclosure as rules
+from gongkai import fields
 from gongkai.actions import Action, ActionTable, either, roles
+from gongkai.clock import local_date
 from gongkai.disclosure import BEFORE_REPLY, OPEN_STAGES, Stage
-from gongkai.errors import ActionNotAllowed, PermissionDenied
+from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
 from gongkai.roles import HEADS, SUPERVISORS, Actor, Role
 
 WORKFLOW = "DisclosureWorkflow"  # the workflow type: clients start cases by this name
@@ -129,6 +131,12 @@ class DisclosureState:
     outcome: str = ""  # replied, withdrawn, abandoned
     closed_at: datetime | None = None
 
+    @classmethod
+    def opened(cls, inp: DisclosureInput) -> "DisclosureState":
+        """GIR Art. 31: received in person or signed for, the clock runs; online, it waits for both
+        sides to confirm the day."""
+        return cls(Stage.REVIEW if inp.received_date is not None else Stage.AWAITING_CONFIRMATION, inp.department_id)
+
 
 @dataclass
 class DisclosureView(DisclosureState):
@@ -136,6 +144,7 @@ class DisclosureView(DisclosureState):
 
     request_id: str = ""
     version: int = 0
+    submitted_at: datetime | None = None
     reply_due_at: datetime | None = None
     reply_paused: bool = False
 
@@ -189,27 +198,104 @@ def _extension_pending(v: DisclosureView, now: datetime) -> None:
     _before_due(v, now, "审批延期")
 
 
+# -- what each action's input must be (facts, now, then the update's arguments after the actor) -----------
+def _confirm(v: DisclosureView, now: datetime, day: str) -> None:
+    fields.day(day, field="day", what="收到日期", today=local_date(now),
+               not_before=local_date(v.submitted_at) if v.submitted_at else None, before_what="提交日期")
+
+
+def _assign(_v: DisclosureView, _now: datetime, officer_id: int, department_id: int) -> None:
+    if department_id <= 0:
+        raise InvalidInput("请选择办理部门", field="department_id")
+    if officer_id < 0:
+        raise InvalidInput("经办人无效", field="officer_id")
+
+
+def _correction(_v: DisclosureView, _now: datetime, items: str, period_wd: int) -> None:
+    # The applicant's status page shows the items (a 2,000-character column, with the date).
+    fields.text(items, field="items", what="需要补正的事项", limit=1500, empty="请列明需要补正的事项")
+    if not 1 <= period_wd <= 30:
+        raise InvalidInput("补正期限应为 1 至 30 个工作日", field="period_wd")
+
+
+def _consultation(_v: DisclosureView, _now: datetime, party: str, kind: str) -> None:
+    if kind not in rules.CONSULTATION_KINDS:
+        raise InvalidInput("请选择征求对象类型", field="kind")
+    fields.text(party, field="party", what="征求意见的对象", limit=200)
+
+
+def _consulted(_v: DisclosureView, _now: datetime, summary: str) -> None:
+    fields.text(summary, field="summary", what="征求意见的结果", limit=300,
+                empty="请简述征求意见的结果（第三方逾期未答复的，请注明）")
+
+
+def _extension(_v: DisclosureView, _now: datetime, days: int, reason: str) -> None:
+    if not 1 <= days <= rules.MAX_EXTENSION_WD:
+        raise InvalidInput("延长期限最长不超过20个工作日（条例第三十三条）", field="days")
+    fields.text(reason, field="reason", what="延期理由", limit=300, empty="请说明延期理由")
+
+
+def _decision(_v: DisclosureView, _now: datetime, approve: bool, comment: str) -> None:
+    fields.text(comment, field="comment", what="意见", limit=300, required=False)
+
+
+def _draft(_v: DisclosureView, _now: datetime, disposition: str, reason: str, text: str) -> None:
+    rules.check_disposition(disposition, reason)
+    fields.text(text, field="text", what="答复内容", limit=8000)
+
+
+def _signature(_v: DisclosureView, _now: datetime, approve: bool, comment: str) -> None:
+    fields.text(comment, field="comment", what="审签意见", limit=300, required=not approve,
+                empty="退回时请填写修改意见")
+
+
+def _sent(v: DisclosureView, now: datetime, day: str, channel: str) -> None:
+    if channel not in rules.REPLY_CHANNELS:
+        raise InvalidInput("请选择送达方式", field="channel")
+    fields.day(day, field="day", what="送达日期", today=local_date(now),
+               not_before=date.fromisoformat(v.received_date) if v.received_date else None,
+               before_what="收到申请的日期")
+
+
+def _reason(_v: DisclosureView, _now: datetime, reason: str) -> None:
+    fields.text(reason, field="reason", what="撤回理由", limit=300)
+
+
+def _review(_v: DisclosureView, _now: datetime, review: ReviewRecord) -> None:
+    if review.kind not in rules.REVIEW_KINDS:
+        raise InvalidInput("请选择复议或诉讼类型", field="kind")
+    if review.outcome not in rules.REVIEW_OUTCOMES:
+        raise InvalidInput("请选择结果", field="outcome")
+    fields.text(review.note, field="note", what="备注", limit=1000, required=False)
+
+
+def _note(_v: DisclosureView, _now: datetime, note: str) -> None:
+    fields.text(note, field="note", what="督办意见", limit=300)
+
+
 OPEN = frozenset(OPEN_STAGES)
 ACTIONS = ActionTable[DisclosureView](lambda v: v.stage, rules.STAGE_ZH, [
     Action("claim", "认领", OPEN, _own_officer, _unclaimed),
-    Action("confirm_receipt", "确认收到", frozenset({Stage.AWAITING_CONFIRMATION}), _handler),
+    Action("confirm_receipt", "确认收到", frozenset({Stage.AWAITING_CONFIRMATION}), _handler, check=_confirm),
     Action("accept", "审核通过", frozenset({Stage.REVIEW}), _handler),
-    Action("request_correction", "发出补正告知", frozenset({Stage.REVIEW}), _handler, _not_corrected),
+    Action("request_correction", "发出补正告知", frozenset({Stage.REVIEW}), _handler, _not_corrected,
+           check=_correction),
     Action("receive_correction", "登记已补正", frozenset({Stage.CORRECTION}), _handler),
-    Action("start_consultation", "征求意见", frozenset({Stage.REVIEW, Stage.HANDLING}), _handler),
-    Action("end_consultation", "结束征求意见", frozenset({Stage.CONSULTATION}), _handler),
-    Action("draft_reply", "起草答复", frozenset({Stage.HANDLING}), _handler),
+    Action("start_consultation", "征求意见", frozenset({Stage.REVIEW, Stage.HANDLING}), _handler,
+           check=_consultation),
+    Action("end_consultation", "结束征求意见", frozenset({Stage.CONSULTATION}), _handler, check=_consulted),
+    Action("draft_reply", "起草答复", frozenset({Stage.HANDLING}), _handler, check=_draft),
     Action("sign_off", "审签答复", frozenset({Stage.SIGN_OFF}),
-           roles({Role.OFFICE_HEAD}, "只有公开办负责人可以审签答复")),
-    Action("send_reply", "送达答复", frozenset({Stage.SIGNED}), _handler),
+           roles({Role.OFFICE_HEAD}, "只有公开办负责人可以审签答复"), check=_signature),
+    Action("send_reply", "送达答复", frozenset({Stage.SIGNED}), _handler, check=_sent),
     Action("archive", "归档", frozenset({Stage.REPLIED}), _handler),
-    Action("record_review", "登记复议/诉讼", frozenset({Stage.REPLIED, Stage.ARCHIVED}), _handler),
+    Action("record_review", "登记复议/诉讼", frozenset({Stage.REPLIED, Stage.ARCHIVED}), _handler, check=_review),
     Action("request_extension", "申请延期", BEFORE_REPLY - {Stage.AWAITING_CONFIRMATION, Stage.CORRECTION},
-           _handler, _extension_possible),
+           _handler, _extension_possible, check=_extension),
     Action("decide_extension", "审批延期", BEFORE_REPLY, roles({Role.OFFICE_HEAD}, "只有公开办负责人可以审批延期"),
-           _extension_pending),
-    Action("withdraw", "登记撤回", BEFORE_REPLY, either(_handler, roles({Role.APPLICANT}, ""))),
+           _extension_pending, check=_decision),
+    Action("withdraw", "登记撤回", BEFORE_REPLY, either(_handler, roles({Role.APPLICANT}, "")), check=_reason),
     Action("release", "退回待认领", OPEN, _handler, _claimed),
-    Action("assign", "分办/转办", OPEN, _head),
-    Action("supervise", "督办", BEFORE_REPLY, roles(SUPERVISORS, "只有督办人员或领导可以督办")),
+    Action("assign", "分办/转办", OPEN, _head, check=_assign),
+    Action("supervise", "督办", BEFORE_REPLY, roles(SUPERVISORS, "只有督办人员或领导可以督办"), check=_note),
 ])

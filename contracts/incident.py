@@ -4,9 +4,10 @@ and action table."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from gongkai import fields
 from gongkai import incident as rules
 from gongkai.actions import Action, ActionTable, Who, roles
-from gongkai.errors import ActionNotAllowed
+from gongkai.errors import ActionNotAllowed, InvalidInput
 from gongkai.incident import OPEN_FOR_RELEASES, RESPONDING_STAGES, Stage
 from gongkai.roles import Actor
 
@@ -98,6 +99,10 @@ class IncidentState:
     follow_ups: int = 0
     closed_at: datetime | None = None
 
+    @classmethod
+    def opened(cls, inp: IncidentInput) -> "IncidentState":
+        return cls(Stage.RESPONDING, inp.department_id, list(inp.co_departments))
+
 
 @dataclass
 class IncidentView(IncidentState):
@@ -134,19 +139,69 @@ def _evaluated(v: IncidentView, _now: datetime) -> None:
         raise ActionNotAllowed("请先完成效果评估")
 
 
+# -- what each action's input must be (facts, now, then the update's arguments after the actor) -----------
+def _release(v: IncidentView, now: datetime, item: Release) -> None:
+    rules.check_release(item.text, item.channel, item.approved_by)
+    fields.text(item.text, field="text", what="发布内容", limit=4000)
+    fields.text(item.approved_by, field="approved_by", what="审核签发人", limit=100)
+    rules.check_instant(item.released_at, v.occurred_at or item.released_at, now, "发布时间")
+
+
+def _press(v: IncidentView, now: datetime, item: PressConference) -> None:
+    rules.check_press(item.place, item.spokesperson)
+    fields.text(item.place, field="place", what="发布会地点", limit=200)
+    fields.text(item.spokesperson, field="spokesperson", what="新闻发言人", limit=100)
+    rules.check_instant(item.held_at, v.occurred_at or item.held_at, now, "发布会时间")
+
+
+def _triage(_v: IncidentView, _now: datetime, category: str, note: str) -> None:
+    if category not in rules.TRIAGE:
+        raise InvalidInput("请选择研判分类", field="category")
+    fields.text(note, field="note", what="研判意见", limit=300, required=False)
+
+
+def _referral(_v: IncidentView, _now: datetime, target: str, note: str) -> None:
+    if target not in rules.REFERRAL_TARGETS:
+        raise InvalidInput("请选择移交单位", field="target")
+    fields.text(note, field="note", what="移交情况", limit=300, empty="请填写移交情况（时间、对接人、材料）")
+
+
+def _reassignment(v: IncidentView, _now: datetime, department_id: int, reason: str) -> None:
+    if department_id <= 0:
+        raise InvalidInput("请选择新的牵头部门", field="department_id")
+    if department_id == v.department_id:
+        raise InvalidInput("所选部门已是牵头部门", field="department_id")
+    fields.text(reason, field="reason", what="改派理由", limit=300, empty="请说明改派理由")
+
+
+def _triaged(v: IncidentView, _now: datetime) -> None:
+    if not v.triage:
+        raise ActionNotAllowed("请先完成研判分类")
+    if v.triage == "false_info" and not v.referrals:
+        raise ActionNotAllowed("研判为虚假信息的，请先登记移交公安或网信部门的情况")
+
+
+def _evaluation(_v: IncidentView, _now: datetime, effect: str, summary: str) -> None:
+    if effect not in rules.EFFECTS:
+        raise InvalidInput("请选择回应效果", field="effect")
+    fields.text(summary, field="summary", what="评估意见", limit=400)
+
+
 def _deciders(what: str) -> Who[object]:
     return roles(rules.DECIDERS, f"只有公开办负责人、督办人员或领导可以{what}")
 
 
 ACTIONS = ActionTable[IncidentView](lambda v: v.stage, rules.STAGE_ZH, [
-    Action("release", "登记发布", OPEN_FOR_RELEASES, _responsible, early="案件已办结，不能再登记发布"),
-    Action("press_conference", "登记新闻发布会", RESPONDING_STAGES, _responsible, _no_press_yet),
-    Action("classify", "保存研判", RESPONDING_STAGES, _responsible),
-    Action("refer", "登记移交", frozenset(Stage) - {Stage.CLOSED}, _responsible, _false_info),
-    Action("end_response", "回应完毕，提请评估", frozenset({Stage.FOLLOW_UP}), _responsible,
+    Action("release", "登记发布", OPEN_FOR_RELEASES, _responsible, check=_release,
+           early="案件已办结，不能再登记发布"),
+    Action("press_conference", "登记新闻发布会", RESPONDING_STAGES, _responsible, _no_press_yet, check=_press),
+    Action("classify", "保存研判", RESPONDING_STAGES, _responsible, check=_triage),
+    Action("refer", "登记移交", frozenset(Stage) - {Stage.CLOSED}, _responsible, _false_info, check=_referral),
+    Action("end_response", "回应完毕，提请评估", frozenset({Stage.FOLLOW_UP}), _responsible, check=_triaged,
            early="首次发布及新闻发布会完成后才能结束回应"),
-    Action("reassign", "改派牵头部门", RESPONDING_STAGES, _deciders("改派牵头部门"),
+    Action("reassign", "改派牵头部门", RESPONDING_STAGES, _deciders("改派牵头部门"), check=_reassignment,
            early="回应结束后不能再改派牵头部门"),
-    Action("evaluate", "保存评估", frozenset({Stage.EVALUATION}), _deciders("评估和办结"), early="结束回应后才能评估"),
+    Action("evaluate", "保存评估", frozenset({Stage.EVALUATION}), _deciders("评估和办结"), check=_evaluation,
+           early="结束回应后才能评估"),
     Action("close", "办结", frozenset({Stage.EVALUATION}), _deciders("评估和办结"), _evaluated),
 ])

@@ -2,11 +2,13 @@
 action table."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from gongkai import fields
 from gongkai import policy as rules
 from gongkai.actions import Action, ActionTable, either, roles
-from gongkai.errors import ActionNotAllowed, PermissionDenied
+from gongkai.clock import local_date
+from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
 from gongkai.policy import Stage
 from gongkai.roles import LEADERS, Actor, DepartmentKind, Role
 
@@ -65,6 +67,7 @@ class Publication:
 @dataclass
 class PolicyState:
     stage: Stage
+    department_id: int  # the drafting department
     draft: Draft = field(default_factory=lambda: Draft("", ""))
     document_version: int = 0
     returns_reasons: list[str] = field(default_factory=list)  # 退文 by the government office
@@ -73,6 +76,10 @@ class PolicyState:
     published: Publication = field(default_factory=Publication)
     notes: list[str] = field(default_factory=list)  # public-opinion notes while in force
 
+    @classmethod
+    def opened(cls, inp: PolicyInput) -> "PolicyState":
+        return cls(Stage.DRAFTING, inp.department_id)
+
 
 @dataclass
 class PolicyView(PolicyState):
@@ -80,7 +87,6 @@ class PolicyView(PolicyState):
     version: int = 0
     title: str = ""
     issuance: str = ""
-    department_id: int = 0  # the drafting department
     normative: bool = False
     doc_number: str = ""
     co_issuers: list[int] = field(default_factory=list)
@@ -114,22 +120,78 @@ def _website_open(v: PolicyView, _now: datetime) -> None:
         raise ActionNotAllowed("没有待登记的网站发布")
 
 
+# -- what each action's input must be (facts, now, then the update's arguments after the actor) -----------
+def _draft(_v: PolicyView, _now: datetime, draft: Draft) -> None:
+    rules.check_materials(draft.materials)
+    for name, what in (("document_text", "政策文件"), ("plan_text", "解读方案"), ("materials_text", "解读材料")):
+        fields.text(getattr(draft, name), field=name, what=what, limit=rules.TEXT_LIMIT, required=False)
+    fields.text(draft.reasons, field="reasons", what="不予公开或删减公开的理由", limit=500, required=False)
+    fields.text(draft.channels, field="channels", what="发布渠道", limit=200, required=False)
+
+
+def _complete(v: PolicyView, _now: datetime) -> None:
+    if v.missing:
+        raise InvalidInput("材料不全，不能报送审签。缺少：" + "；".join(v.missing), detail={"missing": v.missing})
+
+
+def _verdict(_v: PolicyView, _now: datetime, approve: bool, comment: str) -> None:
+    fields.text(comment, field="comment", what="意见", limit=300, required=not approve, empty="退回时请说明理由")
+
+
+def _signature(v: PolicyView, _now: datetime, version: int, approve: bool, comment: str) -> None:
+    if version != v.document_version:
+        raise ActionNotAllowed(f"签批的是第{version}版，当前为第{v.document_version}版，请审签最新版本")
+    fields.text(comment, field="comment", what="意见", limit=300, required=not approve, empty="退回时请填写意见")
+
+
+def _office(v: PolicyView, _now: datetime, approve: bool, reasons: str) -> None:
+    if approve and v.missing:
+        raise ActionNotAllowed("材料不全，应予退文：" + "；".join(v.missing))
+    fields.text(reasons, field="comment", what="退文理由", limit=300, required=not approve, empty="退文时请写明理由")
+
+
+def _secrecy(_v: PolicyView, _now: datetime, passed: bool, note: str) -> None:
+    fields.text(note, field="comment", what="审查意见", limit=300, required=False)
+
+
+def _published(v: PolicyView, now: datetime, day: str, url: str) -> None:
+    signed = max((local_date(s.at) for s in v.signatures), default=None)
+    fields.day(day, field="day", what="发布日期", today=local_date(now), not_before=signed, before_what="审签日期")
+    fields.text(url, field="url", what="发布地址", limit=500)
+
+
+def _interpreted(v: PolicyView, now: datetime, day: str, url: str) -> None:
+    on = v.published.on
+    fields.day(day, field="day", what="解读发布日期", today=local_date(now),
+               not_before=date.fromisoformat(on) if on else None, before_what="文件发布日期")
+    fields.text(url, field="url", what="解读材料的发布地址", limit=500)
+
+
+def _on_website(_v: PolicyView, _now: datetime, url: str) -> None:
+    fields.text(url, field="url", what="网站发布地址", limit=500)
+
+
+def _opinion(_v: PolicyView, _now: datetime, text: str) -> None:
+    fields.text(text, field="text", what="舆情内容", limit=400)
+
+
 PUBLIC = frozenset({Stage.PUBLISHED, Stage.IN_FORCE})
 ACTIONS = ActionTable[PolicyView](lambda v: v.stage, rules.STAGE_ZH, [
-    Action("update_draft", "保存", frozenset({Stage.DRAFTING}), _drafter),
-    Action("submit", "报送审签", frozenset({Stage.DRAFTING}), _drafter),
+    Action("update_draft", "保存", frozenset({Stage.DRAFTING}), _drafter, check=_draft),
+    Action("submit", "报送审签", frozenset({Stage.DRAFTING}), _drafter, check=_complete),
     Action("review_attribute", "审查公开属性", frozenset({Stage.ATTRIBUTE_REVIEW}),
-           roles({Role.OFFICE_HEAD}, "只有公开办负责人可以审查公开属性")),
-    Action("sign", "审签文件及解读", frozenset({Stage.SIGN_OFF}), _drafting_head),
-    Action("office_review", "审核代拟稿", frozenset({Stage.OFFICE_REVIEW}), _general_office),
+           roles({Role.OFFICE_HEAD}, "只有公开办负责人可以审查公开属性"), check=_verdict),
+    Action("sign", "审签文件及解读", frozenset({Stage.SIGN_OFF}), _drafting_head, check=_signature),
+    Action("office_review", "审核代拟稿", frozenset({Stage.OFFICE_REVIEW}), _general_office, check=_office),
     Action("leader_sign", "领导审签", frozenset({Stage.LEADER_SIGN_OFF}),
-           roles(LEADERS, "只有领导可以审签以政府名义发布的文件")),
-    Action("secrecy_review", "登记保密审查", frozenset({Stage.SECRECY_REVIEW}), _secrecy_reviewer),
-    Action("publish", "登记发布", frozenset({Stage.READY}), _drafter, early="保密审查通过后才能发布"),
-    Action("publish_interpretation", "登记解读发布", frozenset({Stage.PUBLISHED}), _drafter,
+           roles(LEADERS, "只有领导可以审签以政府名义发布的文件"), check=_signature),
+    Action("secrecy_review", "登记保密审查", frozenset({Stage.SECRECY_REVIEW}), _secrecy_reviewer, check=_secrecy),
+    Action("publish", "登记发布", frozenset({Stage.READY}), _drafter, check=_published, early="保密审查通过后才能发布"),
+    Action("publish_interpretation", "登记解读发布", frozenset({Stage.PUBLISHED}), _drafter, check=_interpreted,
            early="文件发布后才能登记解读发布"),
-    Action("record_website", "登记网站发布", PUBLIC, _drafter, _website_open, early="没有待登记的网站发布"),
-    Action("add_note", "记录舆情", PUBLIC, either(_drafter, roles({Role.OFFICE_HEAD}, "")),
+    Action("record_website", "登记网站发布", PUBLIC, _drafter, _website_open, check=_on_website,
+           early="没有待登记的网站发布"),
+    Action("add_note", "记录舆情", PUBLIC, either(_drafter, roles({Role.OFFICE_HEAD}, "")), check=_opinion,
            early="文件发布后才能记录舆情"),
     Action("close", "办结", frozenset({Stage.IN_FORCE}), _drafter, early="解读发布后才能办结"),
 ])

@@ -4,8 +4,10 @@ pages that offer the actions, so the two cannot disagree.
 An action is allowed in some stages (else ActionNotAllowed), to some actors (`who` raises
 PermissionDenied) and, optionally, only while the case is in a state where it makes sense
 (`when` raises ActionNotAllowed: claiming a claimed request, deciding an extension nobody asked
-for). What the action's input must be (a reason, a date) is checked by the workflow beside it.
-Facts are whatever the process decides on, in practice its view."""
+for); pages offer exactly the actions these allow. What its input must be (a reason, a real date
+not before another) is `check`, called with the facts, the time and the action's arguments, which
+the workflow's validator runs after the rest. Facts are whatever the process decides on, in
+practice its view."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ class Action(Generic[F]):
     stages: frozenset[str]
     who: Who[F]
     when: When[F] | None = None
+    check: Callable[..., None] | None = None  # (facts, now, *the action's arguments) -> None or raises
     early: str = ""  # why not in this stage, where the generic "当前阶段…不能…" says too little
 
 
@@ -90,6 +93,13 @@ class ActionTable(Generic[F]):
         action.who(facts, actor)
         if action.when is not None:
             action.when(facts, now)
+
+    def validate(self, name: str, facts: F, actor: Actor, now: datetime, *args: Any) -> None:
+        """All an update's validator asks: may `actor` take `name` now, and is its input acceptable."""
+        self.check(name, facts, actor, now)
+        check = self.actions[name].check
+        if check is not None:
+            check(facts, now, *args)
 
     def allows(self, name: str, facts: F, actor: Actor, now: datetime) -> bool:
         try:

@@ -28,52 +28,30 @@ with workflow.unsafe.imports_passed_through():
         SuperviseInput,
     )
     from gongkai import disclosure as rules
-    from gongkai import fields
     from gongkai.clock import CST, local_date, start_of_day
     from gongkai.disclosure import BEFORE_REPLY, OPEN_STAGES, Stage
-    from gongkai.errors import InvalidInput
     from gongkai.roles import Actor, Role
     from workflows.calls import call
-    from workflows.kit import CaseWorkflow, Work, action
+    from workflows.kit import CaseWorkflow, Work, action, case
 
 REVIEW_WINDOW = timedelta(days=400)  # after archiving, reconsideration/litigation can still be recorded
 
 
-@workflow.defn(name=WORKFLOW)
+@case(WORKFLOW)
 class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, DisclosureView]):
-    PROCESS = "disclosure"
-    ACTIONS = ACTIONS
-    PROJECT = DisclosureActivities.project
-
-    @workflow.init
-    def __init__(self, inp: DisclosureInput) -> None:
-        # The state is set here and only here: an update delivered with the start runs before run().
-        stage = Stage.REVIEW if inp.received_date is not None else Stage.AWAITING_CONFIRMATION
-        super().__init__(inp, DisclosureState(stage, inp.department_id))
-
-    @workflow.run
-    async def run(self, inp: DisclosureInput) -> str:
-        return await self.run_case()
+    PROCESS, ACTIONS, PROJECT = "disclosure", ACTIONS, DisclosureActivities.project
+    TITLE = "依申请公开 {request_id}"
 
     # -- the case --------------------------------------------------------------------------------------
-    @property
-    def case_id(self) -> str:
-        return self.inp.request_id
-
-    def title(self) -> str:
-        return f"依申请公开 {self.inp.request_id}"
-
-    def owner(self) -> tuple[int | None, int | None]:
-        return self.state.department_id, self.state.assignee_id
-
     def view(self) -> DisclosureView:
         reply = self.deadlines.get("reply")
-        return DisclosureView(**self.snapshot(), request_id=self.inp.request_id, version=self.version,
+        return DisclosureView(**self.snapshot(), request_id=self.case_id, version=self.version,
+                              submitted_at=self.inp.submitted_at,
                               reply_due_at=reply.due_at if reply else None,
                               reply_paused=bool(reply and reply.spec.is_paused))
 
     def work(self) -> list[Work]:
-        rid, s = self.inp.request_id, self.state
+        rid, s = self.case_id, self.state
 
         def mine(kind: str, title: str, clock: str | None = "reply") -> Work:
             return Work(f"stage:{kind}", f"{title} {rid}", s.department_id, None, s.assignee_id, clock)
@@ -151,11 +129,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         return local_date(workflow.now())
 
     # -- intake ------------------------------------------------------------------------------------------
-    def _check_confirm(self, actor: Actor, day: str) -> None:
-        fields.day(day, field="day", what="收到日期", today=self._today(),
-                   not_before=local_date(self.inp.submitted_at), before_what="提交日期")
-
-    @action(check=_check_confirm)
+    @action
     async def confirm_receipt(self, actor: Actor, day: str) -> DisclosureView:
         self._receive(date.fromisoformat(day))
         self._enter(Stage.REVIEW)
@@ -173,13 +147,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         self.move_deadlines()
         return await self.project(actor.username, "released", f"{actor.username} 退回待认领")
 
-    def _check_assign(self, actor: Actor, officer_id: int, department_id: int) -> None:
-        if department_id <= 0:
-            raise InvalidInput("请选择办理部门", field="department_id")
-        if officer_id < 0:
-            raise InvalidInput("经办人无效", field="officer_id")
-
-    @action(check=_check_assign)
+    @action
     async def assign(self, actor: Actor, officer_id: int, department_id: int) -> DisclosureView:
         moved = department_id != self.state.department_id
         self.state.department_id, self.state.assignee_id = department_id, officer_id or None
@@ -189,12 +157,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
                                   detail={"department_id": department_id, "officer_id": officer_id})
 
     # -- review and correction ---------------------------------------------------------------------
-    def _check_correction(self, actor: Actor, items: str, period_wd: int) -> None:
-        fields.text(items, field="items", what="需要补正的事项", limit=1500, empty="请列明需要补正的事项")
-        if not 1 <= period_wd <= 30:
-            raise InvalidInput("补正期限应为 1 至 30 个工作日", field="period_wd")
-
-    @action(check=_check_correction)
+    @action
     async def request_correction(self, actor: Actor, items: str, period_wd: int) -> DisclosureView:
         self.finish("correction_notice", None, actor.username)
         reply = self.deadline("reply")
@@ -227,12 +190,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         return await self.project(actor.username, "accepted", "审核通过，进入办理")
 
     # -- consultation ----------------------------------------------------------------------------------
-    def _check_consult(self, actor: Actor, party: str, kind: str) -> None:
-        if kind not in rules.CONSULTATION_KINDS:
-            raise InvalidInput("请选择征求对象类型", field="kind")
-        fields.text(party, field="party", what="征求意见的对象", limit=200)
-
-    @action(check=_check_consult)
+    @action
     async def start_consultation(self, actor: Actor, party: str, kind: str) -> DisclosureView:
         reply = self.deadline("reply")
         if reply:  # Art. 33 ¶3: consultation time is not counted
@@ -247,11 +205,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
                                   "，答复期限暂停计算", letters=[self.letter("consultation", "征求意见函")],
                                   detail={"kind": kind})
 
-    def _check_end_consult(self, actor: Actor, summary: str) -> None:
-        fields.text(summary, field="summary", what="征求意见的结果", limit=300,
-                    empty="请简述征求意见的结果（第三方逾期未答复的，请注明）")
-
-    @action(check=_check_end_consult)
+    @action
     async def end_consultation(self, actor: Actor, summary: str) -> DisclosureView:
         self.finish("consultation", None, actor.username)
         reply = self.deadline("reply")
@@ -262,21 +216,13 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
                                   f"征求意见结束：{summary.strip()}，答复期限恢复计算")
 
     # -- extension -------------------------------------------------------------------------------------
-    def _check_extension(self, actor: Actor, days: int, reason: str) -> None:
-        if not 1 <= days <= rules.MAX_EXTENSION_WD:
-            raise InvalidInput("延长期限最长不超过20个工作日（条例第三十三条）", field="days")
-        fields.text(reason, field="reason", what="延期理由", limit=300, empty="请说明延期理由")
-
-    @action(check=_check_extension)
+    @action
     async def request_extension(self, actor: Actor, days: int, reason: str) -> DisclosureView:
         self.state.extension = Extension("requested", days, reason.strip())
         return await self.project(actor.username, "extension_requested",
                                   f"申请延期 {days} 个工作日：{reason.strip()}")
 
-    def _check_decision(self, actor: Actor, approve: bool, comment: str) -> None:
-        fields.text(comment, field="comment", what="意见", limit=300, required=False)
-
-    @action(check=_check_decision)
+    @action
     async def decide_extension(self, actor: Actor, approve: bool, comment: str) -> DisclosureView:
         extension = self.state.extension
         letters = []
@@ -292,22 +238,14 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
                                   + (f"：{comment.strip()}" if comment.strip() else ""), letters=letters)
 
     # -- the reply -------------------------------------------------------------------------------------
-    def _check_draft(self, actor: Actor, disposition: str, reason: str, text: str) -> None:
-        rules.check_disposition(disposition, reason)
-        fields.text(text, field="text", what="答复内容", limit=8000)
-
-    @action(check=_check_draft)
+    @action
     async def draft_reply(self, actor: Actor, disposition: str, reason: str, text: str) -> DisclosureView:
         self.state.draft = ReplyDraft(disposition, reason, text.strip())
         self._enter(Stage.SIGN_OFF)
         return await self.project(actor.username, "reply_drafted",
                                   f"起草答复：{rules.DISPOSITIONS[disposition][0]}（{rules.REASON_LABEL[reason]}）")
 
-    def _check_sign(self, actor: Actor, approve: bool, comment: str) -> None:
-        fields.text(comment, field="comment", what="审签意见", limit=300, required=not approve,
-                    empty="退回时请填写修改意见")
-
-    @action(check=_check_sign)
+    @action
     async def sign_off(self, actor: Actor, approve: bool, comment: str) -> DisclosureView:
         if approve:
             self._enter(Stage.SIGNED)
@@ -316,14 +254,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         self._enter(Stage.HANDLING)
         return await self.project(actor.username, "reply_returned", f"审签退回：{comment.strip()}")
 
-    def _check_send(self, actor: Actor, day: str, channel: str) -> None:
-        if channel not in rules.REPLY_CHANNELS:
-            raise InvalidInput("请选择送达方式", field="channel")
-        received = self.state.received_date
-        fields.day(day, field="day", what="送达日期", today=self._today(),
-                   not_before=date.fromisoformat(received) if received else None, before_what="收到申请的日期")
-
-    @action(check=_check_send)
+    @action
     async def send_reply(self, actor: Actor, day: str, channel: str) -> DisclosureView:
         self.state.reply = ReplySent(day, channel)
         self.finish("reply", None, actor.username)
@@ -339,10 +270,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         self._enter(Stage.ARCHIVED)
         return await self.project(actor.username, "archived", "归档")
 
-    def _check_withdraw(self, actor: Actor, reason: str) -> None:
-        fields.text(reason, field="reason", what="撤回理由", limit=300)
-
-    @action(check=_check_withdraw)
+    @action
     async def withdraw(self, actor: Actor, reason: str) -> DisclosureView:
         for d in self.open_deadlines():
             d.finish("cancelled", actor.username)
@@ -353,32 +281,18 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
                                   letters=[self.letter("withdrawn", "撤回申请确认书")])
 
     # -- after the reply, and supervision ----------------------------------------------------------------
-    def _check_review(self, actor: Actor, review: ReviewRecord) -> None:
-        if review.kind not in rules.REVIEW_KINDS:
-            raise InvalidInput("请选择复议或诉讼类型", field="kind")
-        if review.outcome not in rules.REVIEW_OUTCOMES:
-            raise InvalidInput("请选择结果", field="outcome")
-        fields.text(review.note, field="note", what="备注", limit=1000, required=False)
-
-    @action(check=_check_review)
+    @action
     async def record_review(self, actor: Actor, review: ReviewRecord) -> DisclosureView:
         await call(DisclosureActivities.record_review, ReviewInput(
-            self.inp.request_id, f"{self.inp.request_id}/review/{self.version + 1}", review.kind, review.outcome,
+            self.case_id, f"{self.case_id}/review/{self.version + 1}", review.kind, review.outcome,
             review.note.strip(), actor.username, local_date(workflow.now()).year))
         return await self.project(actor.username, "review_recorded",
                                   f"登记{rules.REVIEW_KINDS[review.kind]}：{rules.REVIEW_OUTCOMES[review.outcome]}")
 
-    def _check_supervise(self, actor: Actor, note: str) -> None:
-        fields.text(note, field="note", what="督办意见", limit=300)
-
-    @action(check=_check_supervise)
+    @action
     async def supervise(self, actor: Actor, note: str) -> DisclosureView:
         reply = self.deadline("reply")
         await call(DisclosureActivities.supervise, SuperviseInput(
-            self.inp.request_id, workflow.info().workflow_id, f"{self.inp.request_id}/supervision/{self.version + 1}",
+            self.case_id, workflow.info().workflow_id, f"{self.case_id}/supervision/{self.version + 1}",
             self.state.department_id, note.strip(), actor.username, reply.due_at if reply else None))
-        return self.view()
-
-    @workflow.query(name="state")
-    def current(self) -> DisclosureView:
         return self.view()

@@ -29,52 +29,31 @@ with workflow.unsafe.imports_passed_through():
         Release,
         ReleaseRecord,
     )
-    from gongkai import fields
     from gongkai import incident as rules
     from gongkai.clock import CST
-    from gongkai.errors import ActionNotAllowed, InvalidInput
     from gongkai.explain import span_zh
     from gongkai.incident import RESPONDING_STAGES, Stage
     from gongkai.roles import Actor, Role
-    from workflows.kit import CaseWorkflow, Work, action
+    from workflows.kit import CaseWorkflow, Work, action, case
 
 
 def _at(value: datetime) -> str:
     return value.astimezone(CST).strftime("%m-%d %H:%M")
 
 
-@workflow.defn(name=WORKFLOW)
+@case(WORKFLOW)
 class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView]):
-    PROCESS = "incident"
-    ACTIONS = ACTIONS
-    PROJECT = IncidentActivities.project
-
-    @workflow.init
-    def __init__(self, inp: IncidentInput) -> None:
-        super().__init__(inp, IncidentState(Stage.RESPONDING, inp.department_id, list(inp.co_departments)))
-
-    @workflow.run
-    async def run(self, inp: IncidentInput) -> str:
-        return await self.run_case()
+    PROCESS, ACTIONS, PROJECT = "incident", ACTIONS, IncidentActivities.project
+    TITLE = "突发事件 {title}"
 
     # -- the case --------------------------------------------------------------------------------------
-    @property
-    def case_id(self) -> str:
-        return self.inp.case_id
-
-    def title(self) -> str:
-        return f"突发事件 {self.inp.title}"
-
-    def owner(self) -> tuple[int | None, int | None]:
-        return self.state.department_id, None
-
     @property
     def _major(self) -> bool:
         return self.inp.grade in rules.MAJOR_GRADES
 
     def view(self) -> IncidentView:
         inp = self.inp
-        return IncidentView(**self.snapshot(), case_id=inp.case_id, version=self.version, title=inp.title,
+        return IncidentView(**self.snapshot(), case_id=self.case_id, version=self.version, title=inp.title,
                             description=inp.description, location=inp.location, grade=inp.grade, source=inp.source,
                             occurred_at=inp.occurred_at, detected_at=inp.detected_at, created_by=inp.created_by,
                             follow_up_hours=inp.follow_up_hours, anchors=dict(inp.anchors))
@@ -110,7 +89,7 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
                 f"来源：{rules.SOURCES[inp.source]}。{self._clocks_text()}。"
                 + ("登记时已超期，请立即处置。" if self.state.late else ""))
         title = f"【{'已超期' if self.state.late else '新登记'}】突发事件 {inp.title}"
-        key = f"{inp.case_id}/registered"
+        key = f"{self.case_id}/registered"
         notices = [NoticeSpec(f"{key}/department", "department", inp.department_id, title, body),
                    NoticeSpec(f"{key}/office", "office_head", None, title, body),
                    NoticeSpec(f"{key}/supervisor", "supervisor", None, title, body)]
@@ -148,9 +127,9 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
             except TimeoutError:
                 s.follow_ups += 1
                 body = (f"{inp.title}：距上次发布（{_at(s.releases[-1].released_at)}）已超过{inp.follow_up_hours}"
-                        f"小时，请根据处置进展持续发布权威信息。案件：{inp.case_id}")
+                        f"小时，请根据处置进展持续发布权威信息。案件：{self.case_id}")
                 await self.project("system", "follow_up_reminder", f"持续发布提醒（第{s.follow_ups}次）", notices=[
-                    NoticeSpec(f"{inp.case_id}/follow_up/{s.follow_ups}", "department", s.department_id,
+                    NoticeSpec(f"{self.case_id}/follow_up/{s.follow_ups}", "department", s.department_id,
                                f"【持续发布提醒】突发事件 {inp.title}", body)])
 
     # -- releases and the press conference ----------------------------------------------------------
@@ -158,13 +137,7 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
         """The first authoritative release stops the 5-hour (or the 48-hour) clock."""
         return self.finish_at("release", at, actor) or self.finish_at("response", at, actor)
 
-    def _check_release(self, actor: Actor, item: Release) -> None:
-        rules.check_release(item.text, item.channel, item.approved_by)
-        fields.text(item.text, field="text", what="发布内容", limit=4000)
-        fields.text(item.approved_by, field="approved_by", what="审核签发人", limit=100)
-        rules.check_instant(item.released_at, self.inp.occurred_at, workflow.now(), "发布时间")
-
-    @action(check=_check_release)
+    @action
     async def release(self, actor: Actor, item: Release) -> IncidentView:
         s = self.state
         first = not s.releases
@@ -183,13 +156,7 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
                                   f"首次发布权威信息（{channel}，{_at(item.released_at)}，签发：{item.approved_by.strip()}"
                                   f"{verdict}）")
 
-    def _check_press(self, actor: Actor, item: PressConference) -> None:
-        rules.check_press(item.place, item.spokesperson)
-        fields.text(item.place, field="place", what="发布会地点", limit=200)
-        fields.text(item.spokesperson, field="spokesperson", what="新闻发言人", limit=100)
-        rules.check_instant(item.held_at, self.inp.occurred_at, workflow.now(), "发布会时间")
-
-    @action(check=_check_press)
+    @action
     async def press_conference(self, actor: Actor, item: PressConference) -> IncidentView:
         s = self.state
         s.press = PressRecord(item.held_at, item.place.strip(), item.spokesperson.strip(), item.head_attended,
@@ -208,37 +175,20 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
                                   f"{item.spokesperson.strip()}，{head}{verdict}）")
 
     # -- triage and referral ------------------------------------------------------------------------
-    def _check_classify(self, actor: Actor, category: str, note: str) -> None:
-        if category not in rules.TRIAGE:
-            raise InvalidInput("请选择研判分类", field="category")
-        fields.text(note, field="note", what="研判意见", limit=300, required=False)
-
-    @action(check=_check_classify)
+    @action
     async def classify(self, actor: Actor, category: str, note: str) -> IncidentView:
         self.state.triage, self.state.triage_note = category, note.strip()
         shown = f"（{self.state.triage_note}）" if self.state.triage_note else ""
         return await self.project(actor.username, "triaged", f"研判分类：{rules.TRIAGE[category]}{shown}")
 
-    def _check_refer(self, actor: Actor, target: str, note: str) -> None:
-        if target not in rules.REFERRAL_TARGETS:
-            raise InvalidInput("请选择移交单位", field="target")
-        fields.text(note, field="note", what="移交情况", limit=300, empty="请填写移交情况（时间、对接人、材料）")
-
-    @action(check=_check_refer)
+    @action
     async def refer(self, actor: Actor, target: str, note: str) -> IncidentView:
         self.state.referrals.append(Referral(target, note.strip(), actor.username, workflow.now()))
         return await self.project(actor.username, "referred",
                                   f"虚假信息已移交{rules.REFERRAL_TARGETS[target]}：{note.strip()}")
 
     # -- the lead department ------------------------------------------------------------------------
-    def _check_reassign(self, actor: Actor, department_id: int, reason: str) -> None:
-        if department_id <= 0:
-            raise InvalidInput("请选择新的牵头部门", field="department_id")
-        if department_id == self.state.department_id:
-            raise InvalidInput("所选部门已是牵头部门", field="department_id")
-        fields.text(reason, field="reason", what="改派理由", limit=300, empty="请说明改派理由")
-
-    @action(check=_check_reassign)
+    @action
     async def reassign(self, actor: Actor, department_id: int, reason: str) -> IncidentView:
         """Another department leads from now on (registered to the wrong one, or the situation
         moved): its clocks, reminders and tasks follow; both departments are told."""
@@ -249,31 +199,20 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
         self.move_deadlines(recalculate=f"改派牵头部门：{reason.strip()}")
         clocks = self._clocks_text()
         title = f"【改派牵头】突发事件 {inp.title}"
-        key = f"{inp.case_id}/reassigned/{self.version + 1}"
-        body = f"改派理由：{reason.strip()}。" + (f"{clocks}。" if clocks else "") + f"案件：{inp.case_id}"
+        key = f"{self.case_id}/reassigned/{self.version + 1}"
+        body = f"改派理由：{reason.strip()}。" + (f"{clocks}。" if clocks else "") + f"案件：{self.case_id}"
         notices = [NoticeSpec(f"{key}/to", "department", department_id, title, "本案改由贵单位牵头回应。" + body),
                    NoticeSpec(f"{key}/from", "department", previous, title, "本案已改由其他部门牵头。" + body)]
         return await self.project(actor.username, "lead_reassigned", f"改派牵头部门：{reason.strip()}",
                                   notices=notices)
 
     # -- evaluation and closure ---------------------------------------------------------------------
-    def _check_end(self, actor: Actor) -> None:
-        if not self.state.triage:
-            raise ActionNotAllowed("请先完成研判分类")
-        if self.state.triage == "false_info" and not self.state.referrals:
-            raise ActionNotAllowed("研判为虚假信息的，请先登记移交公安或网信部门的情况")
-
-    @action(check=_check_end)
+    @action
     async def end_response(self, actor: Actor) -> IncidentView:
         self.state.stage = Stage.EVALUATION
         return await self.project(actor.username, "response_ended", "回应处置完毕，提请公开办评估")
 
-    def _check_evaluate(self, actor: Actor, effect: str, summary: str) -> None:
-        if effect not in rules.EFFECTS:
-            raise InvalidInput("请选择回应效果", field="effect")
-        fields.text(summary, field="summary", what="评估意见", limit=400)
-
-    @action(check=_check_evaluate)
+    @action
     async def evaluate(self, actor: Actor, effect: str, summary: str) -> IncidentView:
         self.state.evaluation = Evaluation(effect, summary.strip(), actor.username, workflow.now())
         return await self.project(actor.username, "evaluated", f"效果评估：{rules.EFFECTS[effect]}。{summary.strip()}")
@@ -283,7 +222,3 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
         self.state.stage = Stage.CLOSED
         self.state.closed_at = workflow.now()
         return await self.project(actor.username, "closed", "办结")
-
-    @workflow.query(name="state")
-    def current(self) -> IncidentView:
-        return self.view()

@@ -1,11 +1,12 @@
 """The case kit: what every case workflow does the same way, written once.
 
-A process subclasses CaseWorkflow and fills in its hooks: `view()` (its state as the outside sees
-it), `work()` (the tasks it wants on inboxes now), `owner()` and `title()` (who its deadlines
-belong to and what their reminders say), `open_case()` (the first projection) and `follow()`
-(what it waits for until it closes). Its user actions are `@action` updates: the process's action
-table decides who may take them in which stage (the pages read the same table), a `check`
-beside each decides what its input must be.
+A process declares its workflow with `@case(WORKFLOW)` on a subclass of
+`CaseWorkflow[Input, State, View]` (its state starts as `State.opened(inp)`) and fills in:
+`view()` (the state as the outside sees it), `work()` (the tasks it wants on inboxes now),
+`open_case()` (its first clocks and projection) and `follow()` (what it waits for until it
+closes), with `PROCESS`, `ACTIONS`, `PROJECT` and `TITLE`. Its user actions are `@action`
+updates: the process's action table decides who may take them in which stage (the pages read the
+same table), a `check` beside each decides what its input must be.
 
 The kit owns the deadlines (starting, moving, finishing them), the projection step (one at a time,
 in version order, deadlines settled first, through the process's projection activity, with the
@@ -21,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, get_args, get_origin
 
 from temporalio import workflow
 
@@ -39,13 +40,21 @@ with workflow.unsafe.imports_passed_through():
     from workflows.deadline import DeadlineHost, DurableDeadline
 
 
-class Staged(Protocol):
+class Owned(Protocol):
+    """What every case's state has: its stage, the department that owns it, and how a case starts."""
+
     @property
     def stage(self) -> str: ...
 
+    @property
+    def department_id(self) -> int: ...
+
+    @classmethod
+    def opened(cls, inp: Any) -> Any: ...
+
 
 In = TypeVar("In")
-St = TypeVar("St", bound=Staged)
+St = TypeVar("St", bound=Owned)
 V = TypeVar("V")
 Project = Callable[[Any, CaseProjection], Awaitable["int | None"]]
 
@@ -67,10 +76,14 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
     PROCESS: ClassVar[str]
     ACTIONS: ClassVar[ActionTable[Any]]
     PROJECT: ClassVar[Project]  # the process's projection activity (CaseActivities.write underneath)
+    TITLE: ClassVar[str]  # the case as reminders name it, formatted with the input's fields
+    STATE: ClassVar[type[Owned]]  # set by @case from the class's CaseWorkflow[Input, State, View]
 
-    def __init__(self, inp: In, state: St) -> None:
+    def __init__(self, inp: In) -> None:
+        # Everything is set here, from the input, before any update runs: the SDK may run one
+        # delivered with the start before run().
         self.inp = inp  # read-only: what the case was opened with
-        self.state = state  # everything that changes
+        self.state: St = self.STATE.opened(inp)  # everything that changes
         self.version = 0  # projections made; the case row's version
         self.deadlines: dict[str, DurableDeadline] = {}
         self._clocks: list[asyncio.Task[str]] = []
@@ -79,19 +92,7 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         self._task_since: dict[str, int] = {}  # stage task kind: the version that first wanted it
 
     # -- what each process fills in -----------------------------------------------------------------
-    @property
-    def case_id(self) -> str:
-        raise NotImplementedError
-
     def view(self) -> V:
-        raise NotImplementedError
-
-    def title(self) -> str:
-        """The case as reminders and notices name it."""
-        raise NotImplementedError
-
-    def owner(self) -> tuple[int | None, int | None]:
-        """(department, assignee) its deadlines belong to."""
         raise NotImplementedError
 
     def work(self) -> list[Work]:
@@ -108,7 +109,26 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
     async def restore_row(self) -> None:
         """Write the case row again when reconciliation found it missing (before re-projecting)."""
 
+    # -- what every case is ------------------------------------------------------------------------
+    @property
+    def case_id(self) -> str:
+        return workflow.info().workflow_id  # the business key (DR-2026-000123) is the workflow id
+
+    def title(self) -> str:
+        return self.TITLE.format_map(vars(self.inp))
+
+    def owner(self) -> tuple[int | None, int | None]:
+        """(department, assignee) the case's clocks remind."""
+        return self.state.department_id, getattr(self.state, "assignee_id", None)
+
     # -- the run ---------------------------------------------------------------------------------------
+    # `run` and the `state` query are made by @case on each process's class, typed with its input and view.
+    async def run(self, inp: Any) -> str:
+        raise NotImplementedError
+
+    def current(self) -> Any:
+        raise NotImplementedError
+
     async def run_case(self) -> str:
         await self.open_case()
         await self.follow()
@@ -211,9 +231,6 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         """The state's fields, copied, to build the view from."""
         return {f.name: copy.deepcopy(getattr(self.state, f.name)) for f in dataclasses.fields(self.state)}  # type: ignore[arg-type]
 
-    # -- actions -------------------------------------------------------------------------------------
-    def allow(self, name: str, actor: Actor) -> None:
-        self.ACTIONS.check(name, self.view(), actor, workflow.now())
 
     # -- reconciliation --------------------------------------------------------------------------------
     @workflow.query(name=PROJECTION_QUERY)
@@ -240,36 +257,62 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
 
 
 W = TypeVar("W", bound=CaseWorkflow[Any, Any, Any])
-Check = Callable[..., None]
 
 
-def action(fn: Callable[..., Awaitable[Any]] | None = None, *, check: Check | None = None) -> Any:
+def case(name: str) -> Callable[[type[W]], type[W]]:
+    """Declare a case workflow by its Temporal type name. The SDK wants `@workflow.init __init__`,
+    `@workflow.run run` and the typed `state` query on the class itself, typed with the process's
+    input and view: they are the same for every case, so they are made here, from the class's
+    `CaseWorkflow[Input, State, View]` base."""
+
+    def decorate(cls: type[W]) -> type[W]:
+        base = next(b for b in getattr(cls, "__orig_bases__", ()) if get_origin(b) is CaseWorkflow)
+        input_type, state_type, view_type = get_args(base)
+        cls.STATE = state_type
+
+        def __init__(self: CaseWorkflow[Any, Any, Any], inp: Any) -> None:
+            CaseWorkflow.__init__(self, inp)
+
+        async def run(self: CaseWorkflow[Any, Any, Any], inp: Any) -> str:
+            return await self.run_case()
+
+        def current(self: CaseWorkflow[Any, Any, Any]) -> Any:
+            return self.view()
+
+        for fn, hints in ((__init__, {"inp": input_type, "return": None}),
+                          (run, {"inp": input_type, "return": str}), (current, {"return": view_type})):
+            fn.__annotations__ = hints
+            fn.__module__, fn.__qualname__ = cls.__module__, f"{cls.__name__}.{fn.__name__}"
+        cls.__init__ = workflow.init(__init__)
+        cls.run = workflow.run(run)
+        cls.current = workflow.query(name="state")(current)
+        return workflow.defn(name=name)(cls)
+
+    return decorate
+
+
+def action(fn: Callable[..., Awaitable[Any]]) -> Any:
     """A user's action on the case, as an update named after the method. Its validator asks the
-    process's action table whether the actor may take it now, then `check` (if given, with the
-    update's arguments) whether its input is acceptable; a refusal writes nothing. Domain errors
-    raised by either become the update's failure, with their code and message."""
+    process's action table whether the actor may take it now and whether its input is acceptable;
+    a refusal writes nothing. Domain errors raised by either become the update's failure, with their
+    code, message and field."""
+    name = fn.__name__
 
-    def decorate(fn: Callable[..., Awaitable[Any]]) -> Any:
-        name = fn.__name__
 
-        @wraps(fn)
-        async def handler(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> Any:
-            try:
-                return await fn(self, actor, *args)
-            except GongkaiError as exc:
-                raise to_application_error(exc) from None
+    @wraps(fn)
+    async def handler(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> Any:
+        try:
+            return await fn(self, actor, *args)
+        except GongkaiError as exc:
+            raise to_application_error(exc) from None
 
-        @wraps(fn)  # the SDK wants the validator's parameters to be the update's
-        def validate(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> None:
-            try:
-                self.allow(name, actor)
-                if check is not None:
-                    check(self, actor, *args)
-            except GongkaiError as exc:
-                raise to_application_error(exc) from None
+    @wraps(fn)  # the SDK wants the validator's parameters to be the update's
+    def validate(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> None:
+        try:
+            self.ACTIONS.validate(name, self.view(), actor, workflow.now(), *args)
+        except GongkaiError as exc:
+            raise to_application_error(exc) from None
 
-        update = workflow.update(name=name)(handler)
-        update.validator(validate)
-        return update
-
-    return decorate(fn) if fn is not None else decorate
+    update = workflow.update(name=name)(handler)
+    update.validator(validate)
+    return update

@@ -16,40 +16,19 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.policy import PolicyActivities
     from contracts.policy import ACTIONS, WORKFLOW, Draft, PolicyInput, PolicyState, PolicyView, Signature
-    from gongkai import fields
     from gongkai import policy as rules
-    from gongkai.clock import end_of_day, local_date, start_of_day
-    from gongkai.errors import ActionNotAllowed, InvalidInput
+    from gongkai.clock import end_of_day, start_of_day
     from gongkai.policy import Stage
     from gongkai.roles import Actor, Role
-    from workflows.kit import CaseWorkflow, Work, action
+    from workflows.kit import CaseWorkflow, Work, action, case
 
 
-@workflow.defn(name=WORKFLOW)
+@case(WORKFLOW)
 class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
-    PROCESS = "policy"
-    ACTIONS = ACTIONS
-    PROJECT = PolicyActivities.project
-
-    @workflow.init
-    def __init__(self, inp: PolicyInput) -> None:
-        super().__init__(inp, PolicyState(Stage.DRAFTING))
-
-    @workflow.run
-    async def run(self, inp: PolicyInput) -> str:
-        return await self.run_case()
+    PROCESS, ACTIONS, PROJECT = "policy", ACTIONS, PolicyActivities.project
+    TITLE = "政策文件 {title}"
 
     # -- the case --------------------------------------------------------------------------------------
-    @property
-    def case_id(self) -> str:
-        return self.inp.case_id
-
-    def title(self) -> str:
-        return f"政策文件 {self.inp.title}"
-
-    def owner(self) -> tuple[int | None, int | None]:
-        return self.inp.department_id, None
-
     def _missing(self) -> list[str]:
         d = self.state.draft
         return rules.missing_items(has_document=d.has_document, has_plan=d.has_plan, materials=d.materials,
@@ -58,7 +37,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     def view(self) -> PolicyView:
         inp, s = self.inp, self.state
         return PolicyView(**self.snapshot(), case_id=inp.case_id, version=self.version, title=inp.title,
-                          issuance=inp.issuance, department_id=inp.department_id, normative=inp.normative,
+                          issuance=inp.issuance, normative=inp.normative,
                           doc_number=s.draft.doc_number or inp.doc_number, co_issuers=list(inp.co_issuers),
                           returns=len(s.returns_reasons), missing=self._missing(),
                           website_open=self.deadline("website") is not None)
@@ -98,14 +77,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
                 await workflow.wait_condition(lambda: self.state.stage in {Stage.IN_FORCE, Stage.CLOSED})
 
     # -- drafting and the gate ------------------------------------------------------------------------
-    def _check_draft(self, actor: Actor, draft: Draft) -> None:
-        rules.check_materials(draft.materials)
-        for name, what in (("document_text", "政策文件"), ("plan_text", "解读方案"), ("materials_text", "解读材料")):
-            fields.text(getattr(draft, name), field=name, what=what, limit=rules.TEXT_LIMIT, required=False)
-        fields.text(draft.reasons, field="reasons", what="不予公开或删减公开的理由", limit=500, required=False)
-        fields.text(draft.channels, field="channels", what="发布渠道", limit=200, required=False)
-
-    @action(check=_check_draft)
+    @action
     async def update_draft(self, actor: Actor, draft: Draft) -> PolicyView:
         def files(d: Draft) -> tuple:
             return (d.has_document, d.has_plan, sorted(d.materials), d.document_text, d.plan_text, d.materials_text)
@@ -116,12 +88,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         s.draft = draft
         return await self.project(actor.username, "draft_updated", f"更新文件及解读（第{s.document_version}版）")
 
-    def _check_submit(self, actor: Actor) -> None:
-        missing = self._missing()
-        if missing:
-            raise InvalidInput("材料不全，不能报送审签。缺少：" + "；".join(missing), detail={"missing": missing})
-
-    @action(check=_check_submit)
+    @action
     async def submit(self, actor: Actor) -> PolicyView:
         d = self.state.draft
         if not rules.is_fully_public(d.disclosure_mode, d.disclosure_scope):
@@ -131,11 +98,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         self.state.stage = Stage.SIGN_OFF
         return await self.project(actor.username, "submitted", f"报送审签（第{self.state.document_version}版）")
 
-    def _check_verdict(self, actor: Actor, approve: bool, comment: str) -> None:
-        fields.text(comment, field="comment", what="意见", limit=300, required=not approve,
-                    empty="退回时请说明理由")
-
-    @action(check=_check_verdict)
+    @action
     async def review_attribute(self, actor: Actor, approve: bool, comment: str) -> PolicyView:
         self.state.comment = comment.strip()
         self.state.stage = Stage.SIGN_OFF if approve else Stage.DRAFTING
@@ -144,17 +107,11 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
                                   verdict + (f"：{comment.strip()}" if comment.strip() else ""))
 
     # -- signing ----------------------------------------------------------------------------------------
-    def _check_signature(self, actor: Actor, version: int, approve: bool, comment: str) -> None:
-        if version != self.state.document_version:
-            raise ActionNotAllowed(f"签批的是第{version}版，当前为第{self.state.document_version}版，请审签最新版本")
-        fields.text(comment, field="comment", what="意见", limit=300, required=not approve,
-                    empty="退回时请填写意见")
-
     def _sign(self, actor: Actor, what: str) -> None:
         self.state.signatures.append(Signature(actor.role.value, actor.username, workflow.now(),
                                                self.state.document_version, what))
 
-    @action(check=_check_signature)
+    @action
     async def sign(self, actor: Actor, version: int, approve: bool, comment: str) -> PolicyView:
         self.state.comment = comment.strip()
         if not approve:
@@ -165,13 +122,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         return await self.project(actor.username, "signed_off",
                                   f"部门负责人审签文件及解读（第{self.state.document_version}版，同步审签）")
 
-    def _check_office(self, actor: Actor, approve: bool, reasons: str) -> None:
-        if approve and self._missing():
-            raise ActionNotAllowed("材料不全，应予退文：" + "；".join(self._missing()))
-        fields.text(reasons, field="comment", what="退文理由", limit=300, required=not approve,
-                    empty="退文时请写明理由")
-
-    @action(check=_check_office)
+    @action
     async def office_review(self, actor: Actor, approve: bool, reasons: str) -> PolicyView:
         if approve:
             self.state.stage = Stage.LEADER_SIGN_OFF
@@ -181,7 +132,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         self.state.comment = reasons.strip()
         return await self.project(actor.username, "returned_for_completion", f"退文：{reasons.strip()}")
 
-    @action(check=_check_signature)
+    @action
     async def leader_sign(self, actor: Actor, version: int, approve: bool, comment: str) -> PolicyView:
         self.state.comment = comment.strip()
         if not approve:
@@ -191,25 +142,14 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         self.state.stage = Stage.SECRECY_REVIEW
         return await self.project(actor.username, "leader_signed", f"领导审签（第{self.state.document_version}版）")
 
-    def _check_secrecy(self, actor: Actor, passed: bool, note: str) -> None:
-        fields.text(note, field="comment", what="审查意见", limit=300, required=False)
-
-    @action(check=_check_secrecy)
+    @action
     async def secrecy_review(self, actor: Actor, passed: bool, note: str) -> PolicyView:
         self.state.stage = Stage.READY if passed else Stage.DRAFTING
         return await self.project(actor.username, "secrecy_reviewed", ("保密审查通过" if passed else "保密审查未通过")
                                   + (f"：{note.strip()}" if note.strip() else ""))
 
     # -- publication and interpretation ----------------------------------------------------------------
-    def _signed_on(self) -> date | None:
-        return max((local_date(s.at) for s in self.state.signatures), default=None)
-
-    def _check_publish(self, actor: Actor, day: str, url: str) -> None:
-        fields.day(day, field="day", what="发布日期", today=local_date(workflow.now()), not_before=self._signed_on(),
-                   before_what="审签日期")
-        fields.text(url, field="url", what="发布地址", limit=500)
-
-    @action(check=_check_publish)
+    @action
     async def publish(self, actor: Actor, day: str, url: str) -> PolicyView:
         published = date.fromisoformat(day)
         self.state.published.on, self.state.published.url = day, url.strip()
@@ -220,13 +160,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         self.state.stage = Stage.PUBLISHED
         return await self.project(actor.username, "published", f"文件已发布（{day}）：{url.strip()}；解读期限开始计算")
 
-    def _check_interpretation(self, actor: Actor, day: str, url: str) -> None:
-        on = self.state.published.on
-        fields.day(day, field="day", what="解读发布日期", today=local_date(workflow.now()),
-                   not_before=date.fromisoformat(on) if on else None, before_what="文件发布日期")
-        fields.text(url, field="url", what="解读材料的发布地址", limit=500)
-
-    @action(check=_check_interpretation)
+    @action
     async def publish_interpretation(self, actor: Actor, day: str, url: str) -> PolicyView:
         self.state.published.interpretation_on, self.state.published.interpretation_url = day, url.strip()
         # Judged by the day it was published: recorded late, it may still have been on time.
@@ -235,19 +169,13 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         return await self.project(actor.username, "interpretation_published", f"解读材料已发布（{day}）"
                                   + ("，超过时限" if outcome == "late" else ""))
 
-    def _check_website(self, actor: Actor, url: str) -> None:
-        fields.text(url, field="url", what="网站发布地址", limit=500)
-
-    @action(check=_check_website)
+    @action
     async def record_website(self, actor: Actor, url: str) -> PolicyView:
         self.state.published.website = url.strip()
         self.finish("website", None, actor.username)
         return await self.project(actor.username, "website_published", "规范性文件已在政府网站发布")
 
-    def _check_note(self, actor: Actor, text: str) -> None:
-        fields.text(text, field="text", what="舆情内容", limit=400)
-
-    @action(check=_check_note)
+    @action
     async def add_note(self, actor: Actor, text: str) -> PolicyView:
         self.state.notes.append(text.strip())
         return await self.project(actor.username, "opinion_note", f"舆情记录：{text.strip()}")
@@ -256,7 +184,3 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     async def close(self, actor: Actor) -> PolicyView:
         self.state.stage = Stage.CLOSED
         return await self.project(actor.username, "closed", "办结")
-
-    @workflow.query(name="state")
-    def current(self) -> PolicyView:
-        return self.view()
