@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
+pytestmark = pytest.mark.slow  # `make run` end to end: a Temporal dev server, the worker and the web
+
 
 def _free_port() -> int:
     with socket.socket() as s:

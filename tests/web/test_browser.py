@@ -11,6 +11,8 @@ from gongkai.settings import load_settings
 from tests.support.server import ARGS, CHROMIUM, SHOTS, served
 from web.app import create_app
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 async def server(db):

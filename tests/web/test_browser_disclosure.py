@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.async_api import async_playwright
 
 from tests.support.server import ARGS, CHROMIUM, SHOTS
 from tests.web.conftest import browser_login
+
+pytestmark = pytest.mark.browser
 
 
 async def _logout(page) -> None:

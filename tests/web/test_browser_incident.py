@@ -9,6 +9,7 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from playwright.async_api import async_playwright
 from sqlmodel import select
 
@@ -16,6 +17,8 @@ from gongkai.clock import CST
 from models import Deadline, IncidentCase
 from tests.support.server import ARGS, CHROMIUM, SHOTS
 from tests.web.conftest import browser_login
+
+pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 

@@ -12,6 +12,7 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +25,8 @@ from contracts.disclosure import ACTIONS as DISCLOSURE_ACTIONS
 from gongkai.clock import CST
 from tests.web.conftest import CSRF
 from workflows.incident import IncidentWorkflow
+
+pytestmark = pytest.mark.slow  # generated requests over every API route
 
 EXAMPLES = 25  # per operation and generation mode: the run stays well under a minute
 PDF = b"%PDF-1.4\n% identity document\n"

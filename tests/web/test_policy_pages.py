@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from playwright.async_api import async_playwright
 from sqlmodel import select
 
@@ -48,6 +49,7 @@ async def _approve_first_in_queue(page, base):
     await page.wait_for_selector("h1")
 
 
+@pytest.mark.browser
 async def test_leader_sign_off_queue_in_a_browser(system, db):
     SHOTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
