@@ -5,8 +5,8 @@ A process declares its workflow with `@case(WORKFLOW)` on a subclass of
 `view()` (the state as the outside sees it), `work()` (the tasks it wants on inboxes now),
 `open_case()` (its first clocks and projection) and `follow()` (what it waits for until it
 closes), with `PROCESS`, `ACTIONS`, `PROJECT` and `TITLE`. Its user actions are `@action`
-updates: the process's action table decides who may take them in which stage (the pages read the
-same table), a `check` beside each decides what its input must be.
+updates, its transitions: the process's action table (contracts) decides who may take them in
+which stage and what their input must be, and the pages read the same table.
 
 The kit owns the deadlines (starting, moving, finishing them), the projection step (one at a time,
 in version order, deadlines settled first, through the process's projection activity, with the
