@@ -34,7 +34,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 types: setup
-	$(BIN)/basedpyright
+	$(BIN)/basedpyright --project pyproject.toml
 
 # Re-resolves the pinned versions (after a change to pyproject.toml's dependencies).
 lock: setup
