@@ -85,7 +85,8 @@ async def open_cases(address: str, db, n: int, concurrency: int, samples: list, 
 
 async def reconcile_runs(address: str, batches: list[int]) -> list[list]:
     """One Reconcile run per batch size, as the schedule starts it: [batch, seconds, report]."""
-    from workflows.reconcile import ReconcileInput, ReconcileWorkflow
+    from contracts.reconcile import ReconcileInput
+    from workflows.reconcile import ReconcileWorkflow
 
     client = await Client.connect(address)
     rows = []

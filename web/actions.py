@@ -45,7 +45,10 @@ class Process(Generic[V]):
     actions: ActionTable[V]
 
     def view_of(self, row: Any) -> V:
-        """The workflow's view as its last projection stored it (the row's `state`)."""
+        """The workflow's view as its last projection stored it (the row's `state`). A row written
+        before its first projection (a request's intake) has none yet."""
+        if not row.state:
+            raise Conflict(f"该{self.noun}正在登记，请稍后刷新页面")
         return value_to_type(self.view, row.state)
 
     def url(self, case_id: str) -> str:

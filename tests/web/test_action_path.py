@@ -168,3 +168,17 @@ async def test_an_out_of_range_filter_is_a_clear_400(live, db):
         r = await live.get("/inbox", params=query)
         assert r.status_code == 400 and "请求格式不正确" in r.text, (query, r.status_code)
     assert (await live.get("/board", params={"within": "99999999999999999999999"})).status_code == 400
+
+
+async def test_a_request_between_its_intake_and_first_projection_says_so(client, db):
+    """The intake row exists a moment before the first projection writes its view."""
+    from activities.disclosure import DisclosureActivities
+    from contracts.disclosure import CreateInput
+    from tests.workflows.disclosure_support import department_id, request_input
+
+    rid = "DR-2026-000777"
+    inp = request_input(rid, await department_id(db, "JYJ"), datetime.now(CST))
+    await DisclosureActivities(db.session_factory).create(CreateInput(inp, rid, "review", 2026))
+    await login(client, "jyj_officer")
+    page = await client.get(f"/disclosure/{rid}")
+    assert page.status_code == 409 and "该申请正在登记，请稍后刷新页面" in page.text
