@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,30 @@ from tests.support.database import backends, create_database
 
 configure_logging("WARNING", "console")
 HERE = Path(__file__).resolve().parent
+
+
+def orphans() -> set[int]:
+    """Processes run from this virtualenv that lost their parent: a test started them and left them."""
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (proc / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == 1 and command.startswith(sys.prefix):
+            found.add(int(proc.name))
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind():
+    before = orphans()
+    yield
+    left = orphans() - before
+    assert not left, f"processes the tests started and did not stop: {sorted(left)}"
 
 
 @pytest.fixture(params=backends())

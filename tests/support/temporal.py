@@ -3,7 +3,7 @@ instant under libfaketime, so a test can live through a past holiday) and the de
 
 from __future__ import annotations
 
-import shutil
+import glob
 import stat
 import sys
 import tempfile
@@ -18,13 +18,17 @@ DEV_SERVER = BIN / "temporal"
 
 
 def _faked_server(start: datetime) -> Path:
-    """A wrapper that runs the test server with its clock starting at `start` (then moving)."""
-    faketime = shutil.which("faketime")
-    if faketime is None:
-        raise RuntimeError("faketime is required (apt-get install faketime; `make test` installs it)")
+    """A wrapper that runs the test server with its clock starting at `start` (then moving).
+
+    libfaketime is preloaded into the server itself: the `faketime` command forks, so stopping the
+    process the SDK started (faketime) left the server running, one orphan per test."""
+    if not glob.glob("/usr/lib/*/faketime/libfaketime.so.1"):
+        raise RuntimeError("libfaketime is required (apt-get install faketime; `make test` installs it)")
     stamp = start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     wrapper = Path(tempfile.mkdtemp(prefix="gk-ts-")) / "temporal-test-server"
-    wrapper.write_text(f'#!/bin/sh\nTZ=UTC exec {faketime} -f "@{stamp}" {TEST_SERVER} "$@"\n')
+    wrapper.write_text("#!/bin/sh\n"
+                       f"export TZ=UTC LD_PRELOAD='/usr/$LIB/faketime/libfaketime.so.1' FAKETIME='@{stamp}'\n"
+                       f'exec {TEST_SERVER} "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
     return wrapper
 
