@@ -34,7 +34,7 @@ from web.home import HomeController
 from web.inbox import InboxController
 from web.incident import IncidentApi, IncidentController
 from web.policy import PolicyController
-from web.render import beijing
+from web.render import ViewUndefined, beijing
 from web.report import ReportController
 from web.sessions import SQLSessionStore
 
@@ -48,6 +48,7 @@ def _fresh_log_context(request) -> None:
 
 def _template_globals(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals.update(beijing=beijing, due_text=lambda at: due_text(at) if at else "—")
+    engine.engine.undefined = ViewUndefined
 
 
 def create_app(

@@ -3,9 +3,12 @@ helpers templates share; a whole page also gets the navigation counts."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
+from jinja2 import TemplateRuntimeError, Undefined, UndefinedError
+from jinja2.utils import missing
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +17,18 @@ from gongkai.roles import ROLE_ZH
 from models import User
 from web.guards import capabilities
 from web.tasks import nav_counts
+
+
+class ViewUndefined(Undefined):
+    """What a template gets for a name its context lacks: empty, as usual (an optional form value, a
+    page without a user), except a field a view or record does not have, which is an error: a
+    renamed or misspelt field of a case's view breaks its page (and its tests) instead of blanking it."""
+
+    def __init__(self, hint: str | None = None, obj: Any = missing, name: str | None = None,
+                 exc: type[TemplateRuntimeError] = UndefinedError) -> None:
+        super().__init__(hint, obj, name, exc)
+        if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            self._fail_with_undefined_error()
 
 
 def beijing(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
