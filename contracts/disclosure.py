@@ -205,9 +205,9 @@ def _confirm(v: DisclosureView, now: datetime, day: str) -> None:
 
 
 def _assign(_v: DisclosureView, _now: datetime, officer_id: int, department_id: int) -> None:
-    if department_id <= 0:
+    if not 0 < department_id <= fields.MAX_ID:
         raise InvalidInput("请选择办理部门", field="department_id")
-    if officer_id < 0:
+    if not 0 <= officer_id <= fields.MAX_ID:
         raise InvalidInput("经办人无效", field="officer_id")
 
 

@@ -167,7 +167,7 @@ def _referral(_v: IncidentView, _now: datetime, target: str, note: str) -> None:
 
 
 def _reassignment(v: IncidentView, _now: datetime, department_id: int, reason: str) -> None:
-    if department_id <= 0:
+    if not 0 < department_id <= fields.MAX_ID:
         raise InvalidInput("请选择新的牵头部门", field="department_id")
     if department_id == v.department_id:
         raise InvalidInput("所选部门已是牵头部门", field="department_id")

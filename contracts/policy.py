@@ -10,7 +10,7 @@ from gongkai.actions import Action, ActionTable, either, roles
 from gongkai.clock import local_date
 from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
 from gongkai.policy import Stage
-from gongkai.roles import LEADERS, Actor, DepartmentKind, Role
+from gongkai.roles import LEADERS, SUPERVISORS, Actor, DepartmentKind, Role
 
 WORKFLOW = "PolicyWorkflow"  # the workflow type: clients start cases by this name
 
@@ -26,6 +26,7 @@ class PolicyInput:
     co_issuers: list[int] = field(default_factory=list)
     created_by: str = "system"
     follow_up_days: int = rules.DEFAULT_FOLLOW_UP_DAYS  # reminders to keep interpreting while in force
+    reviewing_office: int | None = None  # the general office (政府办) that reviews a draft in the government's name
 
 
 @dataclass
@@ -122,6 +123,12 @@ def _website_open(v: PolicyView, _now: datetime) -> None:
 
 # -- what each action's input must be (facts, now, then the update's arguments after the actor) -----------
 def _draft(_v: PolicyView, _now: datetime, draft: Draft) -> None:
+    if draft.disclosure_mode not in {"", *rules.DISCLOSURE_MODES}:
+        raise InvalidInput("请选择公开方式", field="disclosure_mode")
+    if draft.disclosure_scope not in {"", *rules.DISCLOSURE_SCOPES}:
+        raise InvalidInput("请选择公开范围", field="disclosure_scope")
+    fields.text(draft.doc_number or "", field="doc_number", what="文号", limit=100, required=False)
+    fields.text(draft.title or "", field="title", what="文件标题", limit=300, required=False)
     rules.check_materials(draft.materials)
     for name, what in (("document_text", "政策文件"), ("plan_text", "解读方案"), ("materials_text", "解读材料")):
         fields.text(getattr(draft, name), field=name, what=what, limit=rules.TEXT_LIMIT, required=False)
@@ -191,7 +198,7 @@ ACTIONS = ActionTable[PolicyView](lambda v: v.stage, rules.STAGE_ZH, [
            early="文件发布后才能登记解读发布"),
     Action("record_website", "登记网站发布", PUBLIC, _drafter, _website_open, check=_on_website,
            early="没有待登记的网站发布"),
-    Action("add_note", "记录舆情", PUBLIC, either(_drafter, roles({Role.OFFICE_HEAD}, "")), check=_opinion,
+    Action("add_note", "记录舆情", PUBLIC, either(_drafter, roles(SUPERVISORS, "")), check=_opinion,
            early="文件发布后才能记录舆情"),
     Action("close", "办结", frozenset({Stage.IN_FORCE}), _drafter, early="解读发布后才能办结"),
 ])

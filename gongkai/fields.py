@@ -8,6 +8,8 @@ from datetime import date
 
 from gongkai.errors import InvalidInput
 
+MAX_ID = 2**31 - 1  # ids are INTEGER columns
+
 
 def text(value: str, *, field: str, what: str, limit: int, required: bool = True, empty: str = "") -> str:
     """The value stripped; refused when empty (if required: `empty` says why) or longer than

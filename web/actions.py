@@ -25,7 +25,7 @@ from models import Department, User
 from web.deps import temporal_client
 from web.errors import status_for
 from web.forms import typed
-from web.visible import wait_visible
+from web.visible import NotYetShown, wait_visible
 
 log = get_logger(__name__)
 V = TypeVar("V")
@@ -57,13 +57,15 @@ class Process(Generic[V]):
 
 @dataclass
 class Refusal:
-    """An action the workflow (or the form) refused, to show on the case page again."""
+    """An action the workflow (or the form) refused, to show on the case page again; or, as a notice,
+    one it took that SQL does not show yet (then nothing typed is offered again)."""
 
     action: str
     message: str
     field: str | None
     form: dict[str, Any] = field(default_factory=dict)
     status: int = 400
+    notice: bool = False
 
 
 async def actor_of(db: AsyncSession, user: User) -> Actor:
@@ -121,6 +123,9 @@ async def submit(state: State, db: AsyncSession, process: Process[Any], case_id:
     the refusal beside its field and what was typed, and the refusal's status code."""
     try:
         await send(state, process, case_id, action, await args())
+    except NotYetShown as exc:  # taken: say so, and offer nothing to submit a second time
+        db.expunge_all()
+        return await show(Refusal("", exc.message, None, status=202, notice=True))
     except REFUSED as exc:
         db.expunge_all()  # the page is read again from SQL, not from what this request loaded
         return await show(Refusal(action, exc.message, exc.field, typed(data), status_for(exc)))

@@ -11,8 +11,8 @@ from typing import Any
 
 from gongkai.clock import CST
 from gongkai.errors import InvalidInput
+from gongkai.fields import MAX_ID
 
-MAX_ID = 2**31 - 1  # ids and small numbers are INTEGER columns
 YES = {"1", "true", "on", "yes", "approve"}
 
 

@@ -4,7 +4,6 @@ hour clocks and steps, and the office's incident board that counts down and refr
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -259,4 +258,6 @@ class IncidentApi(Controller):
                   data: dict[str, Any] | None = None) -> dict[str, Any]:
         await visible(db, user, case_id)
         args = await args_for(db, action, data or {}, await actions.actor_of(db, user))
-        return asdict(await actions.send(state, PROCESS, case_id, action, args))
+        await actions.send(state, PROCESS, case_id, action, args)
+        db.expunge_all()  # the case as it is now, in the shape GET gives (the shape this answer always had)
+        return await as_json(db, user, case_id)

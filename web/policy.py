@@ -121,10 +121,14 @@ class PolicyController(Controller):
             client = await temporal_client(state)
             if client is None:
                 raise Conflict(UNAVAILABLE)
+            office = (await db.execute(select(Department.id).where(
+                Department.kind == DepartmentKind.GENERAL_OFFICE, col(Department.active)).order_by(
+                col(Department.id)))).scalars().first() if issuance == "government" else None
             await client.start_workflow(WORKFLOW, PolicyInput(
                 case_id, title, issuance, user.department_id, normative=forms.flag(data, "normative"),
                 doc_number=forms.text(data, "doc_number")[:100], co_issuers=co if issuance == "joint" else [],
-                created_by=user.username, follow_up_days=follow_up), id=case_id, task_queue=state.task_queue)
+                created_by=user.username, follow_up_days=follow_up, reviewing_office=office), id=case_id,
+                task_queue=state.task_queue)
         await wait_visible(db, PolicyCase, case_id)
         return Redirect(f"/policy/{case_id}")
 

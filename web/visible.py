@@ -10,6 +10,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.errors import Conflict
 
+
+class NotYetShown(Conflict):
+    """The workflow took the change; its projection has not reached SQL in time."""
+
 FIRST_POLL = 0.02  # seconds; an idle worker projects a step in a few tens of milliseconds
 LONGEST_POLL = 0.25  # a busy one takes up to a second or more: poll less often, not less promptly
 
@@ -36,4 +40,4 @@ async def wait_visible(db: AsyncSession, model, case_id: str, version: int = 0, 
     """Return once the row shows `version`, or say clearly that the action is done but not yet
     shown (the workflow has it; the projection is late), rather than show a stale page."""
     if not await until_visible(db, model, case_id, version, timeout):
-        raise Conflict("操作已提交，正在处理，请稍后刷新页面")
+        raise NotYetShown("操作已提交，正在处理，请稍后刷新页面")

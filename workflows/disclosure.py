@@ -73,6 +73,11 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
             wanted.append(office_head("extension", "审批延期"))
         return wanted
 
+    def legacy_task_key(self, work: Work, since: int) -> str:
+        if work.kind == "stage:extension":
+            return f"{self.case_id}/{work.kind}/{self.version}"
+        return f"{self.case_id}/{work.kind}/{0 if since == 1 else since}"  # the first stage counted from 0
+
     def _enter(self, stage: Stage) -> None:
         self.state.stage = stage
         if stage not in OPEN_STAGES:

@@ -78,6 +78,9 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
             wanted += [task(f"assist:{co}", "配合回应", co) for co in s.co_departments]
         return wanted
 
+    def legacy_task_key(self, work: Work, since: int) -> str:
+        return f"{self.case_id}/stage:{work.kind.removeprefix('stage:incident_')}"
+
     # -- the run ---------------------------------------------------------------------------------------
     def _clocks_text(self) -> str:
         return "；".join(f"{d.spec.label}截止 {_at(d.due_at)}" for d in self.open_deadlines() if d.due_at)

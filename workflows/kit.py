@@ -57,6 +57,10 @@ In = TypeVar("In")
 St = TypeVar("St", bound=Owned)
 V = TypeVar("V")
 Project = Callable[[Any, CaseProjection], Awaitable["int | None"]]
+# Patch id: cases started before the kit keep what they projected before it (their inbox task
+# keys; a policy's clocks from when publication was recorded), so reconciliation finds no drift
+# in them and their recorded path replays unchanged.
+CASE_KIT = "case-kit"
 
 
 @dataclass
@@ -90,6 +94,7 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         self._projecting = asyncio.Lock()
         self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
         self._task_since: dict[str, int] = {}  # stage task kind: the version that first wanted it
+        self.on_kit = True  # False for a case started before the kit (decided at the start of run)
 
     # -- what each process fills in -----------------------------------------------------------------
     def view(self) -> V:
@@ -97,6 +102,10 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
 
     def work(self) -> list[Work]:
         return []
+
+    def legacy_task_key(self, work: Work, since: int) -> str:
+        """A task's key as the code before the kit made it, for cases started then."""
+        return f"{self.case_id}/{work.kind}/{since}"
 
     async def open_case(self) -> None:
         """Start the first clocks and make the first projection (`self.project(..., first=True)`)."""
@@ -130,6 +139,7 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         raise NotImplementedError
 
     async def run_case(self) -> str:
+        self.on_kit = workflow.patched(CASE_KIT)
         await self.open_case()
         await self.follow()
         for d in self.open_deadlines():
@@ -219,8 +229,8 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
             clock = self.deadline(w.clock) if w.clock else None
             due = clock.due_at if clock is not None else None
             deadline_id = clock.ref.deadline_id if clock is not None and due is not None else None
-            out.append(TaskSpec(f"{self.case_id}/{w.kind}/{since[w.kind]}", w.kind, w.title[:200], w.department_id,
-                                w.role, w.assignee_id, deadline_id, due))
+            key = f"{self.case_id}/{w.kind}/{since[w.kind]}" if self.on_kit else self.legacy_task_key(w, since[w.kind])
+            out.append(TaskSpec(key, w.kind, w.title[:200], w.department_id, w.role, w.assignee_id, deadline_id, due))
         return out
 
     def letter(self, kind: str, title: str) -> LetterSpec:

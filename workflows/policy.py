@@ -48,7 +48,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
             Stage.DRAFTING: (dept, None, "起草政策文件及解读"),
             Stage.ATTRIBUTE_REVIEW: (None, Role.OFFICE_HEAD, "审查公开属性"),
             Stage.SIGN_OFF: (dept, Role.DEPT_HEAD, "审签文件及解读"),
-            Stage.OFFICE_REVIEW: (None, Role.DEPT_HEAD, "政府办审核代拟稿"),
+            Stage.OFFICE_REVIEW: (self.inp.reviewing_office, Role.DEPT_HEAD, "政府办审核代拟稿"),
             Stage.LEADER_SIGN_OFF: (None, Role.LEADER, "领导审签"),
             Stage.SECRECY_REVIEW: (dept, Role.DEPT_HEAD, "保密审查"),
             Stage.READY: (dept, None, "发布政策文件"), Stage.PUBLISHED: (dept, None, "发布解读材料"),
@@ -58,6 +58,9 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         department, role, title = who
         return [Work(f"stage:policy_{self.state.stage.value}", f"{title}：{self.inp.title}", department, role,
                      clock="interpretation")]
+
+    def legacy_task_key(self, work: Work, since: int) -> str:
+        return f"{self.case_id}/stage:{self.state.stage.value}/{self.version}"
 
     # -- the run -----------------------------------------------------------------------------------------
     async def open_case(self) -> None:
@@ -151,12 +154,13 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     # -- publication and interpretation ----------------------------------------------------------------
     @action
     async def publish(self, actor: Actor, day: str, url: str) -> PolicyView:
-        published = date.fromisoformat(day)
         self.state.published.on, self.state.published.url = day, url.strip()
-        # "文件公开后3个工作日内": the clocks count from the publication date entered, not the day it is recorded.
-        self.start_deadline("interpretation", "interpretation", start_of_day(published))
+        # "文件公开后3个工作日内": the clocks count from the publication date entered, not the day it is
+        # recorded (a case started before the kit keeps the clock it had).
+        start = start_of_day(date.fromisoformat(day)) if self.on_kit else workflow.now()
+        self.start_deadline("interpretation", "interpretation", start)
         if self.inp.normative:
-            self.start_deadline("website", "normative_publication", start_of_day(published))
+            self.start_deadline("website", "normative_publication", start)
         self.state.stage = Stage.PUBLISHED
         return await self.project(actor.username, "published", f"文件已发布（{day}）：{url.strip()}；解读期限开始计算")
 
@@ -164,7 +168,8 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     async def publish_interpretation(self, actor: Actor, day: str, url: str) -> PolicyView:
         self.state.published.interpretation_on, self.state.published.interpretation_url = day, url.strip()
         # Judged by the day it was published: recorded late, it may still have been on time.
-        outcome = self.finish_at("interpretation", end_of_day(date.fromisoformat(day)), actor.username)
+        at = end_of_day(date.fromisoformat(day)) if self.on_kit else workflow.now()
+        outcome = self.finish_at("interpretation", at, actor.username)
         self.state.stage = Stage.IN_FORCE
         return await self.project(actor.username, "interpretation_published", f"解读材料已发布（{day}）"
                                   + ("，超过时限" if outcome == "late" else ""))

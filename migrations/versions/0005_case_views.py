@@ -32,7 +32,9 @@ def _rewrite(table, columns, extra):
     conn = op.get_bind()
     t = sa.table(table, sa.column("id", sa.String), sa.column("state", sa.JSON), *columns)
     for row in conn.execute(sa.select(t)).mappings().all():
-        state = dict(row["state"] or {})
+        if not row["state"]:
+            continue  # not projected yet (a request's intake row): its first projection writes the view
+        state = dict(row["state"])
         state.update({k: v for k, v in extra(row).items() if k not in state})
         conn.execute(t.update().where(t.c.id == row["id"]).values(state=state))
 

@@ -5,6 +5,7 @@ get their clear 4xx, never a 500. Each of these ended in "出错了（500）" be
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -182,3 +183,32 @@ async def test_a_request_between_its_intake_and_first_projection_says_so(client,
     await login(client, "jyj_officer")
     page = await client.get(f"/disclosure/{rid}")
     assert page.status_code == 409 and "该申请正在登记，请稍后刷新页面" in page.text
+
+
+async def test_an_action_taken_but_not_shown_yet_is_not_offered_again(live, db, monkeypatch):
+    """When the projection is late (a busy database), the page says the action was taken and is being
+    processed, and does not offer what was typed for a second submission."""
+    from web import actions
+    from web.visible import NotYetShown
+
+    code = await _online_request(live)
+    case = f"/disclosure/{code}"
+    await login(live, "gkb_officer")
+    await _step(live, case, "confirm_receipt", {"day": TODAY()})
+
+    async def late(*_args, **_kwargs):
+        raise NotYetShown("操作已提交，正在处理，请稍后刷新页面")
+
+    monkeypatch.setattr(actions, "wait_visible", late)
+    page = await post_form(live, f"{case}/request_correction", {"items": "请写明文号（第二次提交会重复）",
+                                                                "period_wd": "10"}, token_from=case)
+    assert page.status_code == 202 and 'class="warning" id="form-error"' in page.text
+    assert "操作已提交，正在处理，请稍后刷新页面" in page.text and "第二次提交会重复" not in page.text
+    monkeypatch.undo()
+    async with db.session_factory() as s:  # the workflow did take it
+        for _ in range(50):
+            s.expire_all()
+            if (await s.get(DisclosureRequest, code)).stage == "correction":
+                break
+            await asyncio.sleep(0.1)
+        assert (await s.get(DisclosureRequest, code)).stage == "correction"
