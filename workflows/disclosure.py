@@ -156,7 +156,9 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
     async def assign(self, actor: Actor, officer_id: int, department_id: int) -> DisclosureView:
         moved = department_id != self.state.department_id
         self.state.department_id, self.state.assignee_id = department_id, officer_id or None
-        self.move_deadlines()
+        # A transfer rewrites the clocks' rows too, so the supervisors' board shows them under the new
+        # department (cases started before the kit moved only their reminders, as recorded).
+        self.move_deadlines(recalculate="转交其他部门办理" if moved and self.on_kit else None)
         return await self.project(actor.username, "transferred" if moved else "assigned",
                                   "转交其他部门办理" if moved else "指定经办人",
                                   detail={"department_id": department_id, "officer_id": officer_id})

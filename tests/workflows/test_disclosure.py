@@ -364,3 +364,21 @@ async def test_a_stage_changing_update_delivered_with_the_start_is_kept(db):
             assert "当前阶段（审核）不能确认收到" in str(again.value.cause)
     finally:
         await env.shutdown()
+
+
+async def test_a_transfer_moves_the_clocks_to_the_new_department(env, db, run):
+    a = await actors(db)
+    rid = "DR-2026-000701"
+    jyj, zrzy = await department_id(db, "JYJ"), await department_id(db, "ZRZY")
+    handle = await start(env, run, request_input(rid, jyj, await env.get_current_time()))
+    view = await act(handle, DisclosureWorkflow.assign, a["gkb_head"], 0, zrzy)
+    assert view.department_id == zrzy and view.assignee_id is None
+    reply = await _deadline(db, f"{rid}/reply")
+    assert reply.department_id == zrzy and reply.due_at == view.reply_due_at  # moved, due unchanged
+    tasks = await _open_tasks(db, rid)
+    assert [(t.kind, t.department_id) for t in tasks] == [("stage:review", zrzy)]
+    with pytest.raises(WorkflowUpdateFailedError) as refused:  # the old department's officer no longer acts
+        await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
+    assert "只有本部门经办人可以认领" in str(refused.value.cause)
+    await act(handle, DisclosureWorkflow.claim, a["zrzy_officer"])
+    assert "transferred" in await _audit(db, rid)
