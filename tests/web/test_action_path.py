@@ -43,6 +43,16 @@ async def _api(client, path: str, body, token_from: str = "/"):
     return await client.post(path, json=body, headers={"x-csrftoken": token})
 
 
+async def _in_handling(client) -> tuple[str, str]:
+    """An online request, confirmed, claimed and accepted by the office's officer (signed in)."""
+    code = await _online_request(client)
+    case = f"/disclosure/{code}"
+    await login(client, "gkb_officer")
+    for action, data in (("confirm_receipt", {"day": TODAY()}), ("claim", {}), ("accept", {})):
+        await _step(client, case, action, data)
+    return code, case
+
+
 def _field_error(html: str, field: str) -> str:
     found = re.search(rf'data-error-for="{field}">([^<]+)<', html)
     assert found, f"no message beside {field}"
@@ -50,12 +60,7 @@ def _field_error(html: str, field: str) -> str:
 
 
 async def test_a_refused_action_shows_the_case_again_with_the_message_beside_the_field(live, db):
-    code = await _online_request(live)
-    case = f"/disclosure/{code}"
-    await login(live, "gkb_officer")
-    await _step(live, case, "confirm_receipt", {"day": TODAY()})
-    await _step(live, case, "claim")
-    await _step(live, case, "accept")
+    code, case = await _in_handling(live)
 
     blank = await post_form(live, f"{case}/draft_reply", {"disposition": "GRANTED", "reason": "granted",
                                                           "text": "   "}, token_from=case)
@@ -79,12 +84,7 @@ async def test_a_refused_action_shows_the_case_again_with_the_message_beside_the
 
 
 async def test_oversize_input_is_refused_with_its_own_message_before_temporal(live, db):
-    code = await _online_request(live)
-    case = f"/disclosure/{code}"
-    await login(live, "gkb_officer")
-    await _step(live, case, "confirm_receipt", {"day": TODAY()})
-    await _step(live, case, "claim")
-    await _step(live, case, "accept")
+    code, case = await _in_handling(live)
     huge = "公开" * 500_000  # about 3 MB as JSON, 1,000,000 characters
     page = await post_form(live, f"{case}/draft_reply", {"disposition": "GRANTED", "reason": "granted",
                                                          "text": huge}, token_from=case)

@@ -297,9 +297,10 @@ async def test_letters_are_rendered_with_the_case_data_and_escaped(env, db, run)
     assert "<script>" not in letter.body and "&lt;script&gt;" in letter.body
 
 
-async def test_an_update_delivered_with_the_start_sees_the_case(db):
-    """The web waits for a new case to show before acting, but another system may not: an update
-    that arrives in the workflow's first task is validated against the case's input."""
+@pytest.fixture
+async def with_start(db):
+    """A dev server (the time-skipping one does not take an update with the start) and a worker;
+    yields a function that starts a request with an update delivered in its first task."""
     from temporalio.client import WithStartWorkflowOperation
     from temporalio.common import WorkflowIDConflictPolicy
 
@@ -307,63 +308,54 @@ async def test_an_update_delivered_with_the_start_sees_the_case(db):
 
     env = await dev_server()
     queue = f"q-{uuid.uuid4()}"
+
+    async def send(inp, update, *args):
+        op = WithStartWorkflowOperation(DisclosureWorkflow.run, inp, id=inp.request_id, task_queue=queue,
+                                        id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
+        view = await env.client.execute_update_with_start_workflow(update, args=list(args), start_workflow_operation=op)
+        return view, await op.workflow_handle()
+
     try:
         async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow],
                           activities=build_activities(db.session_factory)):
-            a = await actors(db)
-            inp = request_input("DR-2026-000190", await department_id(db, "JYJ"), datetime.now(CST))
-            start_op = WithStartWorkflowOperation(DisclosureWorkflow.run, inp, id=inp.request_id, task_queue=queue,
-                                                  id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
-            view = await env.client.execute_update_with_start_workflow(
-                DisclosureWorkflow.claim, a["jyj_officer"], start_workflow_operation=start_op)
-            assert view.assignee_id == a["jyj_officer"].user_id
-            with pytest.raises(WorkflowUpdateFailedError) as other:
-                await (await start_op.workflow_handle()).execute_update(DisclosureWorkflow.claim, a["zrzy_officer"])
-            assert "认领" in str(other.value.cause)
-            row = await _row(db, inp.request_id)
-            assert row.assignee_id == a["jyj_officer"].user_id
+            yield send
     finally:
         await env.shutdown()
 
 
-async def test_a_stage_changing_update_delivered_with_the_start_is_kept(db):
+async def test_an_update_delivered_with_the_start_sees_the_case(db, with_start):
+    """The web waits for a new case to show before acting, but another system may not: an update
+    that arrives in the workflow's first task is validated against the case's input."""
+    a = await actors(db)
+    inp = request_input("DR-2026-000190", await department_id(db, "JYJ"), datetime.now(CST))
+    view, handle = await with_start(inp, DisclosureWorkflow.claim, a["jyj_officer"])
+    assert view.assignee_id == a["jyj_officer"].user_id
+    with pytest.raises(WorkflowUpdateFailedError) as other:
+        await handle.execute_update(DisclosureWorkflow.claim, a["zrzy_officer"])
+    assert "认领" in str(other.value.cause)
+    assert (await _row(db, inp.request_id)).assignee_id == a["jyj_officer"].user_id
+
+
+async def test_a_stage_changing_update_delivered_with_the_start_is_kept(db, with_start):
     """The SDK may run an update's handler before run() starts. A confirmation delivered with the start
     of an online request moves it to review and starts the reply clock; run() must not undo that (it
     used to set the stage again, leaving the case "awaiting confirmation" with its reply clock running)."""
-    from temporalio.client import WithStartWorkflowOperation
-    from temporalio.common import WorkflowIDConflictPolicy
-
-    from tests.support.temporal import dev_server
-
-    env = await dev_server()
-    queue = f"q-{uuid.uuid4()}"
-    try:
-        async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow],
-                          activities=build_activities(db.session_factory)):
-            a = await actors(db)
-            now = datetime.now(CST)
-            inp = request_input("DR-2026-000191", await department_id(db, "GKB"), now, channel="online",
-                                received=None)
-            start_op = WithStartWorkflowOperation(DisclosureWorkflow.run, inp, id=inp.request_id, task_queue=queue,
-                                                  id_conflict_policy=WorkflowIDConflictPolicy.FAIL)
-            view = await env.client.execute_update_with_start_workflow(
-                DisclosureWorkflow.confirm_receipt, args=[a["gkb_officer"], local_date(now).isoformat()],
-                start_workflow_operation=start_op)
-            assert view.stage == "review" and view.reply_due_at is not None
-            handle = await start_op.workflow_handle()
-            state = await handle.query(DisclosureWorkflow.current)
-            assert state.stage == "review" and state.received_date == local_date(now).isoformat()
-            row = await _row(db, inp.request_id)
-            assert row.stage == "review" and row.received_date == local_date(now)
-            assert (await _deadline(db, f"{inp.request_id}/reply")).state == "running"
-            assert [t.kind for t in await _open_tasks(db, inp.request_id)] == ["stage:review"]
-            # The confirmation is done: a second one is refused for the stage, not taken again.
-            with pytest.raises(WorkflowUpdateFailedError) as again:
-                await handle.execute_update(DisclosureWorkflow.confirm_receipt,
-                                            args=[a["gkb_officer"], local_date(now).isoformat()])
-            assert "当前阶段（审核）不能确认收到" in str(again.value.cause)
-    finally:
-        await env.shutdown()
+    a = await actors(db)
+    now = datetime.now(CST)
+    today = local_date(now).isoformat()
+    inp = request_input("DR-2026-000191", await department_id(db, "GKB"), now, channel="online", received=None)
+    view, handle = await with_start(inp, DisclosureWorkflow.confirm_receipt, a["gkb_officer"], today)
+    assert view.stage == "review" and view.reply_due_at is not None
+    state = await handle.query(DisclosureWorkflow.current)
+    assert state.stage == "review" and state.received_date == today
+    row = await _row(db, inp.request_id)
+    assert row.stage == "review" and row.received_date == local_date(now)
+    assert (await _deadline(db, f"{inp.request_id}/reply")).state == "running"
+    assert [t.kind for t in await _open_tasks(db, inp.request_id)] == ["stage:review"]
+    # The confirmation is done: a second one is refused for the stage, not taken again.
+    with pytest.raises(WorkflowUpdateFailedError) as again:
+        await handle.execute_update(DisclosureWorkflow.confirm_receipt, args=[a["gkb_officer"], today])
+    assert "当前阶段（审核）不能确认收到" in str(again.value.cause)
 
 
 async def test_a_transfer_moves_the_clocks_to_the_new_department(env, db, run):
