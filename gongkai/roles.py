@@ -61,9 +61,5 @@ class Actor:
     department_id: int
     department_kind: DepartmentKind = DepartmentKind.DEPARTMENT
 
-    @property
-    def is_applicant(self) -> bool:
-        return self.role == Role.APPLICANT
-
 
 APPLICANT = Actor(0, "applicant", Role.APPLICANT, 0)
