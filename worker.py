@@ -27,6 +27,7 @@ from activities.incident import IncidentActivities
 from activities.policy import PolicyActivities
 from activities.reconcile import ReconcileActivities
 from contracts.reconcile import ReconcileInput
+from gongkai import temporal
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.failures import DomainErrorInterceptor
 from gongkai.logs import configure_logging, get_logger
@@ -94,7 +95,7 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
 async def connect(settings: Settings, attempts: int = 60) -> Client:
     for attempt in range(1, attempts + 1):
         try:
-            return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            return await temporal.connect(settings)
         except Exception as exc:  # the dev server may still be starting
             if attempt == attempts:
                 raise

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from gongkai.keys import installation_secret
+
 ROOT = Path(__file__).resolve().parent.parent
+# Known to everyone who reads this file: accepted only when the tests run (GONGKAI_ENV=test).
 DEV_SECRET = "gongkai-development-secret-do-not-use"
 
 
@@ -35,6 +38,7 @@ class Settings:
     host: str
     port: int
     secret_key: str
+    previous_secret_keys: tuple[str, ...]  # still open and verify what they encrypted and signed
     log_format: str  # "auto", "json" or "console"
     log_level: str
     demo_data: bool
@@ -43,6 +47,7 @@ class Settings:
     reconcile_interval: int = 900  # seconds between reconciliation runs (a Temporal schedule); 0: none
     reconcile_batch: int = 1000  # open cases a run asks about; more are checked in slices, one per run
     workflow_sandbox: bool = False  # run workflows in Temporal's sandbox (the tests always do)
+    actor_proof_seconds: int = 300  # how long the web's signature on an action's actor holds
 
     @property
     def is_development(self) -> bool:
@@ -75,11 +80,8 @@ class Settings:
 def load_settings() -> Settings:
     env = os.environ.get("GONGKAI_ENV", "development")
     var_dir = Path(os.environ.get("GONGKAI_VAR_DIR", ROOT / "var")).resolve()
-    secret = os.environ.get("GONGKAI_SECRET_KEY", DEV_SECRET)
-    if env not in {"development", "test"} and secret == DEV_SECRET:
-        raise SettingsError("GONGKAI_SECRET_KEY must be set outside development")
-    if len(secret) < 16:
-        raise SettingsError("GONGKAI_SECRET_KEY must be at least 16 characters")
+    secret = _secret(env, var_dir)
+    previous = tuple(s.strip() for s in os.environ.get("GONGKAI_PREVIOUS_SECRET_KEYS", "").split(",") if s.strip())
     return Settings(
         env=env,
         var_dir=var_dir,
@@ -100,7 +102,23 @@ def load_settings() -> Settings:
         reconcile_interval=int(os.environ.get("GONGKAI_RECONCILE_INTERVAL", "900")),
         reconcile_batch=int(os.environ.get("GONGKAI_RECONCILE_BATCH", "1000")),
         workflow_sandbox=_flag("GONGKAI_WORKFLOW_SANDBOX", False),
+        previous_secret_keys=previous,
+        actor_proof_seconds=int(os.environ.get("GONGKAI_ACTOR_PROOF_SECONDS", "300")),
     )
+
+
+def _secret(env: str, var_dir: Path) -> str:
+    """GONGKAI_SECRET_KEY if set; else the tests' known secret; else this installation's own,
+    generated into var/ on the first start. The known secret is refused outside the tests."""
+    secret = os.environ.get("GONGKAI_SECRET_KEY")
+    if secret is None:
+        secret = DEV_SECRET if env == "test" else installation_secret(var_dir)
+    if secret == DEV_SECRET and env != "test":
+        raise SettingsError("GONGKAI_SECRET_KEY is the published development secret; unset it (an installation "
+                            "secret is generated into var/) or set a secret of your own")
+    if len(secret) < 16:
+        raise SettingsError("GONGKAI_SECRET_KEY must be at least 16 characters")
+    return secret
 
 
 @lru_cache(maxsize=1)

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# The tests' own settings: the published development secret is accepted only here.
+os.environ.setdefault("GONGKAI_ENV", "test")
 
 from gongkai.logs import configure_logging
 from tests.support.database import backends, create_database

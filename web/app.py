@@ -90,7 +90,7 @@ def create_app(
             "temporal_address": settings.temporal_address if connect_temporal and not temporal_client else None,
             "temporal_namespace": settings.temporal_namespace, "login_delay_base": login_delay_base,
             "sleep": sleep, "intake_limiter": RateLimiter(settings.intake_limit, settings.intake_window),
-            "task_queue": settings.task_queue,
+            "task_queue": settings.task_queue, "settings": settings,
         }),
         request_max_body_size=16 * 1024 * 1024,
     )

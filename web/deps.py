@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from gongkai.errors import NotAuthenticated
 from gongkai.logs import bind, get_logger
+from gongkai.temporal import connect
 from models import User
 
 log = get_logger(__name__)
@@ -43,7 +44,7 @@ async def temporal_client(state: State) -> Client | None:
     """The Temporal client, connected lazily so the web starts even while Temporal does not."""
     if state.get("temporal") is None and state.get("temporal_address"):
         try:
-            state.temporal = await Client.connect(state.temporal_address, namespace=state.temporal_namespace)
+            state.temporal = await connect(state.settings, state.temporal_address)
         except Exception as exc:  # Temporal down: pages still work; actions say so
             log.warning("temporal_unavailable", error=str(exc))
             return None

@@ -23,3 +23,26 @@ def test_intake_limit_defaults_and_environment(monkeypatch):
     with pytest.raises(TooManyAttempts, match="1分钟"):
         limiter.check("203.0.113.9")
     limiter.check("203.0.113.10")  # per client address
+
+
+def test_the_first_start_generates_an_owner_only_secret_and_keeps_it(monkeypatch, tmp_path):
+    from gongkai.settings import DEV_SECRET, SettingsError
+
+    monkeypatch.setenv("GONGKAI_ENV", "development")
+    monkeypatch.setenv("GONGKAI_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("GONGKAI_SECRET_KEY", raising=False)
+    first = load_settings().secret_key
+    path = tmp_path / "var" / "secret"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert first != DEV_SECRET and len(first) >= 40
+    assert load_settings().secret_key == first  # the next start, and every other process, reads it
+    # The published development secret is refused outside the tests, whatever the environment says.
+    monkeypatch.setenv("GONGKAI_SECRET_KEY", DEV_SECRET)
+    with pytest.raises(SettingsError, match="published development secret"):
+        load_settings()
+    monkeypatch.setenv("GONGKAI_ENV", "test")
+    assert load_settings().secret_key == DEV_SECRET
+    monkeypatch.setenv("GONGKAI_ENV", "production")
+    monkeypatch.setenv("GONGKAI_SECRET_KEY", "short")
+    with pytest.raises(SettingsError, match="16"):
+        load_settings()

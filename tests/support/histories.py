@@ -5,7 +5,13 @@ recorded them (a folder each), so a change that breaks running cases of any era 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+
+from temporalio.worker import Replayer
+
+from gongkai.settings import get_settings
+from gongkai.temporal import client_options
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 CURRENT_ERA = "2026-12"  # the case kit; 2026-11: before it, with regular (not local) activities
@@ -16,3 +22,8 @@ def record(history_json: str, process: str, name: str) -> None:
         folder = HISTORIES / CURRENT_ERA
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{process}_{name}.json").write_text(history_json)
+
+
+def replayer(workflows: Sequence[type]) -> Replayer:
+    """A replayer that opens encrypted histories (with the tests' key) and plain ones alike."""
+    return Replayer(workflows=workflows, data_converter=client_options(get_settings())["data_converter"])

@@ -15,7 +15,7 @@ from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockKind, ClockSpec, compute
 from gongkai.rules import get_rule
 from models import AuditEvent, Deadline, Department, Notification, Task, User
-from tests.support.histories import record
+from tests.support.histories import record, replayer
 from tests.support.host import ClockHostWorkflow
 from tests.support.host_types import HostInput
 from tests.support.temporal import time_skipping
@@ -134,9 +134,7 @@ async def test_reply_clock_across_national_day_with_pause_extension_and_escalati
 
     history = await handle.fetch_history()
     record(history.to_json(), "deadline", "national_day")
-    from temporalio.worker import Replayer
-
-    await Replayer(workflows=[ClockHostWorkflow]).replay_workflow(history)
+    await replayer([ClockHostWorkflow]).replay_workflow(history)
 
 
 async def test_calendar_change_moves_an_open_deadline(env, db):

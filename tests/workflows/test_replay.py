@@ -8,9 +8,8 @@ import json
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
 
-from tests.support.histories import HISTORIES
+from tests.support.histories import HISTORIES, replayer
 from tests.support.host import ClockHostWorkflow
 from workflows.registry import WORKFLOWS
 
@@ -34,7 +33,7 @@ PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for
 async def test_a_recorded_history_replays(path):
     assert path.exists(), f"recorded history missing: {path} (record with GONGKAI_RECORD_HISTORIES=1)"
     history = WorkflowHistory.from_json(f"{path.parent.name}-{path.stem}", json.loads(path.read_text()))
-    await Replayer(workflows=[*WORKFLOWS, ClockHostWorkflow]).replay_workflow(history)
+    await replayer([*WORKFLOWS, ClockHostWorkflow]).replay_workflow(history)
 
 
 def test_every_history_on_disk_is_replayed():
