@@ -38,7 +38,7 @@ class Applicant:
 class DisclosureInput:
     request_id: str
     idempotency_key: str
-    query_code_hash: str
+    query_code_hash: str  # always "": the query code never travels to Temporal (kept for old histories)
     intake_channel: str
     submitted_at: datetime
     applicant: Applicant

@@ -20,7 +20,7 @@ class DisclosureRequest(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)  # tracking code 受理编号, also the workflow id
     year: int = Field(index=True)
     idempotency_key: str = Field(max_length=64, unique=True)  # one request per form submission
-    query_code_hash: str = Field(max_length=128)  # the applicant's status-page code, hashed
+    query_code_hash: str = Field(max_length=128)  # empty: the query code's hash is in intake_key
     stage: str = Field(max_length=32, index=True)
     intake_channel: str = Field(max_length=32)
     submitted_at: datetime = Field(sa_type=UTCDateTime)
@@ -98,5 +98,6 @@ class IntakeKey(SQLModel, table=True):
     __tablename__ = "intake_key"
 
     key: str = Field(primary_key=True, max_length=64)
-    request_id: str = Field(max_length=32)
+    request_id: str = Field(max_length=32, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    code_hash: str | None = Field(default=None, max_length=400)  # the query codes shown, argon2, space-separated

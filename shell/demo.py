@@ -17,7 +17,7 @@ from contracts.disclosure import Applicant, DisclosureInput, DisclosureView
 from contracts.incident import IncidentInput
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, shift_working_days
-from gongkai.intake import allocate, hash_code
+from gongkai.intake import allocate
 from gongkai.logs import get_logger
 from gongkai.roles import Actor, DepartmentKind, Role
 from models import Department, DisclosureRequest, IncidentCase, User
@@ -103,11 +103,11 @@ async def create_demo_requests(client: Client, session_factory: async_sessionmak
     for i, (label, dept, channel, age, steps) in enumerate(CASES):
         key = uuid.uuid5(uuid.NAMESPACE_URL, f"gongkai-demo-{i}").hex
         async with session_factory() as db:
-            request_id, query_code, _new = await allocate(db, key)
+            request_id, query_code, _new = await allocate(db, key, with_code=True)
         received = shift_working_days(cal, today, -age).isoformat() if age is not None else None
         name, kind = APPLICANTS[i]
         inp = DisclosureInput(
-            request_id=request_id, idempotency_key=key, query_code_hash=hash_code(query_code), intake_channel=channel,
+            request_id=request_id, idempotency_key=key, query_code_hash="", intake_channel=channel,
             submitted_at=datetime.now(CST), description=f"申请公开{TOPICS[i]}（演示数据：{label}）",
             applicant=Applicant(kind, name, "resident_id" if kind == "natural_person" else "business_license",
                                 "110101199001011234" if kind == "natural_person" else "91110000MA00000000",

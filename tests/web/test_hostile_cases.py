@@ -213,7 +213,7 @@ async def _department_a_case_with_a_letter_and_a_file(live, db) -> str:
     token = await csrf(live, "/disclosure/new")
     r = await live.post("/disclosure/new", data={**form, "_csrf_token": token}, follow_redirects=False,
                         files={"attachments": ("id.pdf", PDF, "application/pdf")})
-    assert r.status_code in (302, 303), r.text[:500]
+    assert r.status_code == 201, r.text[:500]
     code = r.headers["location"].split("/")[2].split("?")[0]
     await _act(live, f"/disclosure/{code}", "claim")
     await _act(live, f"/disclosure/{code}", "start_consultation", {"party": "某公司", "kind": "third_party"})

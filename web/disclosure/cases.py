@@ -38,7 +38,7 @@ from gongkai.disclosure import (
     SYSTEM_REASONS,
 )
 from gongkai.errors import InvalidInput, NotFound
-from gongkai.intake import allocate, hash_code
+from gongkai.intake import allocate
 from gongkai.roles import ROLE_ZH, Actor, Role
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, Letter, User
 from web import actions, forms
@@ -155,17 +155,24 @@ class CaseController(Controller):
                 raise InvalidInput("只能登记到本部门办理；需要其他部门办理的，请登记后转办", field="department_id")
         except InvalidInput as exc:
             return await self._register_page(db, user, values, exc, 400)
-        request_id, query_code, new = await allocate(db, form.key)
+        # Allocating commits and the wait reads afresh: both in their own session, so this page's
+        # objects (the user) stay loaded for the answer.
+        async with state.session_factory() as own:
+            request_id, query_code, new = await allocate(own, form.key, with_code=True)
         if new:
             assert form.department_id is not None
             await start(await temporal_client(state), state.task_queue, DisclosureInput(
-                request_id=request_id, idempotency_key=form.key, query_code_hash=hash_code(query_code),
+                request_id=request_id, idempotency_key=form.key, query_code_hash="",
                 intake_channel=form.intake_channel, submitted_at=now_utc(), applicant=form.applicant,
                 description=form.description, provision_form=form.provision_form,
                 provision_channel=form.provision_channel, department_id=form.department_id,
                 received_date=form.received_date, registered_by=user.username, attachments=store_uploads(form)))
-        await wait_visible(db, DisclosureRequest, request_id)
-        return Redirect(f"/disclosure/{request_id}?query_code={query_code}")
+        async with state.session_factory() as own:
+            await wait_visible(own, DisclosureRequest, request_id)
+        # The code is shown once, in this answer: never in a URL (browser history, logs, Referer).
+        shown = await self._case(db, user, request_id, query_code=query_code)
+        shown.status_code, shown.headers["Location"] = 201, f"/disclosure/{request_id}"
+        return shown
 
     async def _case(self, db: AsyncSession, user: User, request_id: str, refusal: Refusal | None = None,
                     query_code: str | None = None) -> Template:
@@ -174,8 +181,8 @@ class CaseController(Controller):
                           query_code=query_code, refusal=refusal, **await case_context(db, user, row))
 
     @get("/{request_id:str}")
-    async def case(self, db: AsyncSession, user: User, request_id: str, query_code: str | None = None) -> Template:
-        return await self._case(db, user, request_id, query_code=query_code)
+    async def case(self, db: AsyncSession, user: User, request_id: str) -> Template:
+        return await self._case(db, user, request_id)
 
     @post("/{request_id:str}/{action:str}")
     async def act(self, db: AsyncSession, state: State, user: User, request_id: str, action: str,

@@ -26,7 +26,7 @@ from gongkai.disclosure import (
     Stage,
 )
 from gongkai.errors import InvalidInput, NotFound, TooManyAttempts
-from gongkai.intake import allocate, hash_code
+from gongkai.intake import allocate, code_matches
 from gongkai.roles import APPLICANT, DepartmentKind
 from models import Deadline, Department, DisclosureRequest, IntakeKey, Letter
 from web import actions, forms
@@ -94,7 +94,7 @@ class PublicController(Controller):
                               **_options())
         if await db.get(IntakeKey, form.key) is None:
             state.intake_limiter.check(request.client.host if request.client else "unknown")
-        request_id, query_code, new = await allocate(db, form.key)
+        request_id, query_code, new = await allocate(db, form.key, with_code=True)
         if new:
             office = (await db.execute(select(Department.id).where(
                 Department.kind == DepartmentKind.OPENNESS_OFFICE, Department.active).order_by(Department.id))
@@ -102,7 +102,7 @@ class PublicController(Controller):
             if office is None:
                 raise NotFound("尚未设置政务公开办，暂不能受理网上申请")
             inp = DisclosureInput(
-                request_id=request_id, idempotency_key=form.key, query_code_hash=hash_code(query_code),
+                request_id=request_id, idempotency_key=form.key, query_code_hash="",
                 intake_channel="online", submitted_at=now_utc(), applicant=form.applicant,
                 description=form.description, provision_form=form.provision_form,
                 provision_channel=form.provision_channel, department_id=office, attachments=store_uploads(form),
@@ -117,8 +117,8 @@ class TrackController(Controller):
     include_in_schema = False
 
     async def _lookup(self, db: AsyncSession, code: str, query_code: str) -> DisclosureRequest:
-        row = await db.get(DisclosureRequest, code.strip().upper())
-        if row is None or row.query_code_hash != hash_code(query_code):
+        row = await db.get(DisclosureRequest, code.strip().upper()[:32])
+        if not await code_matches(db, row.id if row else "", query_code) or row is None:
             raise InvalidInput("受理编号或查询码不正确")
         return row
 
