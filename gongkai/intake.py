@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -42,13 +43,13 @@ def normal(code: str) -> str:
 async def code_matches(db: AsyncSession, request_id: str, code: str) -> bool:
     """Whether `code` is the request's query code (argon2 takes a tenth of a second by design: off
     the event loop)."""
-    stored = (await db.execute(select(IntakeKey.code_hash).where(IntakeKey.request_id == request_id,
+    stored = (await db.execute(select(col(IntakeKey.code_hash)).where(col(IntakeKey.request_id) == request_id,
                                                                  col(IntakeKey.code_hash).is_not(None)))
               ).scalars().first()
     return await asyncio.to_thread(_any_matches, (stored or "").split(), normal(code))
 
 
-def _any_matches(hashes: list[str], code: str) -> bool:
+def _any_matches(hashes: Sequence[str], code: str) -> bool:
     if not hashes:
         return verify_password(None, code)  # as long as a real check: no telling unknown requests apart
     return any(_matches(h, code) for h in hashes)
