@@ -48,6 +48,7 @@ class Settings:
     reconcile_batch: int = 1000  # open cases a run asks about; more are checked in slices, one per run
     workflow_sandbox: bool = False  # run workflows in Temporal's sandbox (the tests always do)
     actor_proof_seconds: int = 300  # how long the web's signature on an action's actor holds
+    temporal_ui_origin: str = ""  # the Temporal web UI, the one origin the codec endpoint answers
 
     @property
     def is_development(self) -> bool:
@@ -104,7 +105,13 @@ def load_settings() -> Settings:
         workflow_sandbox=_flag("GONGKAI_WORKFLOW_SANDBOX", False),
         previous_secret_keys=previous,
         actor_proof_seconds=int(os.environ.get("GONGKAI_ACTOR_PROOF_SECONDS", "300")),
+        temporal_ui_origin=os.environ.get("GONGKAI_TEMPORAL_UI_ORIGIN", _ui_origin()),
     )
+
+
+def _ui_origin() -> str:
+    host = os.environ.get("GONGKAI_TEMPORAL_ADDRESS", "127.0.0.1:7233").rpartition(":")[0] or "127.0.0.1"
+    return f"http://{host}:{os.environ.get('GONGKAI_TEMPORAL_UI_PORT', '8233')}"
 
 
 def _secret(env: str, var_dir: Path) -> str:

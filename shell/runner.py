@@ -69,6 +69,8 @@ def run_all() -> int:
                 "--sqlite-pragma", "journal_mode=wal",
                 "--ip", host, "--port", port, "--ui-port", str(settings.temporal_ui_port),
                 "--namespace", settings.temporal_namespace, "--log-level", "warn",
+                # Payloads are encrypted: the UI opens them through the web's codec endpoint (admins only).
+                "--ui-codec-endpoint", f"{settings.base_url}/codec",
             ]
             procs.append(("temporal", subprocess.Popen(cmd, env=env, start_new_session=True)))
             _wait_port(host, int(port), "Temporal dev server", procs[-1][1])

@@ -26,6 +26,7 @@ from web.auth import AuthController
 from web.board import BoardController
 from web.calculator import CalculatorController
 from web.calendar import CalendarController
+from web.codec import CodecController, cors
 from web.deps import provide_db, provide_user
 from web.disclosure.cases import CaseController, DisclosureApi
 from web.disclosure.public import PublicController, RateLimiter, TrackController
@@ -70,15 +71,17 @@ def create_app(
         route_handlers=[
             AuthController, HomeController, AdminController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
-            ReportController, PolicyController, IncidentController, IncidentApi,
+            ReportController, PolicyController, IncidentController, IncidentApi, CodecController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
-        middleware=[ServerSideSessionConfig(store="sessions", max_age=8 * 3600, samesite="lax",
-                                            secure=False, httponly=True).middleware],
+        middleware=[cors(settings.temporal_ui_origin),
+                    ServerSideSessionConfig(store="sessions", max_age=8 * 3600, samesite="lax", secure=False,
+                                            httponly=True).middleware],
         stores={"sessions": SQLSessionStore(session_factory)},
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="gk_csrf", header_name="x-csrftoken",
-                               cookie_samesite="lax", safe_methods={"GET", "HEAD", "OPTIONS"}),
+                               cookie_samesite="lax", safe_methods={"GET", "HEAD", "OPTIONS"},
+                               exclude=["/codec"]),  # the Temporal UI's origin, admin-only, no side effect
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=_template_globals),
         exception_handlers=EXCEPTION_HANDLERS,
