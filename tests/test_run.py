@@ -58,8 +58,10 @@ async def test_run_serves_login_stops_on_ctrl_c_and_keeps_state(tmp_path: Path):
         **os.environ, "GONGKAI_VAR_DIR": str(tmp_path / "var"), "GONGKAI_PORT": str(ports["web"]),
         "GONGKAI_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}", "GONGKAI_EMBEDDED_TEMPORAL": "1",
         "GONGKAI_TEMPORAL_UI_PORT": str(ports["ui"]), "GONGKAI_LOG_FORMAT": "json",
+        "GONGKAI_ENV": "development",  # as `make run` runs: its own secret, demo data
     }
     env.pop("GONGKAI_DATABASE_URL", None)
+    env.pop("GONGKAI_SECRET_KEY", None)
     proc, lines = _start(env)
     url = next(line.split("is running:")[1].strip() for line in lines if "is running:" in line)
     assert url == f"http://127.0.0.1:{ports['web']}/login"
@@ -72,6 +74,7 @@ async def test_run_serves_login_stops_on_ctrl_c_and_keeps_state(tmp_path: Path):
     await client.start_workflow("NoSuchWorkflowYet", id=wf_id, task_queue="persist-check")
     assert _stop(proc) == 0
     assert (tmp_path / "var" / "temporal.db").exists() and (tmp_path / "var" / "gongkai.db").exists()
+    assert (tmp_path / "var" / "secret").stat().st_mode & 0o777 == 0o600  # generated on the first start
 
     proc, lines = _start(env)
     try:
