@@ -34,16 +34,17 @@ import random
 import re
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import httpx
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
-from temporalio.client import Client
 
 from bench.system import System, machine, pct, table
 from gongkai.clock import CST
+from gongkai.settings import get_settings
+from gongkai.temporal import connect
 from models import AuditEvent, DisclosureRequest
 from workflows.disclosure import DisclosureWorkflow
 
@@ -256,7 +257,7 @@ async def reconcile(stats: Stats, database_url: str, temporal_address: str, name
         online = s.execute(select(func.count()).select_from(DisclosureRequest).where(
             DisclosureRequest.intake_channel == "online")).scalar_one()
     engine.dispose()
-    client = await Client.connect(temporal_address, namespace=namespace)
+    client = await connect(replace(get_settings(), temporal_namespace=namespace), temporal_address)
     sem = asyncio.Semaphore(16)
     cases = sorted(set(codes) | {case for case, _, _ in stats.actions})
 

@@ -35,9 +35,10 @@ from pathlib import Path
 
 from sqlalchemy import func
 from sqlmodel import select
-from temporalio.client import Client
 
 from bench.system import ROOT, machine, rss_mb, start_dev_server, stop, table
+from gongkai.settings import get_settings
+from gongkai.temporal import connect as secure_connect
 
 QUEUE = "bench-memory"
 CACHE = 1000  # temporalio.worker.Worker's default max_cached_workflows; worker.py does not set it
@@ -59,7 +60,7 @@ async def open_cases(address: str, db, n: int, concurrency: int, samples: list, 
     from tests.workflows.disclosure_support import department_id, request_input
     from workflows.disclosure import DisclosureWorkflow
 
-    client = await Client.connect(address)
+    client = await secure_connect(get_settings(), address)
     dept = await department_id(db, "JYJ")
     prefix = f"DR-{uuid.uuid4().hex[:4].upper()}-"
     sem = asyncio.Semaphore(concurrency)
@@ -88,7 +89,7 @@ async def reconcile_runs(address: str, batches: list[int]) -> list[list]:
     from contracts.reconcile import ReconcileInput
     from workflows.reconcile import ReconcileWorkflow
 
-    client = await Client.connect(address)
+    client = await secure_connect(get_settings(), address)
     rows = []
     for batch in batches:
         t0 = time.monotonic()

@@ -4,6 +4,7 @@ in a throw-away var dir, a bare Temporal dev server, a process's resident memory
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -16,6 +17,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPORAL = Path(sys.executable).parent / "temporal"
+
+# Every process of a benchmark run (the driver, `gongkai run`, workers) shares one throwaway secret:
+# their Temporal payloads and actor proofs must open with the same keys.
+os.environ.setdefault("GONGKAI_SECRET_KEY", secrets.token_urlsafe(32))
 
 
 def free_port() -> int:

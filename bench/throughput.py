@@ -44,6 +44,8 @@ from temporalio.client import Client
 
 from bench.bare import SKELETON_STEPS, BareWorkflow, SkeletonWorkflow
 from bench.system import ROOT, machine, pct, rss_mb, start_dev_server, stop, table
+from gongkai.settings import get_settings
+from gongkai.temporal import connect as secure_connect
 
 QUEUE = "bench-throughput"
 
@@ -193,7 +195,7 @@ class CpuMeter:
 
 
 async def drive(args, address: str, db, pids: dict[str, int]) -> dict:
-    client = await Client.connect(address)
+    client = await secure_connect(get_settings(), address)
     steps: dict[str, list[float]] = defaultdict(list)
     warm = max(5, args.concurrency)
     meter = CpuMeter({**pids, "driver": os.getpid()})
