@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from temporalio.client import (
@@ -31,7 +33,9 @@ from gongkai import temporal
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.failures import DomainErrorInterceptor
 from gongkai.logs import configure_logging, get_logger
+from gongkai.proof import ActorProof
 from gongkai.settings import Settings, get_settings
+from models import AuditEvent
 from workflows.reconcile import ReconcileWorkflow
 from workflows.registry import WORKFLOWS
 
@@ -56,6 +60,36 @@ def build_activities(session_factory, client: Client | None = None, task_queue: 
     if client is not None:
         out += activities_of(ReconcileActivities(session_factory, client, task_queue))
     return out
+
+
+def audit_refusals(client: Client, session_factory) -> Callable[[], Awaitable[object]]:
+    """Updates refused for want of a valid actor proof (gongkai.proof) become audit events. The
+    check runs on the workflow's thread; the write is handed to this loop."""
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Task] = set()
+
+    async def write(event: dict) -> None:
+        try:
+            async with session_factory() as db:
+                db.add(AuditEvent(key=f"refused/{uuid.uuid4()}", case_id=event["workflow_id"][:64],
+                                  actor=event["claimed_username"] or "unknown", action="update_refused",
+                                  summary=f"操作人身份未经验证，已拒绝：{event['update']}"[:500], detail=event))
+                await db.commit()
+        except Exception as exc:  # the refusal stands; the log keeps it
+            log.warning("refusal_not_audited", error=str(exc), **event)
+
+    def start(event: dict) -> None:
+        task = loop.create_task(write(event))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    for interceptor in client.config()["interceptors"]:
+        if isinstance(interceptor, ActorProof):
+            def hand_over(event: dict) -> None:
+                loop.call_soon_threadsafe(start, event)
+
+            interceptor.on_refused = hand_over
+    return lambda: asyncio.gather(*pending)  # the writes still under way (tests wait for them)
 
 
 def reconcile_schedule_id(settings: Settings) -> str:
@@ -117,6 +151,7 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
 
 def build_worker(client: Client, settings: Settings, session_factory, *, extra_workflows: list | None = None,
                  extra_activities: list | None = None, interceptors: list | None = None, **kwargs) -> Worker:
+    audit_refusals(client, session_factory)
     return Worker(
         client,
         task_queue=settings.task_queue,

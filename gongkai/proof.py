@@ -3,8 +3,9 @@ anyone who can reach Temporal could name any user. The web (which checked the se
 actor with a key it shares with the worker: the signature covers the case, the action, the update
 id, who acts (user, role, department) and an expiry, and travels in the update's Temporal headers.
 The worker checks it before the action's validator runs; an update without a valid proof is
-refused (and logged). The check runs in the validator only, which replay does not run, so a key
-retired later cannot break the replay of an old history.
+refused, logged and audited (the worker records it in SQL, see `on_refused`). The check runs in the
+validator only, which replay does not run, so a key retired later cannot break the replay of an old
+history.
 
 A captured header is of no use for another action: it names its update id, and Temporal runs an
 update id once per case."""
@@ -17,7 +18,7 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -95,12 +96,19 @@ class ActorProof(client.Interceptor, Interceptor):
 
     def __init__(self, ring: KeyRing, ttl: int = 300) -> None:
         self.ring, self.ttl = ring, ttl
+        # Called (from the workflow's thread, outside its determinism: validators do not replay)
+        # with what was refused; the worker sets it to write an audit event.
+        self.on_refused: Callable[[dict[str, Any]], None] | None = None
 
     def intercept_client(self, next: client.OutboundInterceptor) -> client.OutboundInterceptor:
         return _Signing(next, self)
 
     def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
-        return type("ProvenActors", (_Checking,), {"ring": self.ring})
+        return type("ProvenActors", (_Checking,), {"owner": self})
+
+    def refused(self, event: dict[str, Any]) -> None:
+        if self.on_refused is not None:
+            self.on_refused(event)
 
     def proof(self, workflow_id: str, update: str, update_id: str, args: Any) -> Payload:
         return _header(sign(self.ring, workflow_id, update, update_id, args[0] if args else None, self.ttl))
@@ -128,14 +136,18 @@ class _Signing(client.OutboundInterceptor):
 
 
 class _Checking(WorkflowInboundInterceptor):
-    ring: ClassVar[KeyRing]
+    owner: ClassVar[ActorProof]
 
     def handle_update_validator(self, input: HandleUpdateInput) -> None:
-        why = verify(self.ring, _read_header(input.headers), workflow.info().workflow_id, input.update, input.id,
+        workflow_id = workflow.info().workflow_id
+        why = verify(self.owner.ring, _read_header(input.headers), workflow_id, input.update, input.id,
                      input.args[0] if input.args else None, workflow.now())
         if why is not None:
             actor = claims(input.args[0]) if input.args else None
             workflow.logger.warning("update refused: actor not proven (%s): %s as user %s", why, input.update,
                                     actor[0] if actor else None)
+            self.owner.refused({"workflow_id": workflow_id, "update": input.update, "why": why,
+                                "claimed_user_id": actor[0] if actor else None,
+                                "claimed_username": str(actor[1])[:64] if actor else ""})
             raise to_application_error(PermissionDenied(REFUSED))
         super().handle_update_validator(input)

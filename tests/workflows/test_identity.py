@@ -21,7 +21,7 @@ from gongkai.roles import Actor, DepartmentKind, Role
 from models import AuditEvent
 from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import actors, department_id, request_input, start
-from worker import build_activities
+from worker import audit_refusals, build_activities
 from workflows.disclosure import DisclosureWorkflow
 
 PERSONAL = ["王小明", "110101199001011234", "13800000000"]
@@ -64,6 +64,7 @@ async def test_a_raw_history_holds_no_personal_data(env, db):
 async def test_a_forged_update_from_the_plain_client_is_refused(env, db):
     queue = f"q-{uuid.uuid4()}"
     a = await actors(db)
+    audited = audit_refusals(env.client, db.session_factory)  # as build_worker does
     async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow],
                       activities=build_activities(db.session_factory)):
         inp = request_input("DR-2026-900002", await department_id(db, "JYJ"), datetime.now(UTC))
@@ -87,10 +88,13 @@ async def test_a_forged_update_from_the_plain_client_is_refused(env, db):
         # The same update through the web's client (which signs) is taken, once.
         handle = env.client.get_workflow_handle(inp.request_id)
         await handle.execute_update(DisclosureWorkflow.supervise, args=[supervisor, "限期办结"])
+    await audited()
     async with db.session_factory() as s:
         actions = list((await s.execute(select(AuditEvent.action, AuditEvent.actor)
                                         .where(AuditEvent.case_id == inp.request_id))).all())
     assert [x for x in actions if x[0] == "supervised"] == [("supervised", supervisor.username)]
+    # Both refusals are on the case's record, with who was claimed and why.
+    assert [x for x in actions if x[0] == "update_refused"] == [("update_refused", supervisor.username)] * 2
 
 
 RING = KeyRing.of(proof.PURPOSE, "a-test-secret-of-enough-length")
