@@ -31,6 +31,7 @@ from gongkai.database import make_async_engine, make_session_factory
 from gongkai.failures import DomainErrorInterceptor
 from gongkai.logs import configure_logging, get_logger
 from gongkai.settings import Settings, get_settings
+from gongkai.varfiles import owner_only_process
 from workflows.reconcile import ReconcileWorkflow
 from workflows.registry import WORKFLOWS
 
@@ -150,4 +151,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    owner_only_process()
     asyncio.run(main())
