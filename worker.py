@@ -35,6 +35,7 @@ from gongkai.failures import DomainErrorInterceptor
 from gongkai.logs import configure_logging, get_logger
 from gongkai.proof import ActorProof
 from gongkai.settings import Settings, get_settings
+from gongkai.varfiles import owner_only_process
 from models import AuditEvent
 from workflows.reconcile import ReconcileWorkflow
 from workflows.registry import WORKFLOWS
@@ -186,4 +187,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    owner_only_process()
     asyncio.run(main())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gongkai.errors import InvalidInput, NotFound
 from gongkai.settings import get_settings
+from gongkai.varfiles import make_dirs, write_private
 
 MAX_BYTES = 5 * 1024 * 1024
 # Recognised by their first bytes, not by what the browser claims.
@@ -36,11 +37,9 @@ def check_upload(filename: str, content: bytes) -> str:
 def save(content: bytes) -> str:
     digest = hashlib.sha256(content).hexdigest()
     path = _root() / digest[:2] / digest
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(content)
-        tmp.replace(path)
+    if not path.exists():  # ID copies: owner-only, even in a process that did not set its umask
+        make_dirs(path.parent)
+        write_private(path, content)
     return digest
 
 

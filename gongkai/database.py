@@ -29,7 +29,9 @@ def _ensure_dir(settings: Settings) -> None:
         if path and path != ":memory:":
             from pathlib import Path
 
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            from gongkai.varfiles import make_dirs
+
+            make_dirs(Path(path).parent)  # owner-only, as the database file is (its process's umask)
 
 
 def make_sync_engine(settings: Settings) -> Engine:

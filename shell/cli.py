@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from gongkai.clock import CST, ClockKind, ClockSpec, compute
 from gongkai.errors import GongkaiError
 from gongkai.explain import explain
+from gongkai.varfiles import owner_only_process
 from gongkai.workdays import REGIONS
 
 
@@ -145,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "deadline":  # the calculator writes nothing (and runs inside tests)
+        owner_only_process()  # var/ holds ID copies and the database: nothing we create is for other accounts
     return args.func(args)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gongkai.logs import configure_logging, get_logger
 from gongkai.settings import get_settings
+from gongkai.varfiles import owner_only_process, private_dir
 
 log = get_logger("run")
 
@@ -48,7 +49,8 @@ def run_all() -> int:
     signal.signal(signal.SIGTERM, _terminate)
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    owner_only_process()  # the database, Temporal's state and the children's files
+    private_dir(settings.var_dir)
 
     from gongkai.database import migrate
     from shell.seed import seed_sync

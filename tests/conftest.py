@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,34 +9,25 @@ import pytest
 os.environ.setdefault("GONGKAI_ENV", "test")
 
 from gongkai.logs import configure_logging
+from tests.support import processes
 from tests.support.database import backends, create_database
 
 configure_logging("WARNING", "console")
 HERE = Path(__file__).resolve().parent
 
 
-def orphans() -> set[int]:
-    """Processes run from this virtualenv that lost their parent: a test started them and left them."""
-    found = set()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (proc / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == 1 and command.startswith(sys.prefix):
-            found.add(int(proc.name))
-    return found
-
-
 @pytest.fixture(scope="session", autouse=True)
 def no_process_left_behind():
-    before = orphans()
+    """Every test stops every process it starts. The session is a child subreaper, so a process
+    whose parent was stopped (a Temporal server under a killed wrapper, the worker of a killed
+    `gongkai run`) comes back to it instead of to init: what is still running under it at the end
+    was left behind. It is stopped, and the session fails. (Only this session's processes count:
+    other test runs on the same machine are not ours to blame or to stop.)"""
+    processes.become_subreaper()
     yield
-    left = orphans() - before
-    assert not left, f"processes the tests started and did not stop: {sorted(left)}"
+    left = processes.leftovers(os.getpid())
+    processes.stop(left)
+    assert not left, "processes the tests started and did not stop: " + "; ".join(map(str, left))
 
 
 @pytest.fixture(params=backends())

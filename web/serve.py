@@ -8,6 +8,7 @@ import uvicorn
 
 from gongkai.logs import configure_logging
 from gongkai.settings import get_settings
+from gongkai.varfiles import owner_only_process
 
 
 def settle_process() -> None:
@@ -29,4 +30,5 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
+    owner_only_process()
     serve()

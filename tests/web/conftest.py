@@ -68,11 +68,13 @@ async def live(db, sleeps):
     # httpx runs the app in this event loop, beside the worker (litestar's AsyncTestClient runs
     # it on a portal thread and blocks this loop while a request is in flight).
     transport = httpx.ASGITransport(app=app)
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
-                      activities=build_activities(db.session_factory)):
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            yield c
-    await env.shutdown()
+    try:  # the server stops even when the worker's shutdown fails
+        async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
+                          activities=build_activities(db.session_factory)):
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                yield c
+    finally:
+        await env.shutdown()
 
 
 @pytest.fixture
@@ -93,11 +95,13 @@ async def system(db):
     queue = f"served-{_uuid.uuid4()}"
     app = create_app(replace(load_settings(), task_queue=queue), session_factory=db.session_factory,
                      temporal_client=env.client)
-    async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
-                      activities=build_activities(db.session_factory)):
-        async with served(app) as url:
-            yield url
-    await env.shutdown()
+    try:
+        async with Worker(env.client, task_queue=queue, workflows=WORKFLOWS,
+                          activities=build_activities(db.session_factory)):
+            async with served(app) as url:
+                yield url
+    finally:
+        await env.shutdown()
 
 
 async def browser_login(page, base: str, username: str) -> None:

@@ -1,6 +1,7 @@
 """The whole request in a real browser: an applicant files online, an officer claims it in the
 inbox, asks for a correction, registers the corrected application, drafts the reply, the office
-head signs it off, the officer sends it, and the applicant's status page shows the reply."""
+head signs it off, a supervisor reveals the applicant's masked numbers, the officer sends it, and the
+applicant's status page shows the reply."""
 
 from __future__ import annotations
 
@@ -81,6 +82,16 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         await officer.goto(f"{system}/disclosure/{code}")
         await officer.click("#do-sign_off")
         await officer.wait_for_selector('#case-stage[data-stage="signed"]')
+        await _logout(officer)
+        # A supervisor sees the numbers masked, and reveals them in place (htmx swaps the block).
+        await browser_login(officer, system, "duban")
+        await officer.goto(f"{system}/disclosure/{code}")
+        assert await officer.inner_text("#id-doc-number") == "110101********123X"
+        await officer.click("#reveal")
+        await officer.wait_for_selector('#identity[data-masked="false"]')
+        assert await officer.inner_text("#id-doc-number") == "11010119850505123X"
+        assert await officer.inner_text("#contact-phone") == "13900000000"
+        assert officer.url == f"{system}/disclosure/{code}"
         await _logout(officer)
         await browser_login(officer, system, "gkb_officer")
         await officer.goto(f"{system}/disclosure/{code}")

@@ -119,3 +119,101 @@ async def test_other_departments_get_403_on_the_page_and_the_api(live, db):
     token = await csrf(live, "/")
     act = await live.post(f"/api/disclosure/{code}/claim", json={}, headers={"x-csrftoken": token})
     assert act.status_code == 403
+
+
+
+ID_NUMBER, PHONE = "11010119900101123X", "13800000000"
+MASKED_ID, MASKED_PHONE = "110101********123X", "138****0000"
+
+
+async def _registered_and_claimed(live, db) -> str:
+    """A request registered to 教育局 by its officer, with an ID copy, and claimed by that officer."""
+    from models import User
+
+    async with db.session_factory() as s:
+        me = (await s.execute(select(User).where(User.username == "jyj_officer"))).scalar_one()
+    await login(live, "jyj_officer")
+    token = await csrf(live, "/disclosure/new")
+    form = _form(intake_channel="in_person", received_date="2026-01-05", department_id=str(me.department_id))
+    r = await live.post("/disclosure/new", data={**form, "_csrf_token": token},
+                        files={"attachments": ("id.pdf", PDF, "application/pdf")}, follow_redirects=False)
+    assert r.status_code in (302, 303), r.text[:800]
+    code = r.headers["location"].split("/")[2].split("?")[0]
+    claimed = await post_form(live, f"/disclosure/{code}/claim", {}, token_from=f"/disclosure/{code}")
+    assert claimed.status_code in (302, 303)
+    return code
+
+
+async def _as(live, username: str) -> None:
+    await post_form(live, "/logout", {}, token_from="/")
+    assert (await login(live, username)).status_code in (302, 303)
+
+
+async def _audit(db, code: str) -> list:
+    from models import AuditEvent
+
+    async with db.session_factory() as s:
+        return list((await s.execute(select(AuditEvent).where(
+            AuditEvent.case_id == code, AuditEvent.action.in_(["identity_revealed", "attachment_downloaded"]))
+            .order_by(AuditEvent.id))).scalars())
+
+
+async def test_applicant_numbers_are_masked_except_to_those_handling_the_request(live, db):
+    code = await _registered_and_claimed(live, db)
+    page = (await live.get(f"/disclosure/{code}")).text  # the assignee
+    assert ID_NUMBER in page and PHONE in page and 'data-masked="false"' in page and 'id="reveal"' not in page
+    assert f"/disclosure/{code}/files/" in page
+    for username in ("jyj_head", "gkb_head"):  # the department's head, the office head who signs replies
+        await _as(live, username)
+        page = (await live.get(f"/disclosure/{code}")).text
+        assert ID_NUMBER in page and PHONE in page, username
+
+    for username in ("admin", "duban", "leader", "zhuyao", "gkb_officer"):
+        await _as(live, username)
+        response = await live.get(f"/disclosure/{code}")
+        page = response.text
+        assert response.status_code == 200 and 'data-masked="true"' in page, username
+        assert MASKED_ID in page and MASKED_PHONE in page, username
+        assert ID_NUMBER not in page and PHONE not in page, username  # not in the source either
+        assert f"/disclosure/{code}/files/" not in page and 'id="reveal"' in page
+        api = await live.get(f"/api/disclosure/{code}")
+        assert api.status_code == 200 and ID_NUMBER not in api.text and PHONE not in api.text
+    assert await _audit(db, code) == []  # looking at masked numbers is not recorded
+
+
+async def test_reveal_shows_the_numbers_and_records_who_and_when(live, db):
+    code = await _registered_and_claimed(live, db)
+    await _as(live, "duban")
+    token = await csrf(live, f"/disclosure/{code}")
+    no_token = await live.post(f"/disclosure/{code}/reveal", headers={"hx-request": "true"})
+    assert no_token.status_code == 403 and ID_NUMBER not in no_token.text  # CSRF-protected
+    shown = await live.post(f"/disclosure/{code}/reveal", headers={"hx-request": "true", "x-csrftoken": token})
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    assert shown.text.lstrip().startswith("<div id=\"identity\"")  # the fragment htmx swaps in
+    assert ID_NUMBER in shown.text and PHONE in shown.text and 'data-masked="false"' in shown.text
+    (event,) = await _audit(db, code)
+    assert (event.actor, event.action, event.case_id) == ("duban", "identity_revealed", code)
+    assert ID_NUMBER not in str(event.summary) + str(event.detail) and PHONE not in str(event.detail)
+    file_id = int(re.search(rf"/disclosure/{code}/files/(\d+)", shown.text).group(1))
+    download = await live.get(f"/disclosure/{code}/files/{file_id}")
+    assert download.status_code == 200 and download.content == PDF
+    assert [e.action for e in await _audit(db, code)] == ["identity_revealed", "attachment_downloaded"]
+
+    # Without htmx the whole page comes back, the numbers whole, and the record shows the reveal.
+    await _as(live, "admin")
+    whole = await post_form(live, f"/disclosure/{code}/reveal", {}, token_from=f"/disclosure/{code}")
+    assert whole.status_code == 200 and 'id="timeline"' in whole.text and ID_NUMBER in whole.text
+    assert 'data-action="identity_revealed"' in whole.text
+    assert [(e.actor, e.action) for e in await _audit(db, code)][-1] == ("admin", "identity_revealed")
+    assert ID_NUMBER not in (await live.get(f"/disclosure/{code}")).text  # once, not from now on
+
+    # Someone who may not see the request reveals nothing, and nothing is recorded.
+    await _as(live, "zrzy_officer")
+    refused = await post_form(live, f"/disclosure/{code}/reveal", {}, token_from="/")
+    assert refused.status_code == 403 and ID_NUMBER not in refused.text
+    assert len(await _audit(db, code)) == 3
+
+    # The handler downloads without a record; a handler has nothing to reveal.
+    await _as(live, "jyj_officer")
+    assert (await live.get(f"/disclosure/{code}/files/{file_id}")).status_code == 200
+    assert len(await _audit(db, code)) == 3

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -39,15 +39,17 @@ from gongkai.disclosure import (
 )
 from gongkai.errors import InvalidInput, NotFound
 from gongkai.intake import allocate
+from gongkai.masking import sees_in_full
 from gongkai.roles import ROLE_ZH, Actor, Role
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, Letter, User
 from web import actions, forms
 from web.actions import Refusal
 from web.deps import temporal_client
 from web.disclosure.forms import parse_request_form, store_uploads
+from web.disclosure.identity import handles, identity, record
 from web.disclosure.service import PROCESS, now_utc, start, visible
 from web.guards import REGISTER_REQUEST, requires
-from web.render import beijing, page
+from web.render import beijing, fragment, page
 from web.visible import wait_visible
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -81,7 +83,10 @@ def action_args(action: str, data: dict[str, Any], actor: Actor) -> list[Any]:
     return [actor, *args[action]()]
 
 
-async def case_context(db: AsyncSession, user: User, row: DisclosureRequest) -> dict[str, Any]:
+async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, reveal: bool = False
+                       ) -> dict[str, Any]:
+    """What the case page shows `user`; the applicant's numbers whole only to those handling it,
+    or after `reveal` (which the caller has audited)."""
     deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == row.id)
                                        .order_by(col(Deadline.start_at)))).scalars())
     cal = await load_calendar(db)
@@ -97,8 +102,7 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest) -> 
                                     .order_by(col(AuditEvent.at), col(AuditEvent.id)))).scalars())
     letters = list((await db.execute(select(Letter).where(Letter.case_id == row.id)
                                      .order_by(col(Letter.id)))).scalars())
-    files = list((await db.execute(select(DisclosureAttachment).where(
-        DisclosureAttachment.request_id == row.id))).scalars())
+    files = await _files(db, row.id)
     departments = list((await db.execute(select(Department).where(col(Department.active))
                                          .order_by(col(Department.id)))).scalars())
     officers = list((await db.execute(select(User).where(col(User.active), User.role == Role.OFFICER)
@@ -109,6 +113,7 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest) -> 
         names[view.assignee_id] = assignee.display_name if assignee else "?"
     return {
         "row": row, "v": view, "stage_zh": STAGE_ZH, "deadlines": deadlines, "countdown": countdown,
+        "identity": identity(row, full=reveal or sees_in_full(actor, row.department_id, row.assignee_id)),
         "actions": PROCESS.actions.available(view, actor, now), "labels": {a: PROCESS.actions.label(a)
                                                                           for a in PROCESS.actions.actions},
         "events": events, "letters": letters, "files": files, "departments": departments,
@@ -120,6 +125,11 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest) -> 
         "extension_zh": EXTENSION_ZH, "dispositions": DISPOSITIONS, "system_reasons": SYSTEM_REASONS,
         "reason_label": REASON_LABEL, "today": now.date().isoformat(), "role_zh": ROLE_ZH,
     }
+
+
+async def _files(db: AsyncSession, request_id: str) -> list[DisclosureAttachment]:
+    return list((await db.execute(select(DisclosureAttachment).where(
+        DisclosureAttachment.request_id == request_id))).scalars())
 
 
 class CaseController(Controller):
@@ -175,14 +185,28 @@ class CaseController(Controller):
         return shown
 
     async def _case(self, db: AsyncSession, user: User, request_id: str, refusal: Refusal | None = None,
-                    query_code: str | None = None) -> Template:
+                    query_code: str | None = None, reveal: bool = False) -> Template:
         row = await visible(db, user, request_id)
         return await page("disclosure/case.html", db, user, status_code=refusal.status if refusal else 200,
-                          query_code=query_code, refusal=refusal, **await case_context(db, user, row))
+                          query_code=query_code, refusal=refusal, **await case_context(db, user, row, reveal=reveal))
 
     @get("/{request_id:str}")
     async def case(self, db: AsyncSession, user: User, request_id: str) -> Template:
         return await self._case(db, user, request_id)
+
+    @post("/{request_id:str}/reveal")
+    async def reveal(self, request: Request, db: AsyncSession, user: User, request_id: str) -> Template:
+        """显示完整信息: the applicant's numbers whole, for anyone who may see the request; audited.
+        htmx swaps in the applicant's block; without it the whole page comes back."""
+        row = await visible(db, user, request_id)
+        await record(db, user, row, "identity_revealed", "显示完整信息（申请人证件号码、联系电话、附件）")
+        if request.headers.get("hx-request"):
+            shown = fragment("disclosure/_identity.html", user, row=row, identity=identity(row, full=True),
+                             id_doc_types=ID_DOC_TYPES, files=await _files(db, row.id))
+        else:
+            shown = await self._case(db, user, request_id, reveal=True)
+        shown.headers["Cache-Control"] = "no-store"
+        return shown
 
     @post("/{request_id:str}/{action:str}")
     async def act(self, db: AsyncSession, state: State, user: User, request_id: str, action: str,
@@ -205,10 +229,12 @@ class CaseController(Controller):
 
     @get("/{request_id:str}/files/{file_id:int}")
     async def file(self, db: AsyncSession, user: User, request_id: str, file_id: int) -> Response:
-        await visible(db, user, request_id)
+        row = await visible(db, user, request_id)
         f = await db.get(DisclosureAttachment, file_id)
         if f is None or f.request_id != request_id:
             raise NotFound("附件不存在")
+        if not await handles(db, user, row):  # an ID copy shows what masking hides: each download is recorded
+            await record(db, user, row, "attachment_downloaded", f"下载附件（第 {f.id} 号）", file_id=f.id)
         return Response(blobs.read(f.sha256), media_type=f.content_type,
                         headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"})
 
