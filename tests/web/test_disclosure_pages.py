@@ -137,7 +137,7 @@ async def _registered_and_claimed(live, db) -> str:
     form = _form(intake_channel="in_person", received_date="2026-01-05", department_id=str(me.department_id))
     r = await live.post("/disclosure/new", data={**form, "_csrf_token": token},
                         files={"attachments": ("id.pdf", PDF, "application/pdf")}, follow_redirects=False)
-    assert r.status_code in (302, 303), r.text[:800]
+    assert r.status_code == 201, r.text[:800]
     code = r.headers["location"].split("/")[2].split("?")[0]
     claimed = await post_form(live, f"/disclosure/{code}/claim", {}, token_from=f"/disclosure/{code}")
     assert claimed.status_code in (302, 303)
