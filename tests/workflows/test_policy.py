@@ -158,6 +158,7 @@ async def test_only_the_government_office_reviews_a_draft_and_never_its_own(env,
         ACTIONS.check("office_review", reviewing, a["zfb_head"], await env.get_current_time())
     view = await act(own, PolicyWorkflow.leader_sign, a["leader"], view.document_version, True, "")
     assert view.stage == "secrecy_review"
+    await _record(own, "own_draft")
 
 
 async def test_sign_off_returned_then_signed_and_non_public_goes_to_attribute_review(env, db, run):
