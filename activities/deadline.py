@@ -14,10 +14,13 @@ from temporalio import activity
 from activities.store import insert_once, lock_if_older, update_if_older
 from contracts.deadline import CloseInput, DeadlineRef, FireInput, RungAt, Schedule, ScheduleInput
 from gongkai.calendar_store import load_calendar
-from gongkai.clock import CST, compute
+from gongkai.clock import CST, ClockSpec, Due, compute, local_date
+from gongkai.errors import DateOutOfRange
 from gongkai.explain import explain, span_zh
+from gongkai.failures import to_application_error
 from gongkai.logs import bind, get_logger
-from gongkai.rules import AUDIENCE_ZH, get_rule
+from gongkai.rules import AUDIENCE_ZH, Rule, get_rule
+from gongkai.workdays import FIRST_YEAR, LAST_YEAR, WorkdayCalendar, supported
 from models import AuditEvent, Deadline, Department, Notification, Role, Task, User
 from models.accounts import DepartmentKind
 
@@ -56,6 +59,25 @@ async def recipients(session: AsyncSession, to: str, department_id: int | None,
     return [uid for (uid,) in (await session.execute(q.order_by(col(User.id)))).all()]
 
 
+def _arithmetic(spec: ClockSpec, cal: WorkdayCalendar, rule: Rule) -> tuple[Due, list[str], list[RungAt]]:
+    """The due instant, its explanation and the ladder's instants. A clock that starts or ends
+    outside the calendar's years (or beyond what a date can hold: year 1, year 9999) fails the same
+    way on every attempt, so it fails once, non-retryable, and the workflow shows it to an
+    administrator instead of retrying for ever."""
+    try:
+        due = compute(spec, cal)
+        lines = explain(due, "zh")
+        rungs = [] if due.due_at is None else \
+            [RungAt(r.key, r.to, r.level, r.task, r.instant(due, cal)) for r in rule.ladder]
+        if not all(supported(local_date(at)) for at in (due.due_at, *(r.at for r in rungs)) if at is not None):
+            raise ValueError("a due instant outside the calendar's years")
+    except (OverflowError, ValueError) as exc:
+        log.warning("deadline_unschedulable", error=str(exc)[:200])
+        raise to_application_error(DateOutOfRange(
+            f"起算或到期日期超出工作日历可计算的范围（{FIRST_YEAR}年至{LAST_YEAR}年），请核对日期")) from None
+    return due, lines, rungs
+
+
 class DeadlineActivities:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
@@ -67,11 +89,7 @@ class DeadlineActivities:
         rule = get_rule(ref.rule)
         async with self.session_factory() as session:
             cal = await load_calendar(session, ref.region)
-            due = compute(data.spec, cal)
-            lines = explain(due, "zh")
-            rungs = []
-            if due.due_at is not None:
-                rungs = [RungAt(r.key, r.to, r.level, r.task, r.instant(due, cal)) for r in rule.ladder]
+            due, lines, rungs = _arithmetic(data.spec, cal, rule)
             state = "paused" if due.paused else "running"
             values = {
                 "amount": due.total, "state": state, "due_at": due.due_at, "start_at": data.spec.effective_start,

@@ -105,10 +105,13 @@ def _drafting_head(v: PolicyView, actor: Actor) -> None:
         raise PermissionDenied("只有起草部门负责人可以审签")
 
 
-def _general_office(_v: PolicyView, actor: Actor) -> None:
-    if not (actor.role == Role.OFFICE_HEAD or actor.role == Role.DEPT_HEAD
-            and actor.department_kind == DepartmentKind.GENERAL_OFFICE):
+def _general_office(v: PolicyView, actor: Actor) -> None:
+    """The government office (政府办) reviews a draft in the government's name: its heads only, and
+    never a draft of its own department (the drafter would review itself)."""
+    if actor.role != Role.DEPT_HEAD or actor.department_kind != DepartmentKind.GENERAL_OFFICE:
         raise PermissionDenied("只有政府办负责人可以审核代拟稿")
+    if actor.department_id == v.department_id:
+        raise PermissionDenied("政府办不能审核本部门起草的代拟稿")
 
 
 def _secrecy_reviewer(v: PolicyView, actor: Actor) -> None:

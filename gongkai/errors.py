@@ -27,6 +27,13 @@ class InvalidInput(GongkaiError):
     code = "invalid_input"
 
 
+class DateOutOfRange(InvalidInput):
+    """A date the working-day calendar cannot count from or to: typed (a 400 beside its field), or
+    met by a clock's arithmetic, which then can never succeed (a non-retryable activity failure)."""
+
+    code = "date_out_of_range"
+
+
 class NotFound(GongkaiError):
     code = "not_found"
 

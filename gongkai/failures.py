@@ -59,7 +59,8 @@ class _ActivityErrors(ActivityInboundInterceptor):
 
 
 BY_CODE: dict[str, type[GongkaiError]] = {cls.code: cls for cls in (
-    errors.InvalidInput, errors.NotFound, errors.PermissionDenied, errors.ActionNotAllowed, errors.Conflict)}
+    errors.InvalidInput, errors.DateOutOfRange, errors.NotFound, errors.PermissionDenied, errors.ActionNotAllowed,
+    errors.Conflict)}
 
 
 def from_update_failure(exc: BaseException) -> GongkaiError:

@@ -1,12 +1,14 @@
 """Checks of what a person typed, shared by every process: required text within the length its
 column holds (a longer value would fail in the database after the action was accepted), and
-dates that are real, not in the future, not before another. Each refusal names its field."""
+dates that are real, not in the future, within the calendar's years, not before another. Each
+refusal names its field."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from gongkai.errors import InvalidInput
+from gongkai.errors import DateOutOfRange, InvalidInput
+from gongkai.workdays import FIRST_YEAR, LAST_YEAR, supported
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns
 
@@ -24,13 +26,15 @@ def text(value: str, *, field: str, what: str, limit: int, required: bool = True
 
 def day(value: str, *, field: str, what: str, today: date, not_before: date | None = None,
         before_what: str = "") -> date:
-    """An ISO date that has come and is not before `not_before`."""
+    """An ISO date that has come, within the working-day calendar's years, and not before `not_before`."""
     try:
         parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(f"{what}格式应为 YYYY-MM-DD", field=field) from None
     if parsed > today:
         raise InvalidInput(f"{what}不能晚于今天", field=field)
+    if not supported(parsed):
+        raise DateOutOfRange(f"{what}不在系统可计算期限的范围内（{FIRST_YEAR}年至{LAST_YEAR}年），请核对", field=field)
     if not_before is not None and parsed < not_before:
         raise InvalidInput(f"{what}不能早于{before_what}（{not_before.isoformat()}）", field=field)
     return parsed

@@ -100,6 +100,15 @@ def countdown_zh(due_at: datetime, now: datetime) -> str:
     return f"剩余 {span_zh(left)}" if left.total_seconds() > 0 else f"已超期 {span_zh(left)}"
 
 
+def require_registrar(actor: Actor, lead: int) -> None:
+    """Who registers a case for `lead`: its own officers and heads; the office's head, supervisors and
+    leaders for any department, as they may reassign one (C14). Checked before anything is created."""
+    if actor.role in DECIDERS or actor.department_id == lead:
+        return
+    raise PermissionDenied("只能登记由本部门牵头的事件；需由其他部门牵头的，请联系公开办负责人或督办人员",
+                           field="department_id")
+
+
 def require_responsible(actor: Actor, lead: int, co: list[int]) -> None:
     """The responsible departments act (C14); the office and leaders may act for them."""
     if actor.department_id in {lead, *co} and actor.role in {Role.OFFICER, Role.DEPT_HEAD}:

@@ -19,6 +19,14 @@ from gongkai.errors import CalendarYearMissing, InvalidInput
 DATA_DIR = Path(__file__).resolve().parent / "data" / "calendar"
 NATIONAL = "cn"
 REGIONS = {"cn": "全国", "xinjiang": "新疆维吾尔自治区"}
+# The years the calendar keeps arrangements for. A date outside them is no date a case can have
+# (0001-01-01 cannot even be expressed in UTC, and clocks near 9999 overflow): refused where typed.
+FIRST_YEAR, LAST_YEAR = 1990, 2200
+
+
+def supported(day: date) -> bool:
+    """Whether working days can be counted from or to `day` (a year without data is provisional)."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
 
 
 def _as_date(value: object, what: str) -> date:
@@ -72,7 +80,7 @@ class Arrangement:
             year = int(data["year"])
         except (KeyError, TypeError, ValueError):
             raise InvalidInput("缺少年份（year）或年份无效") from None
-        if not 1990 <= year <= 2200:
+        if not FIRST_YEAR <= year <= LAST_YEAR:
             raise InvalidInput(f"年份超出范围：{year}")
         region = str(data.get("region", NATIONAL))
         if region not in REGIONS:

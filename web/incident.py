@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from contracts.incident import ACTIONS, WORKFLOW, IncidentInput, IncidentView, PressConference, Release
 from gongkai import incident as rules
 from gongkai.clock import CST
-from gongkai.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from gongkai.errors import Conflict, GongkaiError, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
 from gongkai.roles import WIDE_ROLES, Actor
 from gongkai.rules import get_rule
@@ -27,6 +27,7 @@ from models import AuditEvent, Deadline, Department, IncidentCase, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
 from web.deps import temporal_client
+from web.errors import status_for
 from web.guards import REGISTER_INCIDENT, oversight_only, requires
 from web.render import beijing, fragment, page
 from web.visible import wait_visible
@@ -68,6 +69,7 @@ async def registration(db: AsyncSession, user: User, data: dict[str, Any]) -> di
     follow_up = forms.number(data, "follow_up_hours", "持续发布提醒间隔", default=rules.DEFAULT_FOLLOW_UP_HOURS)
     lead = await _active_department(db, forms.number(data, "department_id", "牵头责任部门",
                                                      default=user.department_id, low=1), "责任部门", "department_id")
+    rules.require_registrar(await actions.actor_of(db, user), lead)
     co = [await _active_department(db, c, "责任部门", "co_departments")
           for c in forms.numbers(data, "co_departments", "共同责任部门") if c != lead]
     rules.check_registration(title=text("title"), grade=text("grade"), source=text("source"), occurred_at=occurred,
@@ -163,12 +165,14 @@ class IncidentController(Controller):
     async def new_form(self, db: AsyncSession, user: User) -> Template:
         return await self._form(db, user, None, {})
 
-    async def _form(self, db: AsyncSession, user: User, error: InvalidInput | None, values: dict,
+    async def _form(self, db: AsyncSession, user: User, error: GongkaiError | None, values: dict,
                     status_code: int = 200) -> Template:
         now = datetime.now(CST)
         departments = list((await db.execute(select(Department).where(col(Department.active))
                                              .order_by(col(Department.id)))).scalars())
-        return await page("incident/new.html", db, user, status_code=status_code, departments=departments,
+        # The lead may be chosen among the departments this person may register for.
+        leads = departments if user.role in rules.DECIDERS else [d for d in departments if d.id == user.department_id]
+        return await page("incident/new.html", db, user, status_code=status_code, departments=departments, leads=leads,
                           error=error.message if error else None, error_field=error.field if error else None,
                           v=values, form_key=values.get("form_key") or uuid.uuid4().hex, **_context(now))
 
@@ -176,8 +180,8 @@ class IncidentController(Controller):
     async def create(self, db: AsyncSession, state: State, user: User, data: Form) -> Redirect | Template:
         try:
             case_id = await register(db, state, user, data)
-        except InvalidInput as exc:
-            return await self._form(db, user, exc, forms.typed(data), status_code=400)
+        except (InvalidInput, PermissionDenied) as exc:
+            return await self._form(db, user, exc, forms.typed(data), status_code=status_for(exc))
         return Redirect(f"/incidents/{case_id}")
 
     @get("/board", guards=[oversight_only])

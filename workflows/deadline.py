@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadline import DeadlineActivities
@@ -19,6 +20,11 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.clock import ClockSpec
     from gongkai.recompute import CALENDAR_CHANGED_SIGNAL
     from workflows.calls import call
+
+# Patch id: a clock whose schedule can never be computed records why (its host shows it to an
+# administrator) instead of leaving its case waiting for it; cases that met such a failure before
+# replay as they ran.
+CLOCK_FAILURE = "deadline-failure"
 
 
 class DurableDeadline:
@@ -37,6 +43,7 @@ class DurableDeadline:
         self._fired: set[tuple[str, str]] = set()
         self.level = 0  # highest escalation level reached
         self.expired = False  # the due instant has passed while the clock was running
+        self.failure: str | None = None  # why the latest schedule can never be computed (None: it was)
 
     # -- moves: pure changes of the spec; the run loop records them ----------------------------
     def _move(self, spec: ClockSpec, reason: str, actor: str) -> None:
@@ -99,8 +106,20 @@ class DurableDeadline:
 
     async def _record(self) -> None:
         moves = self._moves
-        self.schedule = await call(DeadlineActivities.schedule,
-                                   ScheduleInput(self.ref, self.spec, self.version, self._reason, self._actor))
+        try:
+            self.schedule = await call(DeadlineActivities.schedule,
+                                       ScheduleInput(self.ref, self.spec, self.version, self._reason, self._actor))
+        except (ActivityError, ApplicationError) as exc:
+            # A local activity's failure arrives as its ApplicationError, a regular one's as its cause.
+            cause = exc.cause if isinstance(exc, ActivityError) else exc
+            # Failed for good (a date the calendar cannot count): the move is settled as failed, the
+            # last good schedule (if any) stays, and the next move tries again.
+            if not (isinstance(cause, ApplicationError) and cause.non_retryable) or not workflow.patched(CLOCK_FAILURE):
+                raise
+            self.failure = cause.message or "期限无法计算"
+            self._recorded = moves
+            return
+        self.failure = None
         self.version += 1
         self._recorded = moves
 

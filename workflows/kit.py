@@ -219,8 +219,17 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
             self._projected_tasks = [t.key for t in tasks]
         return view
 
+    def _failed_clocks(self) -> list[Work]:
+        """A clock that can never be computed is an administrator's task: the case goes on, visibly."""
+        failed = [d for d in self.open_deadlines() if d.failure]
+        if not failed:
+            return []
+        labels = "、".join(d.spec.label or d.ref.rule for d in failed)
+        return [Work("stage:clock_failed", f"【系统错误】{self.title()}：{labels}无法计算。{failed[0].failure}",
+                     None, Role.ADMIN)]
+
     def _tasks(self) -> list[TaskSpec]:
-        wanted = self.work()
+        wanted = [*self.work(), *self._failed_clocks()]
         since = {w.kind: self._task_since.get(w.kind, self.version) for w in wanted}
         assert len(since) == len(wanted), "a case's stage tasks need distinct kinds"
         self._task_since = since

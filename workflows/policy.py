@@ -2,10 +2,10 @@
 
 Drafting with the files and the disclosure attribute → completeness gate → attribute review when
 not fully public (E03) → the department head signs document and interpretation in one act → for
-a draft in the government's name, the government office reviews (and may return it, 退文) and the
-responsible leader signs → confidentiality review → publication, whose date starts the
-interpretation clock (and the website clock of a normative document) → interpretation published
-→ follow-up reminders while in force → closed."""
+a draft in the government's name, the government office reviews (and may return it, 退文; a draft
+of its own goes straight on) and the responsible leader signs → confidentiality review →
+publication, whose date starts the interpretation clock (and the website clock of a normative
+document) → interpretation published → follow-up reminders while in force → closed."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.policy import Stage
     from gongkai.roles import Actor, Role
     from workflows.kit import CaseWorkflow, Work, action, case
+
+
+# Patch id: a draft of the government office itself skips the office's review.
+OWN_DRAFT = "policy-own-draft-to-leader"
 
 
 @case(WORKFLOW)
@@ -114,6 +118,16 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         self.state.signatures.append(Signature(actor.role.value, actor.username, workflow.now(),
                                                self.state.document_version, what))
 
+    def _after_sign_off(self) -> Stage:
+        """A draft in the government's name goes to the government office's review, unless the office
+        drafted it itself: nobody reviews their own draft, and its head's signature is the office's,
+        so it goes to the leader (cases that reached this before keep their recorded path)."""
+        if self.inp.issuance != "government":
+            return Stage.SECRECY_REVIEW
+        if self.inp.department_id == self.inp.reviewing_office and workflow.patched(OWN_DRAFT):
+            return Stage.LEADER_SIGN_OFF
+        return Stage.OFFICE_REVIEW
+
     @action
     async def sign(self, actor: Actor, version: int, approve: bool, comment: str) -> PolicyView:
         self.state.comment = comment.strip()
@@ -121,7 +135,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
             self.state.stage = Stage.DRAFTING
             return await self.project(actor.username, "sign_off_returned", f"部门负责人退回：{comment.strip()}")
         self._sign(actor, "document+interpretation")
-        self.state.stage = Stage.OFFICE_REVIEW if self.inp.issuance == "government" else Stage.SECRECY_REVIEW
+        self.state.stage = self._after_sign_off()
         return await self.project(actor.username, "signed_off",
                                   f"部门负责人审签文件及解读（第{self.state.document_version}版，同步审签）")
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 
-from sqlmodel import select
+import pytest
+from sqlmodel import func, select
+from temporalio.service import RPCError, RPCStatusCode
 
-from models import DisclosureRequest
+from gongkai.clock import CST
+from models import DisclosureRequest, IntakeKey
 from tests.web.conftest import csrf, login, post_form
 
 PDF = b"%PDF-1.4\n% test identity document\n"
@@ -217,3 +221,29 @@ async def test_reveal_shows_the_numbers_and_records_who_and_when(live, db):
     await _as(live, "jyj_officer")
     assert (await live.get(f"/disclosure/{code}/files/{file_id}")).status_code == 200
     assert len(await _audit(db, code)) == 3
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1989-12-31"])
+async def test_a_received_date_outside_the_calendar_is_refused_beside_the_field_before_a_code_is_given(live, db,
+                                                                                                      day):
+    """0001-01-01 once got a code, started a workflow that could never compute its clock and answered
+    409; now the form refuses it (400, the reason beside the field, what was typed kept) and nothing
+    is allocated or started."""
+    await login(live, "jyj_officer")
+    async with db.session_factory() as s:
+        from models import User
+
+        me = (await s.execute(select(User).where(User.username == "jyj_officer"))).scalar_one()
+    form = _form(intake_channel="in_person", received_date=day, department_id=str(me.department_id))
+    r = await live.post("/disclosure/new", data={**form, "_csrf_token": await csrf(live, "/disclosure/new")},
+                        follow_redirects=False)
+    assert r.status_code == 400
+    assert re.search(r'data-error-for="received_date">收到日期不在系统可计算期限的范围内（1990年至2200年）', r.text)
+    assert 'value="王小明"' in r.text and "query_code" not in r.text
+    async with db.session_factory() as s:
+        for model in (IntakeKey, DisclosureRequest):
+            assert (await s.execute(select(func.count()).select_from(model))).scalar_one() == 0, model
+    with pytest.raises(RPCError) as missing:
+        await live._transport.app.state.temporal.get_workflow_handle(
+            f"DR-{datetime.now(CST).year}-000001").describe()
+    assert missing.value.status == RPCStatusCode.NOT_FOUND

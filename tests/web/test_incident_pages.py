@@ -7,11 +7,13 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+import pytest
+from sqlmodel import func, select
+from temporalio.service import RPCError, RPCStatusCode
 
 from gongkai.clock import CST
-from models import Deadline, Department, IncidentCase
-from tests.web.conftest import login, post_form
+from models import AuditEvent, Deadline, Department, IncidentCase, IntakeKey, Notification, Task
+from tests.web.conftest import csrf, login, post_form
 
 
 def _local(at: datetime) -> str:
@@ -46,6 +48,31 @@ async def test_registration_errors_keep_what_was_typed(live, db):
     assert r.status_code == 400 and "请选择事件等级" in r.text
     async with db.session_factory() as s:
         assert not (await s.execute(select(IncidentCase))).first()
+
+
+async def test_an_officer_registering_for_another_department_is_refused_before_anything_is_created(live, db):
+    """Refused before a case number is taken, a workflow started or anyone told, on the form and in
+    the JSON API; the form comes back with what was typed and offers only the officer's department."""
+    await login(live, "wjw_officer")
+    jyj = str(await _dept(db, "JYJ"))
+    form = (await live.get("/incidents/new")).text
+    assert f'<option value="{jyj}"' not in form.split('id="department_id"')[1].split("</select>")[0]
+    r = await _register(live, db, department_id=jyj, title="某校食堂食物中毒")
+    assert r.status_code == 403
+    assert re.search(r'data-error-for="department_id">只能登记由本部门牵头的事件', r.text)
+    assert 'value="某校食堂食物中毒"' in r.text
+    api = await live.post("/api/incidents", headers={"x-csrftoken": await csrf(live, "/")}, json={
+        "title": "某校食堂食物中毒", "occurred_at": (datetime.now(CST) - timedelta(hours=1)).isoformat(),
+        "location": "某校", "grade": "major", "source": "media", "department_id": int(jyj)})
+    assert api.status_code == 403 and api.json()["detail"]["field"] == "department_id"
+    async with db.session_factory() as s:
+        for model in (IncidentCase, IntakeKey, Task, Notification):
+            assert (await s.execute(select(func.count()).select_from(model))).scalar_one() == 0, model
+        assert not (await s.execute(select(AuditEvent).where(AuditEvent.case_id.like("IN-%")))).first()
+    temporal = live._transport.app.state.temporal
+    with pytest.raises(RPCError) as missing:  # the number the case would have had: no workflow
+        await temporal.get_workflow_handle(f"IN-{datetime.now(CST).year}-000001").describe()
+    assert missing.value.status == RPCStatusCode.NOT_FOUND
 
 
 async def test_register_view_board_and_inbox(live, db):

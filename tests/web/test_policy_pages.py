@@ -127,3 +127,38 @@ async def test_returns_are_counted_per_department(live, db):
     await login(live, "gkb_head")
     index = await live.get("/policy")
     assert '<tr data-returns="区教育局"><td>区教育局</td><td>1</td></tr>' in index.text
+
+
+async def test_the_drafting_head_cannot_review_its_own_draft_for_the_government_office(live, db):
+    """政府办审核 as the drafting department's head (or the open-information office's): refused with the
+    reason, nothing changes, and neither the case page nor the queue offers it; the 政府办 head may."""
+    await login(live, "jyj_officer")
+    cid = await _new_policy(live, "government")
+    case = f"/policy/{cid}"
+    await post_form(live, f"{case}/update_draft", DRAFT, token_from=case)
+    await post_form(live, f"{case}/submit", {}, token_from=case)
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_head")
+    await post_form(live, f"{case}/sign", {"version": "1", "approve": "true"}, token_from=case)
+    async with db.session_factory() as s:
+        before = await s.get(PolicyCase, cid)
+        assert before.stage == "office_review"
+        version = before.version
+    for who in ("jyj_head", "gkb_head"):
+        await post_form(live, "/logout", {}, token_from="/")
+        await login(live, who)
+        page = await live.get(case)
+        assert page.status_code == 200 and 'data-action="office_review"' not in page.text, who
+        assert 'data-action="office_review"' not in (await live.get("/policy/queue")).text, who
+        r = await post_form(live, f"{case}/office_review", {"approve": "true", "comment": ""}, token_from=case)
+        assert r.status_code == 403 and "只有政府办负责人可以审核代拟稿" in r.text, who
+        async with db.session_factory() as s:
+            row = await s.get(PolicyCase, cid)
+            assert (row.stage, row.version) == ("office_review", version), who
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "zfb_head")
+    assert 'data-action="office_review"' in (await live.get(case)).text
+    r = await post_form(live, f"{case}/office_review", {"approve": "true", "comment": ""}, token_from=case)
+    assert r.status_code in (302, 303)
+    async with db.session_factory() as s:
+        assert (await s.get(PolicyCase, cid)).stage == "leader_sign_off"

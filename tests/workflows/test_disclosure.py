@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 
@@ -13,10 +14,11 @@ from temporalio.worker import Worker
 from contracts.disclosure import ReviewRecord
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockKind, ClockSpec, compute, local_date
-from models import AuditEvent, Deadline, DisclosureRequest, Letter, Notification, Task
+from models import AuditEvent, Deadline, DisclosureRequest, Letter, Notification, Task, User
 from tests.support.histories import record
 from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id, request_input, start
+from web.tasks import inbox_branches
 from worker import build_activities
 from workflows.disclosure import DisclosureWorkflow
 
@@ -374,3 +376,34 @@ async def test_a_transfer_moves_the_clocks_to_the_new_department(env, db, run):
     assert "只有本部门经办人可以认领" in str(refused.value.cause)
     await act(handle, DisclosureWorkflow.claim, a["zrzy_officer"])
     assert "transferred" in await _audit(db, rid)
+
+
+async def test_a_clock_that_cannot_be_computed_is_an_administrators_task_not_an_endless_retry(env, db, run):
+    """A received date whose 20 working days run past year 9999 (here passed straight to the workflow;
+    the forms refuse it): the schedule fails once, non-retryably; the case still appears, in review,
+    and the administrators' inbox has an error task saying which clocks and why."""
+    a = await actors(db)
+    rid = "DR-2026-000801"
+    handle = await start(env, run, request_input(rid, await department_id(db, "JYJ"), await env.get_current_time(),
+                                                 received="9999-12-20"))
+    # The claim is projected after the registration, so once it returns the case is in SQL.
+    view = await asyncio.wait_for(act(handle, DisclosureWorkflow.claim, a["jyj_officer"]), timeout=60)
+    assert view.stage == "review" and view.reply_due_at is None
+    row = await _row(db, rid)
+    assert row.stage == "review" and row.version == 2
+    assert await _deadline(db, f"{rid}/reply") is None
+    error = next(t for t in await _open_tasks(db, rid) if t.kind == "stage:clock_failed")
+    assert error.role == "admin" and error.department_id is None and error.assignee_id is None
+    assert "答复期限" in error.title and "无法计算" in error.title and "超出工作日历可计算的范围" in error.title
+    async with db.session_factory() as s:
+        admin = (await s.execute(select(User).where(User.username == "admin"))).scalar_one()
+        inbox = {t.id for branch in inbox_branches(admin) for t in (await s.execute(branch)).scalars()}
+    assert error.id in inbox
+
+    history = await handle.fetch_history()
+    failed = [e for e in history.events if e.HasField("marker_recorded_event_attributes")
+              and e.marker_recorded_event_attributes.HasField("failure")]
+    assert len(failed) == 2  # each clock's schedule failed once, and was not retried
+    assert not any(e.HasField("workflow_task_failed_event_attributes") for e in history.events)
+    assert not (await handle.describe()).raw_description.pending_activities
+    _record(history, "clock_failed")

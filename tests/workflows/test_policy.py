@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,8 +11,10 @@ from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
-from contracts.policy import Draft, PolicyInput
+from contracts.policy import ACTIONS, Draft, PolicyInput
 from gongkai.clock import CST, local_date
+from gongkai.errors import PermissionDenied
+from gongkai.policy import Stage
 from models import AuditEvent, Deadline, PolicyCase
 from tests.support.histories import record
 from tests.support.temporal import time_skipping
@@ -38,9 +41,10 @@ async def run(env, db):
         yield queue
 
 
-async def _start(env, db, queue, case_id, issuance="department", normative=False):
-    inp = PolicyInput(case_id, "关于加快推进老旧小区改造的实施意见", issuance, await department_id(db, "JYJ"),
-                      normative=normative, created_by="jyj_officer")
+async def _start(env, db, queue, case_id, issuance="department", normative=False, drafter="JYJ",
+                 created_by="jyj_officer", reviewing_office: int | None = None):
+    inp = PolicyInput(case_id, "关于加快推进老旧小区改造的实施意见", issuance, await department_id(db, drafter),
+                      normative=normative, created_by=created_by, reviewing_office=reviewing_office)
     return await env.client.start_workflow(PolicyWorkflow.run, inp, id=case_id, task_queue=queue)
 
 
@@ -119,6 +123,42 @@ async def test_returned_by_the_government_office_then_resubmitted(env, db, run):
     assert [(s.role, s.version) for s in view.signatures] == [("dept_head", 1), ("dept_head", 2), ("leader", 2)]
     assert view.stage == "secrecy_review"
     await _record(h, "government_returned")
+
+
+async def test_only_the_government_office_reviews_a_draft_and_never_its_own(env, db, run):
+    """政府办审核 is the government office's: neither the drafting department's head nor the
+    open-information office's may do it, and the office does not review a draft of its own."""
+    a = await actors(db)
+    zfb = await department_id(db, "ZFB")
+    h = await _start(env, db, run, "PD-2026-000006", issuance="government", reviewing_office=zfb)
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
+    assert view.stage == "office_review"
+    for who in ("jyj_head", "gkb_head"):
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act(h, PolicyWorkflow.office_review, a[who], True, "")
+        assert "只有政府办负责人可以审核代拟稿" in str(refused.value.cause), who
+        assert not ACTIONS.allows("office_review", view, a[who], await env.get_current_time()), who
+    assert (await _row(db, "PD-2026-000006")).stage == "office_review"
+    view = await act(h, PolicyWorkflow.office_review, a["zfb_head"], True, "")
+    assert view.stage == "leader_sign_off"
+
+    # The office's own draft: its head signs it, and it goes to the leader without a review by itself.
+    own = await _start(env, db, run, "PD-2026-000007", issuance="government", drafter="ZFB",
+                       created_by="zfb_head", reviewing_office=zfb)
+    view = await act(own, PolicyWorkflow.update_draft, a["zfb_head"], COMPLETE)
+    await act(own, PolicyWorkflow.submit, a["zfb_head"])
+    view = await act(own, PolicyWorkflow.sign, a["zfb_head"], view.document_version, True, "")
+    assert view.stage == "leader_sign_off"
+    with pytest.raises(WorkflowUpdateFailedError):
+        await act(own, PolicyWorkflow.office_review, a["zfb_head"], True, "")
+    reviewing = replace(view, stage=Stage.OFFICE_REVIEW)  # had it reached the review (a case started before)
+    with pytest.raises(PermissionDenied, match="政府办不能审核本部门起草的代拟稿"):
+        ACTIONS.check("office_review", reviewing, a["zfb_head"], await env.get_current_time())
+    view = await act(own, PolicyWorkflow.leader_sign, a["leader"], view.document_version, True, "")
+    assert view.stage == "secrecy_review"
+    await _record(own, "own_draft")
 
 
 async def test_sign_off_returned_then_signed_and_non_public_goes_to_attribute_review(env, db, run):

@@ -24,7 +24,10 @@ RECORDED = {
                 "disclosure_extension_approved", "disclosure_extension_refused", "disclosure_on_time",
                 "disclosure_overdue", "disclosure_withdrawal", "incident_late_registration", "incident_on_time",
                 "incident_opinion", "incident_press_overdue", "policy_attribute_review", "policy_complete",
-                "policy_government_returned", "policy_late_interpretation", "policy_publication_date"],
+                "policy_government_returned", "policy_late_interpretation", "policy_publication_date",
+                # A draft of the government office itself (patch policy-own-draft-to-leader); a clock that
+                # cannot be computed (patch deadline-failure).
+                "policy_own_draft", "disclosure_clock_failed"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 

@@ -143,7 +143,8 @@ class CaseController(Controller):
         return await page("disclosure/register.html", db, user, status_code=status_code, departments=departments,
                           form=form or {"form_key": uuid.uuid4().hex, "department_id": str(user.department_id),
                                         "received_date": datetime.now(CST).date().isoformat()},
-                          error=refusal.message if refusal else None, applicant_types=APPLICANT_TYPES,
+                          error=refusal.message if refusal else None, error_field=refusal.field if refusal else None,
+                          applicant_types=APPLICANT_TYPES,
                           id_doc_types=ID_DOC_TYPES, intake_channels=INTAKE_CHANNELS, provision_forms=PROVISION_FORMS,
                           provision_channels=PROVISION_CHANNELS)
 

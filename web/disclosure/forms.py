@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from litestar.datastructures import UploadFile
 
 from contracts.disclosure import Applicant, Attachment
-from gongkai import blobs
+from gongkai import blobs, fields
 from gongkai.clock import CST
 from gongkai.disclosure import (
     APPLICANT_TYPES,
@@ -106,14 +106,9 @@ async def parse_request_form(data: dict, *, public: bool) -> RequestForm:
         return form
     form.intake_channel = _choice(data, "intake_channel", INTAKE_CHANNELS, "收到申请的渠道")
     received = _text(data, "received_date", 10)
-    if received:
-        try:
-            day = date.fromisoformat(received)
-        except ValueError:
-            raise InvalidInput("收到日期格式应为 YYYY-MM-DD") from None
-        if day > datetime.now(CST).date():
-            raise InvalidInput("收到日期不能晚于今天")
-        form.received_date = received
+    if received:  # checked as the workflow's actions check dates, before any code is handed out
+        day = fields.day(received, field="received_date", what="收到日期", today=datetime.now(CST).date())
+        form.received_date = day.isoformat()
     elif form.intake_channel not in CONFIRMATION_CHANNELS:
         raise InvalidInput("当面提交或邮寄（需签收）的申请，请填写收到日期（提交或签收之日）")
     try:
