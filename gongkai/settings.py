@@ -43,6 +43,8 @@ class Settings:
     reconcile_interval: int = 900  # seconds between reconciliation runs (a Temporal schedule); 0: none
     reconcile_batch: int = 1000  # open cases a run asks about; more are checked in slices, one per run
     workflow_sandbox: bool = False  # run workflows in Temporal's sandbox (the tests always do)
+    # Served over https (directly or behind a proxy): cookies get Secure and the __Host- prefix.
+    secure_cookies: bool = False
 
     @property
     def is_development(self) -> bool:
@@ -100,6 +102,7 @@ def load_settings() -> Settings:
         reconcile_interval=int(os.environ.get("GONGKAI_RECONCILE_INTERVAL", "900")),
         reconcile_batch=int(os.environ.get("GONGKAI_RECONCILE_BATCH", "1000")),
         workflow_sandbox=_flag("GONGKAI_WORKFLOW_SANDBOX", False),
+        secure_cookies=_flag("GONGKAI_SECURE_COOKIES", False),
     )
 
 
