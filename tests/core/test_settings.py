@@ -23,3 +23,10 @@ def test_intake_limit_defaults_and_environment(monkeypatch):
     with pytest.raises(TooManyAttempts, match="1分钟"):
         limiter.check("203.0.113.9")
     limiter.check("203.0.113.10")  # per client address
+
+
+def test_secure_cookies_are_off_unless_asked_for(monkeypatch):
+    monkeypatch.delenv("GONGKAI_SECURE_COOKIES", raising=False)
+    assert load_settings().secure_cookies is False
+    monkeypatch.setenv("GONGKAI_SECURE_COOKIES", "1")
+    assert load_settings().secure_cookies is True
