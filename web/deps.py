@@ -12,7 +12,7 @@ from temporalio.client import Client
 from gongkai.errors import NotAuthenticated
 from gongkai.logs import bind, get_logger
 from models import User
-from web.sessions import matches
+from web.sessions import drop, matches
 
 log = get_logger(__name__)
 
@@ -28,7 +28,7 @@ async def current_user_or_none(request: Request, db: AsyncSession) -> User | Non
         return None
     user = await db.get(User, user_id)
     if user is None or not user.active or not matches(request, user_id, user.role, user.department_id):
-        request.clear_session()  # deactivated, or role or department changed: sign in again
+        drop(request)  # deactivated, or role or department changed: sign in again
         return None
     bind(actor=user.username, path=request.url.path)
     return user

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gongkai.errors import NotAuthenticated, PermissionDenied
 from gongkai.roles import SUPERVISORS, WIDE_ROLES, Role
 from models import User
-from web.sessions import matches
+from web.sessions import drop, matches
 
 REGISTER_REQUEST = frozenset({Role.OFFICER, Role.DEPT_HEAD, Role.OFFICE_HEAD})
 REGISTER_INCIDENT = frozenset({Role.OFFICER, Role.DEPT_HEAD, Role.OFFICE_HEAD, Role.SUPERVISOR, Role.LEADER,
@@ -43,7 +43,7 @@ async def role_of(connection: ASGIConnection) -> Role | None:
         found = (await db.execute(select(User.role, User.department_id)
                                   .where(User.id == user_id, User.active))).first()
     if found is None or not matches(connection, user_id, found[0], found[1]):
-        connection.clear_session()  # deactivated, or role or department changed: sign in again
+        drop(connection)  # deactivated, or role or department changed: sign in again
         return None
     return Role(found[0])
 

@@ -92,6 +92,19 @@ async def test_a_session_is_dropped_when_the_accounts_role_changes(client, db):
     assert "部门负责人" in (await client.get("/")).text
 
 
+async def test_a_guarded_page_drops_a_session_whose_department_changed(client, db):
+    await login(client, "duban")
+    assert (await client.get("/board")).status_code == 200
+    async with db.session_factory() as s:
+        user = (await s.execute(select(User).where(User.username == "duban"))).scalar_one()
+        other = (await s.execute(select(User.department_id).where(User.department_id != user.department_id))).first()
+        user.department_id = other[0]
+        await s.commit()
+    page = await client.get("/board", follow_redirects=False)  # the role guard reads the account
+    assert page.status_code in (302, 303) and page.headers["location"].startswith("/login")
+    assert await _rows(db) == set()
+
+
 async def test_a_csrf_token_from_another_session_is_refused(client, db):
     await login(client, "jyj_officer")
     mine = await csrf(client, "/")
