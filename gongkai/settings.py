@@ -49,6 +49,8 @@ class Settings:
     workflow_sandbox: bool = False  # run workflows in Temporal's sandbox (the tests always do)
     actor_proof_seconds: int = 300  # how long the web's signature on an action's actor holds
     temporal_ui_origin: str = ""  # the Temporal web UI, the one origin the codec endpoint answers
+    # Served over https (directly or behind a proxy): cookies get Secure and the __Host- prefix.
+    secure_cookies: bool = False
 
     @property
     def is_development(self) -> bool:
@@ -106,6 +108,7 @@ def load_settings() -> Settings:
         previous_secret_keys=previous,
         actor_proof_seconds=int(os.environ.get("GONGKAI_ACTOR_PROOF_SECONDS", "300")),
         temporal_ui_origin=os.environ.get("GONGKAI_TEMPORAL_UI_ORIGIN", _ui_origin()),
+        secure_cookies=_flag("GONGKAI_SECURE_COOKIES", False),
     )
 
 

@@ -1,4 +1,4 @@
-"""The Litestar application: pages, the JSON API, sessions, CSRF, errors mapped once."""
+"""The Litestar application: pages, the JSON API, sessions, CSRF, security headers, errors mapped once."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -22,22 +22,25 @@ from gongkai.explain import due_text
 from gongkai.logs import clear as clear_log_context
 from gongkai.settings import Settings, get_settings
 from web.admin import AdminController
+from web.apidocs import RENDER_PLUGINS
 from web.auth import AuthController
 from web.board import BoardController
 from web.calculator import CalculatorController
 from web.calendar import CalendarController
 from web.codec import CodecController, cors
+from web.csrf import SessionCSRFMiddleware
 from web.deps import provide_db, provide_user
 from web.disclosure.cases import CaseController, DisclosureApi
 from web.disclosure.public import PublicController, RateLimiter, TrackController
 from web.errors import EXCEPTION_HANDLERS
+from web.headers import security_headers
 from web.home import HomeController
 from web.inbox import InboxController
 from web.incident import IncidentApi, IncidentController
 from web.policy import PolicyController
 from web.render import ViewUndefined, beijing
 from web.report import ReportController
-from web.sessions import SQLSessionStore
+from web.sessions import SessionConfig, SQLSessionStore, cookie_names
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,6 +70,15 @@ def create_app(
         if engine is not None:
             await engine.dispose()
 
+    secure = settings.secure_cookies
+    session_cookie, csrf_cookie = cookie_names(secure)
+    sessions = SessionConfig(store="sessions", key=session_cookie, max_age=8 * 3600, samesite="lax",
+                             secure=secure, httponly=True)
+    # Anonymous forms' double-submit cookie; a session's forms use a token bound to it (web/csrf.py).
+    csrf = CSRFConfig(secret=settings.secret_key, cookie_name=csrf_cookie, header_name="x-csrftoken",
+                      cookie_samesite="lax", cookie_secure=secure, safe_methods={"GET", "HEAD", "OPTIONS"},
+                      exclude=["/codec"])  # the Temporal UI's origin (CORS), admin-only, no side effect
+
     return Litestar(
         route_handlers=[
             AuthController, HomeController, AdminController, CalendarController, CalculatorController,
@@ -75,17 +87,16 @@ def create_app(
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
-        middleware=[cors(settings.temporal_ui_origin),
-                    ServerSideSessionConfig(store="sessions", max_age=8 * 3600, samesite="lax", secure=False,
-                                            httponly=True).middleware],
+        # CORS for /codec first; the CSRF check runs inside the session middleware: it needs the session's id.
+        middleware=[cors(settings.temporal_ui_origin), sessions.middleware,
+                    DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
         stores={"sessions": SQLSessionStore(session_factory)},
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="gk_csrf", header_name="x-csrftoken",
-                               cookie_samesite="lax", safe_methods={"GET", "HEAD", "OPTIONS"},
-                               exclude=["/codec"]),  # the Temporal UI's origin, admin-only, no side effect
+        before_send=[security_headers],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                                        engine_callback=_template_globals),
         exception_handlers=EXCEPTION_HANDLERS,
-        openapi_config=OpenAPIConfig(title="Gongkai API", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(title="Gongkai API", version="0.1.0", path="/schema",
+                                     render_plugins=RENDER_PLUGINS),
         on_shutdown=[dispose],
         before_request=_fresh_log_context,
         state=State({

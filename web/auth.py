@@ -20,6 +20,7 @@ from gongkai.passwords import verify_password
 from models import AuditEvent, LoginFailure, User
 from web.deps import current_user_or_none
 from web.render import page
+from web.sessions import sign_in
 
 log = get_logger(__name__)
 MAX_DELAY = 8.0
@@ -107,12 +108,11 @@ class AuthController(Controller):
         db.add(AuditEvent(key=f"login/{user.id}/{datetime.now(UTC).isoformat()}", case_id="auth",
                           actor=user.username, action="login", summary=f"{user.display_name} 登录"))
         await db.commit()
-        request.clear_session()
-        request.set_session({"user_id": user.id})
+        sign_in(request, user)  # a new session id: one planted before the login stays anonymous
         log.info("login", username=user.username)
         return Redirect(target)
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:
-        request.clear_session()
+        request.clear_session()  # its row and cookie go; a later session gets a new id
         return Redirect("/login")

@@ -13,6 +13,7 @@ from gongkai.errors import NotAuthenticated
 from gongkai.logs import bind, get_logger
 from gongkai.temporal import connect
 from models import User
+from web.sessions import drop, matches
 
 log = get_logger(__name__)
 
@@ -27,7 +28,8 @@ async def current_user_or_none(request: Request, db: AsyncSession) -> User | Non
     if not user_id:
         return None
     user = await db.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or not matches(request, user_id, user.role, user.department_id):
+        drop(request)  # deactivated, or role or department changed: sign in again
         return None
     bind(actor=user.username, path=request.url.path)
     return user

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from gongkai.errors import NotAuthenticated, PermissionDenied
 from gongkai.roles import SUPERVISORS, WIDE_ROLES, Role
 from models import User
+from web.sessions import drop, matches
 
 REGISTER_REQUEST = frozenset({Role.OFFICER, Role.DEPT_HEAD, Role.OFFICE_HEAD})
 REGISTER_INCIDENT = frozenset({Role.OFFICER, Role.DEPT_HEAD, Role.OFFICE_HEAD, Role.SUPERVISOR, Role.LEADER,
@@ -33,13 +34,18 @@ def capabilities(role: str) -> dict[str, bool]:
 
 
 async def role_of(connection: ASGIConnection) -> Role | None:
-    """The signed-in account's role, read fresh (a deactivated account has none)."""
+    """The signed-in account's role, read fresh (a deactivated account has none, nor a session
+    signed in with another role or department)."""
     user_id = connection.session.get("user_id") if connection.scope.get("session") else None
     if not user_id:
         return None
     async with connection.app.state.session_factory() as db:
-        found = (await db.execute(select(User.role).where(User.id == user_id, User.active))).first()
-    return Role(found[0]) if found else None
+        found = (await db.execute(select(User.role, User.department_id)
+                                  .where(User.id == user_id, User.active))).first()
+    if found is None or not matches(connection, user_id, found[0], found[1]):
+        drop(connection)  # deactivated, or role or department changed: sign in again
+        return None
+    return Role(found[0])
 
 
 def requires(roles: Iterable[Role], message: str) -> Guard:

@@ -1,14 +1,120 @@
-"""Server-side sessions kept in SQL, so any number of web processes share them."""
+"""Server-side sessions kept in SQL, so any number of web processes share them.
+
+Litestar's server-side backend adopts whatever id a cookie names and writes a row for every
+response, anonymous or not; this backend does neither (session fixation, a row per page view):
+- an id is used only if this server issued it and still holds it; any other is ignored and its
+  cookie cleared, and a fresh id is issued once something is stored;
+- signing in (`sign_in`) always issues a new id and deletes the old row;
+- an empty session has no row and no cookie (signing out deletes both);
+- a session records the role and department it was signed in with; once the account's differ
+  (or it is deactivated), the session is dropped and the user signs in again (`matches`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.stores.base import Store
+from litestar.types import Empty, Message, Scope, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from models import WebSession
+from models import User, WebSession
+
+_STATE = "gongkai.session"  # scope key of the request's _Loaded
+
+
+@dataclass
+class _Loaded:
+    sent: str | None  # the id the client's cookie named, if any
+    known: str | None  # the same id, if this server issued it and still holds it
+    renew: bool = False  # issue a new id when storing (signing in)
+
+
+def _principal(user: User) -> dict[str, Any]:
+    return {"user_id": user.id, "role": str(user.role), "department_id": user.department_id}
+
+
+def sign_in(connection: ASGIConnection, user: User) -> None:
+    """The session now belongs to `user`, under a new id (the one the client had is discarded)."""
+    connection.set_session(_principal(user))
+    state = connection.scope.get(_STATE)
+    if isinstance(state, _Loaded):
+        state.renew = True
+
+
+def drop(connection: ASGIConnection) -> None:
+    """Sign the session out: its row and cookie go when the response leaves. An empty dict rather
+    than Litestar's clear_session (Empty), so code later in the same request reads "no user"."""
+    connection.set_session({})
+
+
+def matches(connection: ASGIConnection, user_id: int, role: str, department_id: int) -> bool:
+    """Whether the session was signed in with this role and department (an account edited since,
+    or a session from before they were recorded, does not match)."""
+    session = connection.session
+    return (session.get("user_id"), session.get("role"), session.get("department_id")) == (
+        user_id, str(role), department_id)
+
+
+def session_id(scope: Scope) -> str | None:
+    """The id of the session this request belongs to, if any (for binding CSRF tokens to it)."""
+    state = scope.get(_STATE)  # pyright: ignore[reportAttributeAccessIssue]
+    return state.known if isinstance(state, _Loaded) else None
+
+
+def cookie_names(secure: bool) -> tuple[str, str]:
+    """The session and CSRF cookies' names: over https with the `__Host-` prefix, which browsers
+    accept only on a Secure cookie for this exact host and path /, so no other host (a sibling
+    subdomain, a man in the middle on http) can set them."""
+    return ("__Host-session", "__Host-gk_csrf") if secure else ("session", "gk_csrf")
+
+
+class SessionBackend(ServerSideSessionBackend):
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        sent = connection.cookies.get(self.config.key) or None
+        store = self.config.get_store_from_app(connection.scope["app"])
+        data = await self.get(sent, store=store) if sent else None
+        connection.scope[_STATE] = _Loaded(sent=sent, known=sent if data is not None else None)  # pyright: ignore[reportGeneralTypeIssues]
+        return self.deserialize_data(data) if data is not None else {}
+
+    def get_session_id(self, connection: ASGIConnection) -> str | None:  # pyright: ignore[reportIncompatibleMethodOverride]
+        return session_id(connection.scope)
+
+    async def store_in_message(self, scope_session: ScopeSession, message: Message,
+                               connection: ASGIConnection) -> None:
+        state = connection.scope.get(_STATE)
+        if not isinstance(state, _Loaded):  # the session was never loaded for this request
+            return
+        store = self.config.get_store_from_app(connection.scope["app"])
+        headers = MutableScopeHeaders.from_message(message)
+        params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+        if scope_session is Empty or not scope_session:
+            if state.known:
+                await self.delete(state.known, store=store)
+            if state.sent:
+                gone = Cookie(**{**params, "key": self.config.key, "value": "", "max_age": 0, "expires": 0})
+                headers.add("Set-Cookie", gone.to_header(header=""))
+            return
+        sid = state.known
+        if sid is None or state.renew:
+            if sid is not None:
+                await self.delete(sid, store=store)
+            sid = state.known = self.generate_session_id()
+            state.renew = False
+        await self.set(sid, self.serialize_data(scope_session, connection.scope), store=store)
+        headers.add("Set-Cookie", Cookie(value=sid, key=self.config.key, **params).to_header(header=""))
+
+
+@dataclass
+class SessionConfig(ServerSideSessionConfig):
+    _backend_class = SessionBackend  # pyright: ignore[reportIncompatibleVariableOverride]
 
 
 def _now() -> datetime:

@@ -25,6 +25,13 @@ def test_intake_limit_defaults_and_environment(monkeypatch):
     limiter.check("203.0.113.10")  # per client address
 
 
+def test_secure_cookies_are_off_unless_asked_for(monkeypatch):
+    monkeypatch.delenv("GONGKAI_SECURE_COOKIES", raising=False)
+    assert load_settings().secure_cookies is False
+    monkeypatch.setenv("GONGKAI_SECURE_COOKIES", "1")
+    assert load_settings().secure_cookies is True
+
+
 def test_the_first_start_generates_an_owner_only_secret_and_keeps_it(monkeypatch, tmp_path):
     from gongkai.settings import DEV_SECRET, SettingsError
 

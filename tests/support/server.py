@@ -36,3 +36,13 @@ async def served(app) -> AsyncIterator[str]:
     finally:
         srv.should_exit = True
         await task
+
+
+class Refusals(list):
+    """What the browser refused to run or failed at: Content-Security-Policy violations (Chromium
+    logs each to the console) and uncaught script errors. A browser test ends with none."""
+
+    def watch(self, page):
+        page.on("console", lambda m: self.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("pageerror", lambda error: self.append(f"script error: {error}"))
+        return page

@@ -83,10 +83,11 @@ async def test_checking_a_password_does_not_stall_other_requests(db, sleeps):
 
     async with app.lifespan(), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                                  base_url="http://testserver") as client:
-        token = await csrf(client)
         ticking = asyncio.create_task(ticker())
         statuses = []
         for name in ("jyj_officer", "jyj_head", "nobody"):  # two right passwords and an unknown account
+            client.cookies.clear()  # signed out: a signed-in session's forms need its own token
+            token = await csrf(client)
             response = await client.post("/login", follow_redirects=False,
                                          data={"username": name, "password": "gongkai2026", "_csrf_token": token})
             statuses.append(response.status_code)

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from gongkai.settings import load_settings
-from tests.support.server import ARGS, CHROMIUM, SHOTS, served
+from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals, served
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,8 @@ async def test_admin_logs_in_sees_the_calendar_and_uses_the_calculator(server):
     SHOTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = await browser.new_page(locale="zh-CN")
+        refused = Refusals()
+        page = refused.watch(await browser.new_page(locale="zh-CN"))
         await page.goto(f"{server}/")
         assert "登录" in await page.title()
         await page.fill("#username", "admin")
@@ -55,4 +56,5 @@ async def test_admin_logs_in_sees_the_calendar_and_uses_the_calculator(server):
         assert any("国庆节" in s for s in steps) and due in steps[-1]
         assert "start=2026-09-25" in page.url  # htmx pushed the URL: the result is linkable
         await page.screenshot(path=str(SHOTS / "calculator.png"), full_page=True)
+        assert refused == []  # nothing blocked by the Content-Security-Policy, no script error
         await browser.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from tests.support.server import ARGS, CHROMIUM, SHOTS
+from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
 from tests.web.conftest import browser_login
 
 pytestmark = pytest.mark.browser
@@ -29,7 +29,8 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = await browser.new_context(locale="zh-CN")
         context.set_default_timeout(20000)
-        applicant = await context.new_page()
+        refused = Refusals()
+        applicant = refused.watch(await context.new_page())
         await applicant.goto(f"{system}/apply")
         await applicant.select_option("#applicant_type", "natural_person")
         await applicant.fill("#name", "赵六")
@@ -44,7 +45,7 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         query = (await applicant.inner_text("#query-code")).strip()
         await applicant.screenshot(path=str(SHOTS / "receipt.png"))
 
-        officer = await (await browser.new_context(locale="zh-CN")).new_page()
+        officer = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
         officer.set_default_timeout(20000)
         await browser_login(officer, system, "gkb_officer")
         await officer.goto(f"{system}/inbox")
@@ -106,4 +107,5 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         letter = applicant.locator('[data-letter-kind="reply_GRANTED"]')
         assert "予以公开" in await letter.inner_text()
         await applicant.screenshot(path=str(SHOTS / "status-replied.png"), full_page=True)
+        assert refused == []  # nothing blocked by the Content-Security-Policy, no script error
         await browser.close()

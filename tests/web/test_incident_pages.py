@@ -154,7 +154,7 @@ async def test_the_office_reassigns_the_lead_department(live, db):
 
 async def test_the_json_api_registers_and_acts(live, db):
     await login(live, "wjw_officer")
-    token = live.cookies.get("gk_csrf")
+    token = await csrf(live, "/")  # the session's token, from any of its pages
     headers = {"x-csrftoken": token}
     occurred = (datetime.now(CST) - timedelta(hours=30)).isoformat()
     body = {"title": "网传某医院拒收急诊病人", "occurred_at": occurred, "location": "区人民医院", "grade": "opinion",

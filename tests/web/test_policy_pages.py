@@ -9,7 +9,7 @@ from playwright.async_api import async_playwright
 from sqlmodel import select
 
 from models import PolicyCase
-from tests.support.server import ARGS, CHROMIUM, SHOTS
+from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
 from tests.web.conftest import browser_login, login, post_form
 
 DRAFT = {"document_text": "关于加快推进老旧小区改造的实施意见（全文）", "plan_text": "解读方案：起草部门负责解读",
@@ -54,7 +54,8 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
     SHOTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = await (await browser.new_context(locale="zh-CN")).new_page()
+        refused = Refusals()
+        page = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
         page.set_default_timeout(20000)
         await browser_login(page, system, "jyj_officer")
         await page.goto(f"{system}/policy")
@@ -102,6 +103,7 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
         assert "第二稿" in await item.locator('[data-part="document"]').inner_text()
         await item.locator(".do-sign").click()
         await page.wait_for_selector("#queue-empty")
+        assert refused == []  # nothing blocked by the Content-Security-Policy, no script error
         await browser.close()
     async with db.session_factory() as s:
         row = (await s.execute(select(PolicyCase).where(PolicyCase.id == cid))).scalar_one()
