@@ -28,6 +28,14 @@ RECORDED = {
                 # A draft of the government office itself (patch policy-own-draft-to-leader); a clock that
                 # cannot be computed (patch deadline-failure).
                 "policy_own_draft", "disclosure_clock_failed"],
+    # Payloads encrypted (gongkai.codec): the replayer opens them with the tests' key.
+    "2026-12-sealed": ["deadline_national_day", "disclosure_abandoned", "disclosure_clock_failed",
+                      "disclosure_consultation", "disclosure_correction", "disclosure_extension_approved",
+                      "disclosure_extension_refused", "disclosure_on_time", "disclosure_overdue",
+                      "disclosure_withdrawal", "incident_late_registration", "incident_on_time", "incident_opinion",
+                      "incident_press_overdue", "policy_attribute_review", "policy_complete",
+                      "policy_government_returned", "policy_late_interpretation", "policy_own_draft",
+                      "policy_publication_date"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 
@@ -42,3 +50,15 @@ async def test_a_recorded_history_replays(path):
 def test_every_history_on_disk_is_replayed():
     on_disk = sorted(p.relative_to(HISTORIES) for p in HISTORIES.glob("*/*.json"))
     assert on_disk == sorted(p.relative_to(HISTORIES) for p in PATHS)
+
+
+async def test_a_sealed_history_does_not_open_without_the_key():
+    """What Temporal keeps of a case recorded with the codec: nothing a replayer without the key (or
+    anyone reading the history) can decode."""
+    from temporalio.worker import Replayer
+
+    path = HISTORIES / "2026-12-sealed" / "disclosure_on_time.json"
+    history = WorkflowHistory.from_json("sealed", json.loads(path.read_text()))
+    result = await Replayer(workflows=WORKFLOWS).replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None and "binary/encrypted" in repr(result.replay_failure.__cause__ or
+                                                                             result.replay_failure)
