@@ -45,7 +45,8 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access", "httpx", "sqlalchemy.engine"):
+    # Not even at DEBUG: SQL drivers log statements with their parameters (applicants' personal data).
+    for noisy in ("uvicorn.access", "httpx", "sqlalchemy.engine", "aiosqlite", "psycopg"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
