@@ -9,10 +9,11 @@ from models.inbox import Notification, Task
 from models.incident import IncidentCase
 from models.letter import Letter
 from models.policy import PolicyCase
+from models.throttle import Throttle
 
 __all__ = [
     "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
     "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "LoginFailure", "Notification",
-    "PolicyCase", "Role", "Task",
+    "PolicyCase", "Role", "Task", "Throttle",
     "User", "WebSession",
 ]

@@ -1,0 +1,36 @@
+"""throttles: one table of rate-limit counters (login, /track, public intake)
+
+Revision ID: 0006_throttles
+Revises: 0005
+Create Date: 2026-12-08 10:00:00
+"""
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import models.base
+
+revision = '0006_throttles'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('throttle',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('granted', sa.Integer(), nullable=False),
+    sa.Column('window_start', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('not_before', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('key')
+    )
+    with op.batch_alter_table('throttle', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_throttle_last_at'), ['last_at'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('throttle', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_throttle_last_at'))
+    op.drop_table('throttle')
