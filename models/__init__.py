@@ -1,6 +1,6 @@
 """SQL tables: the read model and the archive. Importing this package registers every table."""
 
-from models.accounts import Department, LoginFailure, Role, User, WebSession
+from models.accounts import Department, Role, User, WebSession
 from models.audit import AuditEvent
 from models.calendar import CalendarVersion
 from models.deadline import Deadline
@@ -13,7 +13,6 @@ from models.throttle import Throttle
 
 __all__ = [
     "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
-    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "LoginFailure", "Notification",
-    "PolicyCase", "Role", "Task", "Throttle",
-    "User", "WebSession",
+    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "Notification", "PolicyCase",
+    "Role", "Task", "Throttle", "User", "WebSession",
 ]

@@ -1,4 +1,8 @@
-"""throttles: one table of rate-limit counters (login, /track, public intake)
+"""throttles: one table of rate-limit counters (login, /track, public intake) replaces login_failure
+
+Login failures were read, then written, per web process's view of the row; the new table is
+counted and checked in one statement (gongkai/throttle.py). The old rows are recent failures
+only, so they are dropped, not carried over: at worst a guesser gets its free attempts again.
 
 Revision ID: 0006_throttles
 Revises: 0005
@@ -28,9 +32,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('throttle', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_throttle_last_at'), ['last_at'], unique=False)
+    op.drop_table('login_failure')
 
 
 def downgrade() -> None:
+    op.create_table('login_failure',
+    sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('last_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
     with op.batch_alter_table('throttle', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_throttle_last_at'))
     op.drop_table('throttle')
