@@ -31,7 +31,7 @@ from web.calculator import CalculatorController
 from web.calendar import CalendarController
 from web.deps import provide_db, provide_user
 from web.disclosure.cases import CaseController, DisclosureApi
-from web.disclosure.public import PublicController, RateLimiter, TrackController
+from web.disclosure.public import PublicController, TrackController
 from web.errors import EXCEPTION_HANDLERS
 from web.home import HomeController
 from web.inbox import InboxController
@@ -95,7 +95,6 @@ def create_app(
             "session_factory": session_factory, "temporal": temporal_client,
             "temporal_address": settings.temporal_address if connect_temporal and not temporal_client else None,
             "temporal_namespace": settings.temporal_namespace, "task_queue": settings.task_queue,
-            "intake_limiter": RateLimiter(settings.intake_limit, settings.intake_window),
             "throttles": Throttles(Limiter(session_factory, clock), login_delay_base=login_delay_base,
                                    intake=Policy.capped(settings.intake_limit,
                                                         timedelta(seconds=settings.intake_window))),
