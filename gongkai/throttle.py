@@ -135,15 +135,20 @@ class Limiter:
         retry_at = start + policy.window if policy.limit is not None else not_before
         return Verdict(key, False, attempts, start, retry_at)
 
-    async def undo(self, verdict: Verdict) -> None:
-        """Takes back an attempt that was let through and turned out right: only failures count."""
+    async def undo(self, *verdicts: Verdict, clear: frozenset[str] = frozenset()) -> None:
+        """Takes back attempts that were let through and turned out right (only failures count);
+        the keys in `clear` start again from nothing. One transaction."""
         async with self.session_factory() as db:
-            await db.execute(
-                update(Throttle)
-                .where(col(Throttle.key) == verdict.key, col(Throttle.window_start) == verdict.window_start,
-                       col(Throttle.attempts) > 0)
-                .values(attempts=col(Throttle.attempts) - 1)
-                .execution_options(synchronize_session=False))
+            for verdict in verdicts:
+                if verdict.key in clear:
+                    await db.execute(delete(Throttle).where(col(Throttle.key) == verdict.key))
+                    continue
+                await db.execute(
+                    update(Throttle)
+                    .where(col(Throttle.key) == verdict.key, col(Throttle.window_start) == verdict.window_start,
+                           col(Throttle.attempts) > 0)
+                    .values(attempts=col(Throttle.attempts) - 1)
+                    .execution_options(synchronize_session=False))
             await db.commit()
 
     async def clear(self, key: str) -> None:

@@ -52,11 +52,7 @@ class Pass:
     clear: set[str] = field(default_factory=set)
 
     async def succeeded(self) -> None:
-        for verdict in self.taken:
-            if verdict.key in self.clear:
-                await self.limiter.clear(verdict.key)
-            else:
-                await self.limiter.undo(verdict)
+        await self.limiter.undo(*self.taken, clear=frozenset(self.clear))
 
 
 class Throttles:
@@ -71,13 +67,13 @@ class Throttles:
         taken: list[Verdict] = []
         for key, policy, refusal in checks:
             verdict = await self.limiter.attempt(key, policy)
-            if not verdict.allowed and verdict.retry_at is not None:
-                for earlier in taken:
-                    await self.limiter.undo(earlier)
+            if not verdict.allowed:
+                await self.limiter.undo(*taken)
                 now = self.limiter.clock()
+                retry_at = max(verdict.retry_at or now, now)
                 log.warning(event, limit=key.split(":", 1)[0], attempts=verdict.attempts, **context)
-                raise TooManyAttempts(f"{refusal}，{retry_text(verdict.retry_at, now)}",
-                                      detail={"retry_after": max(1, ceil((verdict.retry_at - now).total_seconds()))})
+                raise TooManyAttempts(f"{refusal}，{retry_text(retry_at, now)}",
+                                      detail={"retry_after": max(1, ceil((retry_at - now).total_seconds()))})
             taken.append(verdict)
         return Pass(self.limiter, taken)
 
