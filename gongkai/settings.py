@@ -42,7 +42,7 @@ class Settings:
     log_format: str  # "auto", "json" or "console"
     log_level: str
     demo_data: bool
-    intake_limit: int = 5  # new public-form submissions per client address and window (per web process)
+    intake_limit: int = 5  # new public-form submissions per client address and window (counted in SQL)
     intake_window: float = 600.0  # seconds
     reconcile_interval: int = 900  # seconds between reconciliation runs (a Temporal schedule); 0: none
     reconcile_batch: int = 1000  # open cases a run asks about; more are checked in slices, one per run

@@ -1,6 +1,6 @@
 """SQL tables: the read model and the archive. Importing this package registers every table."""
 
-from models.accounts import Department, LoginFailure, Role, User, WebSession
+from models.accounts import Department, Role, User, WebSession
 from models.audit import AuditEvent
 from models.calendar import CalendarVersion
 from models.deadline import Deadline
@@ -9,10 +9,10 @@ from models.inbox import Notification, Task
 from models.incident import IncidentCase
 from models.letter import Letter
 from models.policy import PolicyCase
+from models.throttle import Throttle
 
 __all__ = [
     "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
-    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "LoginFailure", "Notification",
-    "PolicyCase", "Role", "Task",
-    "User", "WebSession",
+    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "Notification", "PolicyCase",
+    "Role", "Task", "Throttle", "User", "WebSession",
 ]

@@ -1,4 +1,4 @@
-"""Departments, accounts, sessions and login throttling."""
+"""Departments, accounts and sessions (login throttling is in models/throttle.py)."""
 
 from __future__ import annotations
 
@@ -43,12 +43,3 @@ class WebSession(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
-
-class LoginFailure(SQLModel, table=True):
-    """Failed logins per account name and per client address, for the growing delay."""
-
-    __tablename__ = "login_failure"
-
-    key: str = Field(primary_key=True, max_length=200)
-    count: int = 0
-    last_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from litestar import Litestar
@@ -21,6 +22,8 @@ from gongkai.database import make_async_engine, make_session_factory
 from gongkai.explain import due_text
 from gongkai.logs import clear as clear_log_context
 from gongkai.settings import Settings, get_settings
+from gongkai.throttle import Limiter, Policy
+from models.base import utcnow
 from web.admin import AdminController
 from web.apidocs import RENDER_PLUGINS
 from web.auth import AuthController
@@ -31,7 +34,7 @@ from web.codec import CodecController, cors
 from web.csrf import SessionCSRFMiddleware
 from web.deps import provide_db, provide_user
 from web.disclosure.cases import CaseController, DisclosureApi
-from web.disclosure.public import PublicController, RateLimiter, TrackController
+from web.disclosure.public import PublicController, TrackController
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import security_headers
 from web.home import HomeController
@@ -41,6 +44,7 @@ from web.policy import PolicyController
 from web.render import ViewUndefined, beijing
 from web.report import ReportController
 from web.sessions import SessionConfig, SQLSessionStore, cookie_names
+from web.throttle import Throttles
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,9 +61,11 @@ def _template_globals(engine: JinjaTemplateEngine) -> None:
 
 def create_app(
     settings: Settings | None = None, *, session_factory: async_sessionmaker | None = None,
-    temporal_client: Client | None = None, connect_temporal: bool = True, login_delay_base: float = 0.5,
-    sleep=asyncio.sleep,
+    temporal_client: Client | None = None, connect_temporal: bool = True, login_delay_base: float = 1.0,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Litestar:
+    """`login_delay_base` (the first wait after wrong passwords, seconds) and `clock` (what the rate
+    limits take for now) are for tests."""
     settings = settings or get_settings()
     engine = None
     if session_factory is None:
@@ -102,9 +108,10 @@ def create_app(
         state=State({
             "session_factory": session_factory, "temporal": temporal_client,
             "temporal_address": settings.temporal_address if connect_temporal and not temporal_client else None,
-            "temporal_namespace": settings.temporal_namespace, "login_delay_base": login_delay_base,
-            "sleep": sleep, "intake_limiter": RateLimiter(settings.intake_limit, settings.intake_window),
-            "task_queue": settings.task_queue, "settings": settings,
+            "temporal_namespace": settings.temporal_namespace, "task_queue": settings.task_queue, "settings": settings,
+            "throttles": Throttles(Limiter(session_factory, clock), login_delay_base=login_delay_base,
+                                   intake=Policy.capped(settings.intake_limit,
+                                                        timedelta(seconds=settings.intake_window))),
         }),
         request_max_body_size=16 * 1024 * 1024,
     )

@@ -6,14 +6,14 @@ the intake into `intake_key.code_hash`, and nowhere else. The codes already hand
 their old hash moves to `intake_key` marked `sha256:`, and leaves the request row.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0006_throttles
 Create Date: 2026-12-01 19:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006_throttles'
 branch_labels = None
 depends_on = None
 

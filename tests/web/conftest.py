@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -11,19 +12,27 @@ from web.app import create_app
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
-class Sleeps(list):
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+class FakeClock:
+    """What the rate limits take for now: the time the test began, moved only by `advance`."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-async def client(db, sleeps):
-    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False, sleep=sleeps)
+async def client(db, clock):
+    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False, clock=clock)
     async with AsyncTestClient(app=app) as c:
         yield c
 
@@ -47,7 +56,7 @@ async def post_form(client, path: str, data: dict, *, token_from: str | None = N
 
 
 @pytest.fixture
-async def live(db, sleeps):
+async def live(db, clock):
     """The app wired to a real Temporal test server and a worker, for pages that act on workflows."""
     import uuid as _uuid
 
@@ -62,7 +71,7 @@ async def live(db, sleeps):
 
     queue = f"web-{_uuid.uuid4()}"
     settings = replace(load_settings(), task_queue=queue)
-    app = create_app(settings, session_factory=db.session_factory, temporal_client=env.client, sleep=sleeps)
+    app = create_app(settings, session_factory=db.session_factory, temporal_client=env.client, clock=clock)
     import httpx
 
     # httpx runs the app in this event loop, beside the worker (litestar's AsyncTestClient runs

@@ -11,6 +11,7 @@ from gongkai.passwords import hash_password, verify_password
 from gongkai.settings import load_settings
 from tests.web.conftest import csrf, login, post_form
 from web.app import create_app
+from web.throttle import LOGIN_FREE, LOGIN_MAX_WAIT
 
 
 async def test_login_and_logout(client):
@@ -25,18 +26,24 @@ async def test_login_and_logout(client):
     assert "login-form" in (await client.get("/")).text
 
 
-async def test_wrong_password_gets_a_clear_message_and_a_growing_delay(client, sleeps):
-    for _ in range(5):
+async def test_wrong_passwords_get_a_clear_message_then_a_growing_wait(client, clock):
+    for _ in range(LOGIN_FREE + 1):  # typing mistakes are answered at once
         response = await login(client, "jyj_officer", "wrong-password1")
         assert response.status_code == 401
         assert "用户名或密码错误" in response.text and "Traceback" not in response.text
-    assert sleeps[:2] == [0.0, 0.0]
-    assert sleeps[2] > 0 and sleeps[3] > sleeps[2] and sleeps[4] > sleeps[3]
-    # An unknown account gets the same message, and the address's failures keep the delay growing.
+    waits = []
+    for _ in range(3):
+        refused = await login(client, "jyj_officer")  # even the right password, and it is not checked
+        assert refused.status_code == 429 and "之后再试" in refused.text
+        waits.append(int(refused.headers["Retry-After"]))
+        clock.advance(waits[-1])
+        assert (await login(client, "jyj_officer", "wrong-password1")).status_code == 401
+    assert 0 < waits[0] < waits[1] < waits[2] <= LOGIN_MAX_WAIT
+    # An unknown account gets the same message.
     response = await login(client, "nobody", "whatever123")
     assert response.status_code == 401 and "用户名或密码错误" in response.text
-    assert sleeps[-1] >= sleeps[4]
-    # The right password still works, after the delay.
+    # The right password works once the wait has passed.
+    clock.advance(LOGIN_MAX_WAIT)
     assert (await login(client, "jyj_officer")).status_code in (302, 303)
 
 
@@ -60,7 +67,7 @@ async def test_the_api_says_401_in_json_when_not_logged_in(client):
     assert response.json()["error"] == "not_authenticated"
 
 
-async def test_checking_a_password_does_not_stall_other_requests(db, sleeps):
+async def test_checking_a_password_does_not_stall_other_requests(db):
     """argon2 takes a tenth of a second or more by design; done on the event loop it would hold
     every other page of the web process for that long, at each login. The app runs here in the
     test's own loop (httpx's ASGI transport), beside a task that notes how long the loop stalls."""
@@ -69,7 +76,7 @@ async def test_checking_a_password_does_not_stall_other_requests(db, sleeps):
     verify_password(stored, "gongkai2026")
     one_check = time.perf_counter() - began
 
-    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False, sleep=sleeps)
+    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
     gaps: list[float] = []
     done = asyncio.Event()
 

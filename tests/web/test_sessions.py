@@ -129,9 +129,9 @@ async def test_a_csrf_token_from_another_session_is_refused(client, db):
     assert accepted.status_code in (302, 303)
 
 
-async def test_over_https_the_cookies_are_secure_with_the_host_prefix(db, sleeps):
+async def test_over_https_the_cookies_are_secure_with_the_host_prefix(db, clock):
     settings = replace(load_settings(), secure_cookies=True)
-    app = create_app(settings, session_factory=db.session_factory, connect_temporal=False, sleep=sleeps)
+    app = create_app(settings, session_factory=db.session_factory, connect_temporal=False, clock=clock)
     async with AsyncTestClient(app=app, base_url="https://gongkai.example") as client:
         page = await client.get("/login")
         (csrf_cookie,) = [c for c in _set_cookies(page) if "gk_csrf" in c]

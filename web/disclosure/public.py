@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections import defaultdict, deque
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -27,6 +25,7 @@ from gongkai.disclosure import (
 )
 from gongkai.errors import InvalidInput, NotFound, TooManyAttempts
 from gongkai.intake import allocate, code_matches
+from gongkai.logs import get_logger
 from gongkai.roles import APPLICANT, DepartmentKind
 from models import Deadline, Department, DisclosureRequest, IntakeKey, Letter
 from web import actions, forms
@@ -35,27 +34,10 @@ from web.disclosure.forms import parse_request_form, store_uploads
 from web.disclosure.service import PROCESS, now_utc, start
 from web.errors import status_for
 from web.render import beijing, page
+from web.throttle import client_address, retry_after
 from web.visible import wait_visible
 
-WINDOW_SECONDS, MAX_PER_WINDOW = 600, 5
-
-
-class RateLimiter:
-    """New submissions per client address in a sliding window (per web process); the limit and
-    window come from settings (GONGKAI_INTAKE_LIMIT, GONGKAI_INTAKE_WINDOW_SECONDS)."""
-
-    def __init__(self, limit: int = MAX_PER_WINDOW, window: float = WINDOW_SECONDS) -> None:
-        self.limit, self.window = limit, window
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        hits = self.hits[client]
-        while hits and hits[0] < now - self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            raise TooManyAttempts(f"提交过于频繁，请{max(1, round(self.window / 60))}分钟后再试")
-        hits.append(now)
+log = get_logger(__name__)
 
 
 def _options() -> dict:
@@ -93,7 +75,7 @@ class PublicController(Controller):
             return await page("disclosure/apply.html", db, None, status_code=400, form=values, error=exc.message,
                               **_options())
         if await db.get(IntakeKey, form.key) is None:
-            state.intake_limiter.check(request.client.host if request.client else "unknown")
+            await state.throttles.intake(client_address(request))
         request_id, query_code, new = await allocate(db, form.key, with_code=True)
         if new:
             office = (await db.execute(select(Department.id).where(
@@ -116,10 +98,17 @@ class TrackController(Controller):
     path = "/track"
     include_in_schema = False
 
-    async def _lookup(self, db: AsyncSession, code: str, query_code: str) -> DisclosureRequest:
-        row = await db.get(DisclosureRequest, code.strip().upper()[:32])
+    async def _lookup(self, request: Request, db: AsyncSession, state: State, code: str, query_code: str
+                      ) -> DisclosureRequest:
+        """The request the code pair opens. Wrong pairs are limited per address and per case
+        (web/throttle.py), checked before the code is; the codes are never logged."""
+        case_id, client = code.strip().upper()[:32], client_address(request)
+        attempt = await state.throttles.track(client, case_id)
+        row = await db.get(DisclosureRequest, case_id)
         if not await code_matches(db, row.id if row else "", query_code) or row is None:
+            log.info("track_failed", client=client, case=row.id if row else None)
             raise InvalidInput("受理编号或查询码不正确")
+        await attempt.succeeded()
         return row
 
     @get("/")
@@ -127,22 +116,24 @@ class TrackController(Controller):
         return await page("disclosure/track.html", db, None, error=None, code="", query_code="")
 
     @post("/")
-    async def lookup(self, db: AsyncSession,
+    async def lookup(self, request: Request, db: AsyncSession, state: State,
                      data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
         code, query_code = data.get("code", ""), data.get("query_code", "")
         try:
-            row = await self._lookup(db, code, query_code)
-        except InvalidInput as exc:
-            return await page("disclosure/track.html", db, None, status_code=400, error=exc.message, code=code,
-                              query_code="")
+            row = await self._lookup(request, db, state, code, query_code)
+        except (InvalidInput, TooManyAttempts) as exc:
+            response = await page("disclosure/track.html", db, None, status_code=status_for(exc), error=exc.message,
+                                  code=code, query_code="")
+            response.headers.update(retry_after(exc))
+            return response
         return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code, error=None,
                           **await status_context(db, row))
 
     @post("/withdraw")
-    async def withdraw(self, db: AsyncSession, state: State,
+    async def withdraw(self, request: Request, db: AsyncSession, state: State,
                        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Template:
         code, query_code = data.get("code", ""), data.get("query_code", "")
-        row = await self._lookup(db, code, query_code)
+        row = await self._lookup(request, db, state, code, query_code)
         refused = None
         try:
             await actions.send(state, PROCESS, row.id, "withdraw",
@@ -150,7 +141,7 @@ class TrackController(Controller):
         except actions.REFUSED as exc:
             refused = exc
         db.expunge_all()  # read the request again: the withdrawal changed it
-        row = await self._lookup(db, code, query_code)
+        row = await db.get(DisclosureRequest, row.id) or row
         return await page("disclosure/status.html", db, None, status_code=status_for(refused) if refused else 200,
                           code=row.id, query_code=query_code, error=refused.message if refused else None,
                           **await status_context(db, row))
