@@ -64,6 +64,11 @@ async def test_every_post_route_refuses_a_request_without_its_csrf_token(client,
     for route in posts:
         url = _url(route, values)
         response = await client.post(url, data={"name": "x", "code": "CSRF1", "kind": "department"})
+        if url.startswith("/codec/"):
+            # The Temporal UI's codec endpoint takes no token: it takes JSON only, which a page elsewhere
+            # cannot send without a CORS preflight, granted to the UI's origin alone (web/codec.py).
+            assert response.status_code == 400, (url, response.status_code)
+            continue
         assert response.status_code == 403, (url, response.status_code)
         if url.startswith("/api/"):
             assert response.json()["error"] == "http_error" and "安全令牌" in response.json()["message"]
