@@ -20,6 +20,7 @@ from temporalio.client import Client
 
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.explain import due_text
+from gongkai.keys import derive
 from gongkai.logs import clear as clear_log_context
 from gongkai.settings import Settings, get_settings
 from gongkai.throttle import Limiter, Policy
@@ -81,7 +82,8 @@ def create_app(
     sessions = SessionConfig(store="sessions", key=session_cookie, max_age=8 * 3600, samesite="lax",
                              secure=secure, httponly=True)
     # Anonymous forms' double-submit cookie; a session's forms use a token bound to it (web/csrf.py).
-    csrf = CSRFConfig(secret=settings.secret_key, cookie_name=csrf_cookie, header_name="x-csrftoken",
+    csrf = CSRFConfig(secret=derive(settings.secret_key, "csrf").hex(), cookie_name=csrf_cookie,
+                      header_name="x-csrftoken",
                       cookie_samesite="lax", cookie_secure=secure, safe_methods={"GET", "HEAD", "OPTIONS"},
                       exclude=["/codec"])  # the Temporal UI's origin (CORS), admin-only, no side effect
 
