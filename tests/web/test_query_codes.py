@@ -84,3 +84,22 @@ async def test_codes_handed_out_before_keep_working_after_the_migration():
                 assert not await code_matches(s, "DR-2026-000002", old_code)
         finally:
             await database.close()
+
+
+async def test_an_officer_registration_shows_the_code_in_the_answer_never_in_a_url(live, db):
+    from models import User
+    from tests.web.conftest import csrf, login
+
+    async with db.session_factory() as s:
+        me = (await s.execute(select(User).where(User.username == "jyj_officer"))).scalar_one()
+    await login(live, "jyj_officer")
+    form = _form(intake_channel="in_person", received_date="2026-01-05", department_id=str(me.department_id))
+    r = await live.post("/disclosure/new", data={**form, "_csrf_token": await csrf(live, "/disclosure/new")},
+                        follow_redirects=False)
+    query = re.search(r'id="query-code">([^<]+)<', r.text).group(1)
+    code = r.headers["location"].rsplit("/", 1)[1]
+    assert r.status_code == 201 and r.headers["location"] == f"/disclosure/{code}" and query not in r.headers["location"]
+    assert r.headers["cache-control"] == "no-store"
+    again = await live.get(f"/disclosure/{code}?query_code={query}")  # the old address shows no code
+    assert again.status_code == 200 and query not in again.text
+    assert await _track(live, code, query) == 200
