@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -90,30 +91,48 @@ def run_all() -> int:
             if demo.returncode != 0:
                 log.warning("demo_data_failed", code=demo.returncode)
         _banner(settings)
-        while True:
+        # Running: Ctrl-C and SIGTERM set a flag instead of raising KeyboardInterrupt wherever the
+        # loop happens to be. Raised inside Popen.poll(), it left the Popen's wait lock held, and the
+        # stop then waited on that lock for ever (the children were never stopped).
+        stopping = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stopping.set())
+        while not stopping.wait(0.5):
             for name, proc in procs:
                 if proc.poll() is not None:
                     log.error("process_exited", process=name, code=proc.returncode)
                     return 1
-            time.sleep(0.5)
-    except KeyboardInterrupt:
+        print("\n正在停止 Gongkai … (stopping)", flush=True)
+        return 0
+    except KeyboardInterrupt:  # Ctrl-C while starting
         print("\n正在停止 Gongkai … (stopping)", flush=True)
         return 0
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C does not cut the stop short
+            signal.signal(sig, signal.SIG_IGN)
         _stop(procs)
 
 
-def _stop(procs: list[tuple[str, subprocess.Popen]]) -> None:
-    for name, proc in reversed(procs):  # web first, the Temporal server last
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+def _stop(procs: list[tuple[str, subprocess.Popen]], grace: float = 15) -> None:
+    """The web and the worker together, then the Temporal server (they talk to it while stopping);
+    each waits at most `grace` seconds, then is killed. Every wait has a limit."""
+    apps = [(n, p) for n, p in procs if n != "temporal"]
+    for group in (apps, [(n, p) for n, p in procs if n == "temporal"]):
+        for _name, proc in group:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for name, proc in group:
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 log.warning("process_killed", process=name)
                 proc.kill()
-                proc.wait()
-        log.info("process_stopped", process=name)
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    log.error("process_not_reaped", process=name, pid=proc.pid)
+            log.info("process_stopped", process=name)
 
 
 def _banner(settings) -> None:

@@ -41,6 +41,7 @@ class Started:
     proc: subprocess.Popen
     tag: str
     lines: list[str] = field(default_factory=list)
+    output: queue.Queue[str | None] | None = None
 
     def stop(self) -> tuple[int, list[processes.Proc]]:
         """Ctrl-C, as a person stops it; then whatever of its processes still runs is stopped and
@@ -54,6 +55,8 @@ class Started:
                 self.proc.wait()
         left = processes.tagged(processes.GROUP_TAG, self.tag)
         processes.stop(left)
+        if self.output is not None:  # what it said while stopping, for a failure's message
+            self.lines += iter(lambda: _next(self.output, 0.2), None)
         return self.proc.returncode, left
 
 
@@ -91,6 +94,7 @@ def running(env: dict[str, str], command: Sequence[str] = RUN, timeout: float = 
                                        start_new_session=True), tag)
     try:
         output, deadline = _lines(started.proc), time.monotonic() + timeout
+        started.output = output
         while True:
             try:
                 line = output.get(timeout=max(0.0, deadline - time.monotonic()))
@@ -132,7 +136,8 @@ async def test_run_serves_login_stops_on_ctrl_c_and_keeps_state(tmp_path: Path):
         client = await Client.connect(env["GONGKAI_TEMPORAL_ADDRESS"])
         wf_id = f"persist-{uuid.uuid4()}"
         await client.start_workflow("NoSuchWorkflowYet", id=wf_id, task_queue="persist-check")
-        assert system.stop() == (0, [])  # Ctrl-C stopped the worker, the web and Temporal too
+        stopped = system.stop()
+        assert stopped == (0, []), "".join(system.lines[-40:])  # Ctrl-C stopped the worker, the web, Temporal
     var = tmp_path / "var"
     assert (var / "temporal.db").exists() and (var / "gongkai.db").exists()
     # var/ holds the database and ID copies: owner-only (finding 9 of issue 13)
@@ -144,7 +149,8 @@ async def test_run_serves_login_stops_on_ctrl_c_and_keeps_state(tmp_path: Path):
         described = await client.get_workflow_handle(wf_id).describe()
         assert described.status.name == "RUNNING"
         assert "登录" in urllib.request.urlopen(url, timeout=10).read().decode()
-        assert system.stop() == (0, [])
+        stopped = system.stop()
+        assert stopped == (0, []), "".join(system.lines[-40:])
 
 
 # A start that fails as `gongkai run` can: its children (in their own sessions, as the runner starts
