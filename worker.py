@@ -73,7 +73,7 @@ def audit_refusals(client: Client, session_factory) -> Callable[[], Awaitable[ob
         try:
             async with session_factory() as db:
                 db.add(AuditEvent(key=f"refused/{uuid.uuid4()}", case_id=event["workflow_id"][:64],
-                                  actor=event["claimed_username"] or "unknown", action="update_refused",
+                                  actor="unverified", action="update_refused",  # who was claimed: detail
                                   summary=f"操作人身份未经验证，已拒绝：{event['update']}"[:500], detail=event))
                 await db.commit()
         except Exception as exc:  # the refusal stands; the log keeps it

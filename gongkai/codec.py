@@ -1,8 +1,9 @@
 """Every payload Temporal keeps (workflow inputs, update arguments, activity inputs and results,
-query answers, failure details) is encrypted with AES-GCM before it leaves the process, so the
-server, its database and `temporal workflow show` hold no personal data in clear (个人信息保护法
-Arts. 28, 51). Each payload names its key, so keys rotate: older keys still open old payloads.
-A payload that is not encrypted (histories recorded before the codec) passes through as it is."""
+query answers, failures' messages, stack traces and details) is encrypted with AES-GCM before it
+leaves the process, so the server, its database and `temporal workflow show` hold no personal data
+in clear (个人信息保护法 Arts. 28, 51). Each payload names its key, so keys rotate: older keys still
+open old payloads. A payload that is not encrypted (histories recorded before the codec) passes
+through as it is."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from gongkai.keys import KeyRing
 
@@ -60,4 +61,6 @@ def ring_for(secret: str, previous: tuple[str, ...] = ()) -> KeyRing:
 
 
 def data_converter(ring: KeyRing) -> DataConverter:
-    return DataConverter(payload_codec=EncryptionCodec(ring))
+    # Failures' messages and stack traces are encrypted too: an activity's error can quote its data.
+    return DataConverter(payload_codec=EncryptionCodec(ring),
+                         failure_converter_class=DefaultFailureConverterWithEncodedAttributes)

@@ -92,9 +92,13 @@ async def test_a_forged_update_from_the_plain_client_is_refused(env, db):
     async with db.session_factory() as s:
         actions = list((await s.execute(select(AuditEvent.action, AuditEvent.actor)
                                         .where(AuditEvent.case_id == inp.request_id))).all())
+        refused = list((await s.execute(select(AuditEvent.detail).where(
+            AuditEvent.case_id == inp.request_id, AuditEvent.action == "update_refused"))).scalars())
     assert [x for x in actions if x[0] == "supervised"] == [("supervised", supervisor.username)]
-    # Both refusals are on the case's record, with who was claimed and why.
-    assert [x for x in actions if x[0] == "update_refused"] == [("update_refused", supervisor.username)] * 2
+    # Both refusals are on the case's record, by no one verified, with who was claimed and why.
+    assert [x for x in actions if x[0] == "update_refused"] == [("update_refused", "unverified")] * 2
+    assert [(d["claimed_username"], d["update"], d["why"]) for d in refused] == [(supervisor.username, "supervise",
+                                                                                  "no proof")] * 2
 
 
 RING = KeyRing.of(proof.PURPOSE, "a-test-secret-of-enough-length")
