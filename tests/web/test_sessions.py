@@ -13,6 +13,7 @@ from gongkai.settings import load_settings
 from models import User, WebSession
 from tests.web.conftest import csrf, login, post_form
 from web.app import create_app
+from web.sessions import row_key
 
 PLANTED = "a" * 64
 HOST = "testserver.local"  # the test client's host, so a planted cookie replaces the issued one
@@ -23,6 +24,7 @@ def _set_cookies(response) -> list[str]:
 
 
 async def _rows(db) -> set[str]:
+    """The rows' keys: hashes of the session ids (no row holds an id a browser could present)."""
     async with db.session_factory() as s:
         return set((await s.execute(select(WebSession.key))).scalars())
 
@@ -38,7 +40,7 @@ async def test_a_session_id_the_server_never_issued_is_not_adopted(client, db):
     assert response.status_code in (302, 303)
     issued = client.cookies.get("session")
     assert issued and issued != PLANTED
-    assert await _rows(db) == {issued}
+    assert await _rows(db) == {row_key(issued)}
 
     async with AsyncTestClient(app=client.app) as attacker:  # the planter is not signed in
         attacker.cookies.set("session", PLANTED, domain=HOST)
@@ -55,7 +57,7 @@ async def test_the_session_id_changes_at_each_sign_in_and_goes_at_sign_out(clien
                                               "_csrf_token": token}, follow_redirects=False)
     assert again.status_code in (302, 303)
     second = client.cookies.get("session")
-    assert second and second != first and await _rows(db) == {second}
+    assert second and second != first and await _rows(db) == {row_key(second)}
 
     out = await post_form(client, "/logout", {}, token_from="/")
     assert out.status_code in (302, 303) and client.cookies.get("session") is None
