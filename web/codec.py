@@ -70,6 +70,13 @@ def _payloads(data: Any) -> Payloads:
     return parsed
 
 
+def _codec(state: State) -> EncryptionCodec:
+    """The app's codec, made once (its keys are derived from the secret)."""
+    if state.get("codec") is None:
+        state.codec = EncryptionCodec(ring_for(state.settings.secret_key, state.settings.previous_secret_keys))
+    return state.codec
+
+
 class CodecController(Controller):
     path = "/codec"
     include_in_schema = False
@@ -77,10 +84,9 @@ class CodecController(Controller):
     @post("/decode", guards=[admin_only], status_code=200)
     async def decode(self, state: State, request: Request, db: AsyncSession, user: User,
                      data: dict[str, Any]) -> dict[str, Any]:
-        codec = EncryptionCodec(ring_for(state.settings.secret_key, state.settings.previous_secret_keys))
         payloads = _payloads(data)
         try:
-            opened = await codec.decode(list(payloads.payloads))
+            opened = await _codec(state).decode(list(payloads.payloads))
         except UnknownKey as exc:
             raise InvalidInput(str(exc)) from exc
         db.add(AuditEvent(key=f"codec/{uuid.uuid4()}", case_id="temporal", actor=user.username, action="decode",
@@ -93,7 +99,6 @@ class CodecController(Controller):
 
     @post("/encode", guards=[admin_only], status_code=200)
     async def encode(self, state: State, data: dict[str, Any]) -> dict[str, Any]:
-        codec = EncryptionCodec(ring_for(state.settings.secret_key, state.settings.previous_secret_keys))
-        sealed = await codec.encode(list(_payloads(data).payloads))
+        sealed = await _codec(state).encode(list(_payloads(data).payloads))
         body = json_format.MessageToDict(Payloads(payloads=sealed))
         return {"payloads": body.get("payloads", [])}
