@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from litestar import Controller, get, post
@@ -16,6 +15,7 @@ from gongkai.errors import InvalidInput, NotFound
 from gongkai.passwords import hash_password, password_problem
 from gongkai.roles import ACCOUNT_ROLES, DEPARTMENT_KIND_ZH, ROLE_ZH
 from models import AuditEvent, Department, Role, User
+from web.audit import audit
 from web.guards import admin_only
 from web.render import page
 
@@ -23,8 +23,7 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 
 
 def _audit(db: AsyncSession, actor: User, action: str, summary: str, **detail) -> None:
-    db.add(AuditEvent(key=f"admin/{uuid.uuid4()}", case_id="admin", actor=actor.username, action=action,
-                      summary=summary, detail=detail))
+    audit(db, actor, "admin", action, summary, **detail)
 
 
 def _clean(value: str | None, limit: int) -> str:

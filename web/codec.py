@@ -6,7 +6,6 @@ cross-origin credentials" is on (docs/personal-data.md)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from google.protobuf import json_format
@@ -20,7 +19,8 @@ from temporalio.api.common.v1 import Payloads
 from gongkai.codec import EncryptionCodec, UnknownKey, ring_for
 from gongkai.errors import InvalidInput
 from gongkai.logs import get_logger
-from models import AuditEvent, User
+from models import User
+from web.audit import audit
 from web.guards import admin_only
 
 log = get_logger(__name__)
@@ -89,9 +89,8 @@ class CodecController(Controller):
             opened = await _codec(state).decode(list(payloads.payloads))
         except UnknownKey as exc:
             raise InvalidInput(str(exc)) from exc
-        db.add(AuditEvent(key=f"codec/{uuid.uuid4()}", case_id="temporal", actor=user.username, action="decode",
-                          summary=f"在 Temporal 界面查看 {len(opened)} 个加密载荷",
-                          detail={"namespace": request.headers.get("x-namespace", ""), "payloads": len(opened)}))
+        audit(db, user, "temporal", "decode", f"在 Temporal 界面查看 {len(opened)} 个加密载荷",
+              namespace=request.headers.get("x-namespace", "")[:64], payloads=len(opened))
         await db.commit()
         log.info("codec_decode", payloads=len(opened))
         body = json_format.MessageToDict(Payloads(payloads=opened))

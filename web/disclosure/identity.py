@@ -4,15 +4,15 @@ when, never the numbers)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.logs import get_logger
 from gongkai.masking import mask_id, mask_phone, sees_in_full
-from models import AuditEvent, DisclosureRequest, User
+from models import DisclosureRequest, User
 from web.actions import actor_of
+from web.audit import audit
 
 log = get_logger(__name__)
 
@@ -39,7 +39,6 @@ def identity(row: DisclosureRequest, *, full: bool) -> Identity:
 async def record(db: AsyncSession, user: User, row: DisclosureRequest, action: str, summary: str,
                  **detail: int | str) -> None:
     """One audit row per look at the full data by someone who does not handle the request."""
-    db.add(AuditEvent(key=f"{row.id}/{action}/{uuid.uuid4().hex}", case_id=row.id, actor=user.username,
-                      action=action, summary=summary, detail={"user_id": user.id, "role": str(user.role), **detail}))
+    audit(db, user, row.id, action, summary, user_id=user.id, role=str(user.role), **detail)
     await db.commit()
     log.info(action, case_id=row.id)
