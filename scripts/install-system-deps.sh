@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: a browser for page tests, libfaketime to start the
-# Temporal test server on a chosen date, PostgreSQL for the database tests, CJK fonts for
-# screenshots. Installs only what is missing.
+# Debian packages the system and its tests need: a browser for page tests, libfaketime to start the
+# Temporal test server on a chosen date, PostgreSQL for the database tests, CJK fonts for letters
+# and screenshots, pango for weasyprint's PDF letters, poppler-utils to read letters back in tests.
+# Installs only what is missing.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v faketime >/dev/null || need+=(faketime)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   SUDO=sudo
