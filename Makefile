@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FAST := not browser and not faults and not postgres and not slow
 
-.PHONY: run test check fast lint types setup lock system-deps bench clean
+.PHONY: run test check fast lint types setup lock bench clean
 
 # Installs exactly the versions in requirements.lock (hashes checked), then the project itself.
 $(BIN)/.installed: requirements.lock pyproject.toml
@@ -17,6 +17,7 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 setup: $(BIN)/.installed
 
 run: setup
+	bash scripts/install-system-deps.sh run
 	$(BIN)/gongkai run
 
 # Installs what the tests need from Debian (chromium, faketime, PostgreSQL), starts a throwaway

@@ -2,15 +2,17 @@
 # Debian packages the system and its tests need: a browser for page tests, libfaketime to start the
 # Temporal test server on a chosen date, PostgreSQL for the database tests, CJK fonts for letters
 # and screenshots, pango for weasyprint's PDF letters, poppler-utils to read letters back in tests.
-# Installs only what is missing.
+# Installs only what is missing. `install-system-deps.sh run`: only what running the system needs.
 set -euo pipefail
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
-command -v faketime >/dev/null || need+=(faketime)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ "${1:-}" != run ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v faketime >/dev/null || need+=(faketime)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v pdftotext >/dev/null || need+=(poppler-utils)
+fi
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
-command -v pdftotext >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   SUDO=sudo
