@@ -8,11 +8,12 @@ from models.disclosure import CaseCounter, DisclosureAttachment, DisclosureReque
 from models.inbox import Notification, Task
 from models.incident import IncidentCase
 from models.letter import Letter
+from models.office import OfficeProfile
 from models.policy import PolicyCase
 from models.throttle import Throttle
 
 __all__ = [
     "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
-    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "Notification", "PolicyCase",
-    "Role", "Task", "Throttle", "User", "WebSession",
+    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "Notification", "OfficeProfile",
+    "PolicyCase", "Role", "Task", "Throttle", "User", "WebSession",
 ]
