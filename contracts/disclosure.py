@@ -115,6 +115,18 @@ class ReplySent:
 
 
 @dataclass
+class CorrectionReceived:
+    """A corrected application (Art. 30): sent by the applicant from /track, or registered by an
+    officer when it came by post or in person. The reply clock restarts from `received_date`."""
+
+    channel: str = ""  # online, post, in_person
+    submitted_at: datetime | None = None  # when the applicant sent it online
+    received_date: str | None = None  # ISO date the office received it; None until an officer records it
+    text: str = ""
+    files: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
 class DisclosureState:
     stage: Stage
     department_id: int
@@ -128,6 +140,8 @@ class DisclosureState:
     extension: Extension = field(default_factory=Extension)
     draft: ReplyDraft = field(default_factory=ReplyDraft)
     reply: ReplySent = field(default_factory=ReplySent)
+    corrections: list[CorrectionReceived] = field(default_factory=list)
+    reply_files: list[Attachment] = field(default_factory=list)  # the disclosed documents the reply carries
     outcome: str = ""  # replied, withdrawn, abandoned
     closed_at: datetime | None = None
 
