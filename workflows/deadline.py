@@ -59,8 +59,10 @@ class DurableDeadline:
     def extend(self, amount: int, reason: str = "", actor: str = "system") -> None:
         self._move(self.spec.extended(amount, workflow.now(), reason), reason or f"延长{amount}", actor)
 
-    def restart(self, reason: str = "", actor: str = "system") -> None:
-        self._move(self.spec.restarted(workflow.now(), reason), reason or "重新起算", actor)
+    def restart(self, reason: str = "", actor: str = "system", at: datetime | None = None) -> None:
+        """The period starts again from `at` (now if not given): a corrected application received
+        by post counts from the day it arrived, which may be before the day it is recorded."""
+        self._move(self.spec.restarted(at or workflow.now(), reason), reason or "重新起算", actor)
 
     def recalculate(self, reason: str = "节假日安排调整") -> None:
         self._move(self.spec, reason, "system")

@@ -25,6 +25,7 @@ from functools import wraps
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, get_args, get_origin
 
 from temporalio import workflow
+from temporalio.converter import value_to_type
 
 with workflow.unsafe.imports_passed_through():
     from contracts.case import CaseProjection, LetterSpec, NoticeSpec, TaskSpec
@@ -310,6 +311,12 @@ def case(name: str) -> Callable[[type[W]], type[W]]:
     return decorate
 
 
+def _typed(actor: Actor | dict[str, Any]) -> Actor:
+    """The SDK types an update's arguments only when it is sent all of them: one that leaves out
+    optional trailing arguments (receive_correction as first written) brings its actor as a dict."""
+    return actor if isinstance(actor, Actor) else value_to_type(Actor, actor)
+
+
 def action(fn: Callable[..., Awaitable[Any]]) -> Any:
     """A user's action on the case, as an update named after the method. Its validator asks the
     process's action table whether the actor may take it now and whether its input is acceptable;
@@ -321,14 +328,14 @@ def action(fn: Callable[..., Awaitable[Any]]) -> Any:
     @wraps(fn)
     async def handler(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> Any:
         try:
-            return await fn(self, actor, *args)
+            return await fn(self, _typed(actor), *args)
         except GongkaiError as exc:
             raise to_application_error(exc) from None
 
     @wraps(fn)  # the SDK wants the validator's parameters to be the update's
     def validate(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> None:
         try:
-            self.ACTIONS.validate(name, self.view(), actor, workflow.now(), *args)
+            self.ACTIONS.validate(name, self.view(), _typed(actor), workflow.now(), *args)
         except GongkaiError as exc:
             raise to_application_error(exc) from None
 
