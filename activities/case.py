@@ -44,6 +44,10 @@ class CaseActivities:
     async def letter_body(self, session: AsyncSession, p: CaseProjection, view: Any, letter: LetterSpec) -> str:
         raise NotImplementedError(f"{self.PROCESS} writes no letters")
 
+    async def write_more(self, session: AsyncSession, p: CaseProjection, view: Any) -> None:
+        """Rows of the process's own that the view implies, in the projection's transaction; must be
+        idempotent (a reprojection writes the same view again)."""
+
     # -- the projection --------------------------------------------------------------------------------
     async def write(self, p: CaseProjection) -> int | None:
         """Returns how many notifications were created (0 on a retry or an overtaken state). The
@@ -65,6 +69,7 @@ class CaseActivities:
                 await insert_once(session, Letter(key=letter.key, case_id=p.case_id, kind=letter.kind,
                                                    title=letter.title, body=body, public=letter.public,
                                                    created_by=p.actor))
+            await self.write_more(session, p, view)
             for notice in p.notices:
                 for uid in await recipients(session, notice.to, notice.department_id):
                     created += await insert_once(session, Notification(

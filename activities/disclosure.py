@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.case import CaseActivities, day_start, iso_date
 from activities.store import insert_once
 from contracts.case import CaseProjection, LetterSpec
-from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput
+from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput, pending_corrections
 from gongkai.disclosure import public_note
 from gongkai.letters import render_disclosure_letter
 from gongkai.logs import bind, get_logger
@@ -45,7 +45,8 @@ class DisclosureActivities(CaseActivities):
             "received_date": iso_date(view.received_date), "correction_items": view.correction_items,
             "correction_due": iso_date(view.correction_due),
             "extension_days": view.extension.days if view.extension.status == "approved" else 0,
-            "public_note": public_note(view.stage, view.correction_due, view.correction_items),
+            "public_note": public_note(view.stage, view.correction_due, view.correction_items,
+                                       submitted=bool(pending_corrections(view.corrections))),
             "closed_at": view.closed_at,
         }
         if view.draft.disposition and view.stage.value in REPLIED_OR_ENDED:
@@ -59,6 +60,20 @@ class DisclosureActivities(CaseActivities):
         row = await session.get(DisclosureRequest, p.case_id)
         reply = await session.get(Deadline, f"{p.case_id}/reply")
         return render_disclosure_letter(letter.kind, letter.title, row, view, reply.due_at if reply else None, p.at)
+
+    async def write_more(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
+        """The files of each corrected application, as rows the case page lists and the file route
+        serves (with its permission check and audit); each once."""
+        wanted = {(n, f.sha256, f.filename): f for n, c in enumerate(view.corrections, 1) for f in c.files}
+        if not wanted:
+            return
+        have = set((await session.execute(select(
+            DisclosureAttachment.correction, DisclosureAttachment.sha256, DisclosureAttachment.filename).where(
+            DisclosureAttachment.request_id == p.case_id, col(DisclosureAttachment.correction).is_not(None)))).all())
+        for (n, sha, name), f in wanted.items():
+            if (n, sha, name) not in have:
+                session.add(DisclosureAttachment(request_id=p.case_id, filename=name, content_type=f.content_type,
+                                                 size=f.size, sha256=sha, correction=n))
 
     @activity.defn(name="disclosure.project")
     async def project(self, p: CaseProjection) -> int | None:

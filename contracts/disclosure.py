@@ -135,6 +135,7 @@ class DisclosureState:
     corrected: bool = False
     correction_items: str = ""
     correction_due: str | None = None  # ISO date
+    correction_requested: str | None = None  # ISO date the notice went out (None in cases corrected before it was kept)
     consultations: int = 0
     consultation_party: str = ""
     extension: Extension = field(default_factory=Extension)
@@ -232,6 +233,72 @@ def _correction(_v: DisclosureView, _now: datetime, items: str, period_wd: int) 
         raise InvalidInput("补正期限应为 1 至 30 个工作日", field="period_wd")
 
 
+def pending_corrections(corrections: list[CorrectionReceived]) -> list[CorrectionReceived]:
+    """What the applicant sent online that no officer has recorded as received yet."""
+    return [c for c in corrections if c.channel == "online" and c.received_date is None]
+
+
+def as_attachments(files: list[Attachment] | list[dict] | None) -> list[Attachment]:
+    """Files as sent: an update given fewer arguments than its handler takes arrives untyped."""
+    return [f if isinstance(f, Attachment) else Attachment(**f) for f in files or []]
+
+
+def _files(files: list[Attachment], field_name: str) -> None:
+    if len(files) > rules.MAX_CORRECTION_FILES:
+        raise InvalidInput(f"最多上传{rules.MAX_CORRECTION_FILES}个附件", field=field_name)
+    for f in files:
+        if len(f.sha256) != 64 or not 0 < f.size or not f.filename or len(f.filename) > 200:
+            raise InvalidInput("附件无效，请重新上传", field=field_name)
+
+
+def _correction_open(v: DisclosureView, now: datetime) -> None:
+    if v.correction_due and local_date(now) > date.fromisoformat(v.correction_due):
+        raise ActionNotAllowed(f"补正期限（{v.correction_due}）已过，不能再在线提交补正材料")
+    if len(pending_corrections(v.corrections)) >= rules.MAX_CORRECTION_SUBMISSIONS:
+        raise ActionNotAllowed("补正材料已多次提交，请等待工作人员确认收到")
+
+
+def _submission(_v: DisclosureView, _now: datetime, text: str, files: list[Attachment]) -> None:
+    files = as_attachments(files)
+    fields.text(text, field="text", what="补正内容", limit=2000, required=not files,
+                empty="请填写补正后的申请内容，或上传补正材料")
+    _files(files, "attachments")
+
+
+def correction_receipt(v: DisclosureState, now: datetime, day: str = "", channel: str = "") -> tuple[date, str]:
+    """The day the corrected application was received and how: an online one on the day it was sent
+    (its last part, Beijing time) unless the officer says otherwise; by post or in person on the
+    day the officer enters (today if none). Refused: a day before the correction notice (or, online,
+    before it was sent), in the future, or outside the calendar's years."""
+    pending = pending_corrections(v.corrections)
+    if channel and channel not in rules.CORRECTION_CHANNELS:
+        raise InvalidInput("请选择补正材料的收到方式", field="channel")
+    channel = channel or ("online" if pending else "")
+    if channel == "online" and not pending:
+        raise InvalidInput("申请人没有在线提交待确认的补正材料，请选择邮寄或当面提交", field="channel")
+    requested = v.correction_requested or v.received_date
+    not_before, before_what = (date.fromisoformat(requested) if requested else None), "发出补正告知的日期"
+    sent = max((local_date(c.submitted_at) for c in pending if c.submitted_at), default=None)
+    if channel == "online" and sent is not None:
+        if not day:
+            day = sent.isoformat()
+        not_before, before_what = sent, "申请人在线提交的日期"
+    received = fields.day(day or local_date(now).isoformat(), field="day", what="收到补正材料的日期",
+                          today=local_date(now), not_before=not_before, before_what=before_what)
+    return received, channel
+
+
+def _receipt(v: DisclosureView, now: datetime, day: str = "", channel: str = "", text: str = "",
+             files: list[Attachment] | None = None) -> None:
+    _, channel = correction_receipt(v, now, day, channel)
+    if channel == "online" and (text.strip() or files):
+        raise InvalidInput("在线提交的补正材料已在案，无需另行填写或上传；邮寄或当面收到的，请选择相应的收到方式",
+                           field="channel")
+    fields.text(text, field="text", what="补正内容", limit=2000, required=channel in {"post", "in_person"},
+                empty="请填写补正后的申请内容（或其摘要）")
+    _files(as_attachments(files), "attachments")
+
+
 def _consultation(_v: DisclosureView, _now: datetime, party: str, kind: str) -> None:
     if kind not in rules.CONSULTATION_KINDS:
         raise InvalidInput("请选择征求对象类型", field="kind")
@@ -294,7 +361,9 @@ ACTIONS = ActionTable[DisclosureView](lambda v: v.stage, rules.STAGE_ZH, [
     Action("accept", "审核通过", frozenset({Stage.REVIEW}), _handler),
     Action("request_correction", "发出补正告知", frozenset({Stage.REVIEW}), _handler, _not_corrected,
            check=_correction),
-    Action("receive_correction", "登记已补正", frozenset({Stage.CORRECTION}), _handler),
+    Action("submit_correction", "提交补正材料", frozenset({Stage.CORRECTION}),
+           roles({Role.APPLICANT}, "只有申请人可以在线提交补正材料"), _correction_open, check=_submission),
+    Action("receive_correction", "登记已补正", frozenset({Stage.CORRECTION}), _handler, check=_receipt),
     Action("start_consultation", "征求意见", frozenset({Stage.REVIEW, Stage.HANDLING}), _handler,
            check=_consultation),
     Action("end_consultation", "结束征求意见", frozenset({Stage.CONSULTATION}), _handler, check=_consulted),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from gongkai.errors import InvalidInput, PermissionDenied
@@ -13,6 +14,9 @@ MAX_EXTENSION_WD = 20  # GIR Art. 33 ¶2
 CORRECTION_NOTICE_WD = 7  # GIR Art. 30
 DEFAULT_CORRECTION_PERIOD_WD = 15  # "合理的补正期限": no number in law; the office may change it per case
 CONSULTATION_WD = 15  # GIR Art. 32
+REPLY_WD = 20  # GIR Art. 33 ¶1; after a correction it counts again from the corrected application (Art. 30)
+MAX_CORRECTION_FILES = 3  # as many as the application form takes
+MAX_CORRECTION_SUBMISSIONS = 5  # online parts of one corrected application awaiting the office's receipt
 
 
 class Stage(StrEnum):
@@ -55,6 +59,8 @@ ID_DOC_TYPES = {"resident_id": "居民身份证", "passport": "护照", "busines
 PROVISION_FORMS = {"paper": "纸质", "electronic": "电子文档", "view": "现场查阅"}
 PROVISION_CHANNELS = {"post": "邮寄", "email": "电子邮件", "pickup": "当面领取", "online": "网上获取"}
 REPLY_CHANNELS = {"post": "邮寄", "email": "电子邮件", "in_person": "当面送达", "online": "网上送达"}
+# How a corrected application reached the office (the online one from /track).
+CORRECTION_CHANNELS = {"online": "网上提交", "post": "邮寄", "in_person": "当面提交"}
 CONSULTATION_KINDS = {"third_party": "第三方", "agency": "其他机关"}
 REVIEW_KINDS = {"reconsideration": "行政复议", "litigation_direct": "行政诉讼（未经复议）",
                 "litigation_after_review": "行政诉讼（复议后）"}
@@ -129,13 +135,33 @@ def require_handler(actor: Actor, department_id: int, assignee_id: int | None) -
         raise PermissionDenied("该申请已由其他经办人认领")
 
 
-def public_note(stage: Stage, correction_due: str | None, correction_items: str) -> str:
-    """What the applicant's status page says is expected of them; never internal notes."""
+def public_note(stage: Stage, correction_due: str | None, correction_items: str, *, submitted: bool = False) -> str:
+    """What the applicant's status page says is expected of them; never internal notes.
+    `submitted`: a corrected application sent online waits for the office to record its receipt."""
+    if stage is Stage.CORRECTION and submitted:
+        return "您已在线提交补正材料，工作人员将确认收到；答复期限补正后重新计算，自收到补正材料之日起计算。"
     if stage is Stage.CORRECTION and correction_due:
         return f"请于 {correction_due} 前补正申请：{correction_items}"
     if stage is Stage.AWAITING_CONFIRMATION:
         return "申请已提交，工作人员将与您确认收到申请的日期，答复期限自确认之日起计算。"
     return ""
+
+
+def reply_clock_text(stage: str, *, counted_from: date | None, last_day: date | None, corrected: bool = False,
+                     paused: bool = False, provisional: bool = False, extension_days: int = 0) -> str:
+    """The reply period in one sentence, the same on /track and on the case page. While the office
+    waits for a correction the period does not merely pause: it starts again, 20 working days from
+    the day the corrected application is received (Art. 30); after that it says from which day."""
+    if stage == Stage.CORRECTION:
+        return f"补正后重新计算：自收到补正材料之日起 {REPLY_WD} 个工作日（等待补正期间不计算）"
+    text = "补正后重新计算，" if corrected else ""
+    text += f"自 {counted_from.isoformat()} 起 " if counted_from else ""
+    text += f"{REPLY_WD} 个工作日" + (f"，经批准延长 {extension_days} 个工作日" if extension_days else "")
+    if paused:
+        return f"{text}；征求意见期间暂停计算，不计入期限"
+    if last_day is None:
+        return text
+    return f"{text}，至 {last_day.isoformat()} 届满{'（暂定）' if provisional else ''}"
 
 
 def tracking_code(year: int, seq: int) -> str:

@@ -64,6 +64,9 @@ class DisclosureAttachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)  # the content lives in the blob store (var/uploads)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Which corrected application (1, 2, … in the case's view's `corrections`) the file came with;
+    # None: the application's own files (the applicant's ID copy).
+    correction: int | None = Field(default=None)
 
 
 class DisclosureReview(SQLModel, table=True):

@@ -2,8 +2,9 @@
 
 Its transitions and what each action's input must be; who may act when is the action table's
 (contracts.disclosure), the clocks, projection and the rest of a case the kit's. Clocks: the
-reply (20 WD), the correction notice (7 WD), the applicant's correction period and each
-consultation (15 WD)."""
+reply (20 WD), the correction notice (7 WD), the applicant's correction period, each
+consultation (15 WD) and, for a request that waits for its receipt to be confirmed, the office's
+own limit for confirming it (1 WD)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ with workflow.unsafe.imports_passed_through():
     from contracts.disclosure import (
         ACTIONS,
         WORKFLOW,
+        Attachment,
+        CorrectionReceived,
         CreateInput,
         DisclosureInput,
         DisclosureState,
@@ -26,6 +29,9 @@ with workflow.unsafe.imports_passed_through():
         ReviewInput,
         ReviewRecord,
         SuperviseInput,
+        as_attachments,
+        correction_receipt,
+        pending_corrections,
     )
     from gongkai import disclosure as rules
     from gongkai.clock import CST, local_date, start_of_day
@@ -35,6 +41,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.kit import CaseWorkflow, Work, action, case
 
 REVIEW_WINDOW = timedelta(days=400)  # after archiving, reconsideration/litigation can still be recorded
+# Patch ids. A correction's receipt is dated, and the reply period restarts from the start of that
+# day (before: from the moment it was recorded). A request awaiting confirmation has the office's
+# own clock for confirming it (before: none).
+CORRECTION_DATE = "correction-received-date"
+CONFIRMATION_CLOCK = "confirmation-clock"
 
 
 @case(WORKFLOW)
@@ -60,7 +71,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
             return Work(f"stage:{kind}", f"{title} {rid}", None, Role.OFFICE_HEAD, None, "reply")
 
         stage_work = {
-            Stage.AWAITING_CONFIRMATION: lambda: mine("confirm", "确认收到申请", None),
+            Stage.AWAITING_CONFIRMATION: lambda: mine("confirm", "确认收到申请", "confirmation"),
             Stage.REVIEW: lambda: mine("review", "审核申请"),
             Stage.CONSULTATION: lambda: mine("consultation", "等待征求意见答复", "consultation"),
             Stage.HANDLING: lambda: mine("handle", "办理并起草答复"),
@@ -69,6 +80,8 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
             Stage.REPLIED: lambda: mine("archive", "归档", None),
         }.get(s.stage)
         wanted = [stage_work()] if stage_work else []
+        if s.stage is Stage.CORRECTION and pending_corrections(s.corrections):
+            wanted.append(mine("correction", "确认收到补正材料", None))
         if s.extension.status == "requested" and s.stage in BEFORE_REPLY:
             wanted.append(office_head("extension", "审批延期"))
         return wanted
@@ -93,6 +106,8 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         await call(DisclosureActivities.create, self._intake())
         if inp.received_date is not None:
             self._receive(date.fromisoformat(inp.received_date))
+        elif self.state.stage is Stage.AWAITING_CONFIRMATION and workflow.patched(CONFIRMATION_CLOCK):
+            self.start_deadline("confirmation", "confirmation", inp.submitted_at)
         channel = rules.INTAKE_CHANNELS[inp.intake_channel]
         await self.project(inp.registered_by, "registered", f"收到申请（{channel}）"
                            + ("" if inp.received_date else "，待确认收到日期"), detail={"channel": inp.intake_channel},
@@ -136,6 +151,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
     # -- intake ------------------------------------------------------------------------------------------
     @action
     async def confirm_receipt(self, actor: Actor, day: str) -> DisclosureView:
+        self.finish("confirmation", None, actor.username)
         self._receive(date.fromisoformat(day))
         self._enter(Stage.REVIEW)
         return await self.project(actor.username, "receipt_confirmed", f"确认收到申请，收到日期 {day}")
@@ -175,20 +191,49 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         self.state.correction_items = items.strip()
         last = period.schedule.last_day if period.schedule else None
         self.state.correction_due = last
+        self.state.correction_requested = self._today().isoformat()
         self._enter(Stage.CORRECTION)
         return await self.project(actor.username, "correction_requested",
                                   f"发出补正告知，补正期限 {period_wd} 个工作日",
                                   letters=[self.letter("correction", "补正申请告知书")], detail={"items": items})
 
     @action
-    async def receive_correction(self, actor: Actor) -> DisclosureView:
+    async def submit_correction(self, actor: Actor, text: str, files: list[Attachment]) -> DisclosureView:
+        """The applicant's corrected application, sent from /track within the period: the period is
+        met; the office records its receipt (receive_correction), which restarts the reply period."""
+        self.finish("correction_period", "met", actor.username)
+        attached = as_attachments(files)
+        self.state.corrections.append(CorrectionReceived("online", workflow.now(), None, text.strip(), attached))
+        return await self.project(actor.username, "correction_submitted",
+                                  f"申请人在线提交补正材料（附件 {len(attached)} 个），待确认收到")
+
+    @action
+    async def receive_correction(self, actor: Actor, day: str = "", channel: str = "", text: str = "",
+                                 files: list[Attachment] | None = None) -> DisclosureView:
+        dated = workflow.patched(CORRECTION_DATE)
         self.finish("correction_period", "met", actor.username)
         reply = self.deadline("reply")
-        if reply:  # Art. 30: the reply period counts from the corrected application
-            reply.restart("收到补正后的申请，答复期限重新起算", actor.username)
+        if not dated:  # recorded before receipts were dated: the period restarted when it was recorded
+            if reply:  # Art. 30: the reply period counts from the corrected application
+                reply.restart("收到补正后的申请，答复期限重新起算", actor.username)
+            self.state.corrected = True
+            self._enter(Stage.REVIEW)
+            return await self.project(actor.username, "correction_received", "收到补正后的申请，答复期限重新起算")
+        received, channel = correction_receipt(self.state, workflow.now(), day, channel)  # checked by the validator
         self.state.corrected = True
         self._enter(Stage.REVIEW)
-        return await self.project(actor.username, "correction_received", "收到补正后的申请，答复期限重新起算")
+        for c in pending_corrections(self.state.corrections):
+            c.received_date = received.isoformat()
+        if channel != "online":
+            self.state.corrections.append(CorrectionReceived(channel, None, received.isoformat(), text.strip(),
+                                                             as_attachments(files)))
+        if reply:  # Art. 30: counted from the day the corrected application was received
+            reply.restart("收到补正后的申请，答复期限重新起算", actor.username, at=start_of_day(received))
+        how = rules.CORRECTION_CHANNELS.get(channel, "收到方式未注明")
+        return await self.project(actor.username, "correction_received",
+                                  f"登记收到补正材料（{how}，{received.isoformat()}），答复期限补正后重新计算，"
+                                  f"自 {received.isoformat()} 起 {rules.REPLY_WD} 个工作日",
+                                  detail={"channel": channel, "day": received.isoformat()})
 
     @action
     async def accept(self, actor: Actor) -> DisclosureView:
