@@ -45,7 +45,8 @@ from models import AuditEvent, Deadline, Department, DisclosureAttachment, Discl
 from web import actions, forms
 from web.actions import Refusal
 from web.deps import temporal_client
-from web.disclosure.forms import parse_request_form, store_uploads
+from web.disclosure import correction
+from web.disclosure.forms import parse_request_form, read_uploads, save_uploads, store_uploads
 from web.disclosure.identity import handles, identity, record
 from web.disclosure.service import PROCESS, now_utc, start, visible
 from web.guards import REGISTER_REQUEST, requires
@@ -61,7 +62,8 @@ def action_args(action: str, data: dict[str, Any], actor: Actor) -> list[Any]:
     text = lambda name: forms.text(data, name)  # noqa: E731
     today = datetime.now(CST).date().isoformat()
     args: dict[str, Any] = {
-        "claim": lambda: [], "release": lambda: [], "accept": lambda: [], "receive_correction": lambda: [],
+        "claim": lambda: [], "release": lambda: [], "accept": lambda: [],
+        "receive_correction": lambda: [text("day"), text("channel"), text("text"), []],
         "archive": lambda: [],
         "confirm_receipt": lambda: [text("day") or today],
         "assign": lambda: [forms.number(data, "officer_id", "经办人", default=0),
@@ -124,12 +126,15 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
         "consultation_kinds": CONSULTATION_KINDS, "review_kinds": REVIEW_KINDS, "review_outcomes": REVIEW_OUTCOMES,
         "extension_zh": EXTENSION_ZH, "dispositions": DISPOSITIONS, "system_reasons": SYSTEM_REASONS,
         "reason_label": REASON_LABEL, "today": now.date().isoformat(), "role_zh": ROLE_ZH,
+        "correction_files": await correction.correction_files(db, row.id),
+        "receipt_day": correction.receipt_day(view, now), **correction.context(view, reply, now),
     }
 
 
 async def _files(db: AsyncSession, request_id: str) -> list[DisclosureAttachment]:
+    """The application's own files (a corrected application's are listed with it)."""
     return list((await db.execute(select(DisclosureAttachment).where(
-        DisclosureAttachment.request_id == request_id))).scalars())
+        DisclosureAttachment.request_id == request_id, col(DisclosureAttachment.correction).is_(None)))).scalars())
 
 
 class CaseController(Controller):
@@ -208,6 +213,23 @@ class CaseController(Controller):
             shown = await self._case(db, user, request_id, reveal=True)
         shown.headers["Cache-Control"] = "no-store"
         return shown
+
+    @post("/{request_id:str}/correction/receive")
+    async def receive_correction(self, db: AsyncSession, state: State, user: User, request_id: str,
+                                 data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+                                 ) -> Template | Redirect:
+        """登记已补正, with the receipt date, how it came and, by post or in person, its content and scan
+        (a form of its own: it carries files)."""
+        await visible(db, user, request_id)
+        values = {k: v for k, v in data.items() if isinstance(v, str)}
+
+        async def args() -> list[Any]:
+            files = save_uploads(await read_uploads(data))
+            return [await actions.actor_of(db, user), forms.text(data, "day"), forms.text(data, "channel"),
+                    forms.text(data, "text"), files]
+
+        return await actions.submit(state, db, PROCESS, request_id, "receive_correction", args, values,
+                                    lambda refusal: self._case(db, user, request_id, refusal))
 
     @post("/{request_id:str}/{action:str}")
     async def act(self, db: AsyncSession, state: State, user: User, request_id: str, action: str,

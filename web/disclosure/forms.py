@@ -122,3 +122,13 @@ async def parse_request_form(data: dict, *, public: bool) -> RequestForm:
 def store_uploads(form: RequestForm) -> list[Attachment]:
     return [Attachment(name, blobs.check_upload(name, content), len(content), blobs.save(content))
             for name, content in form.uploads]
+
+
+async def read_uploads(data: dict) -> list[tuple[str, bytes]]:
+    """A form's `attachments`, checked as the application's are (type by content, size, count)."""
+    return await _files(data)
+
+
+def save_uploads(uploads: list[tuple[str, bytes]]) -> list[Attachment]:
+    return [Attachment(name, blobs.check_upload(name, content), len(content), blobs.save(content))
+            for name, content in uploads]

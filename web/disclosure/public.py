@@ -30,7 +30,8 @@ from gongkai.roles import APPLICANT, DepartmentKind
 from models import Deadline, Department, DisclosureRequest, IntakeKey, Letter
 from web import actions, forms
 from web.deps import temporal_client
-from web.disclosure.forms import parse_request_form, store_uploads
+from web.disclosure import correction
+from web.disclosure.forms import parse_request_form, read_uploads, save_uploads, store_uploads
 from web.disclosure.service import PROCESS, now_utc, start
 from web.errors import status_for
 from web.render import beijing, page
@@ -46,12 +47,18 @@ def _options() -> dict:
 
 
 async def status_context(db: AsyncSession, row: DisclosureRequest) -> dict[str, Any]:
-    """Only what the applicant may see: stage, legal deadline, what is expected, public letters."""
+    """Only what the applicant may see: stage, legal deadline, what is expected, public letters,
+    the corrections they sent (and whether they may send one now)."""
     reply = await db.get(Deadline, f"{row.id}/reply")
     letters = list((await db.execute(select(Letter).where(Letter.case_id == row.id, Letter.public)
                                      .order_by(Letter.id))).scalars())
+    view = PROCESS.view_of(row) if row.state else None
+    now = now_utc()
+    shown = correction.context(view, reply, now) if view else {}
     return {"row": row, "stage_zh": STAGE_ZH[Stage(row.stage)], "reply": reply, "letters": letters,
-            "beijing": beijing, "can_withdraw": row.stage in {s.value for s in BEFORE_REPLY}}
+            "beijing": beijing, "can_withdraw": row.stage in {s.value for s in BEFORE_REPLY},
+            "can_correct": view is not None and PROCESS.actions.allows("submit_correction", view, APPLICANT, now),
+            "correction_text": "", "correction_error": None, **shown}
 
 
 class PublicController(Controller):
@@ -145,3 +152,25 @@ class TrackController(Controller):
         return await page("disclosure/status.html", db, None, status_code=status_for(refused) if refused else 200,
                           code=row.id, query_code=query_code, error=refused.message if refused else None,
                           **await status_context(db, row))
+
+    @post("/correction")
+    async def correct(self, request: Request, db: AsyncSession, state: State,
+                      data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]) -> Template:
+        """The corrected application (text and files) while the correction period runs. Refused, the
+        status page again with the message beside the form and the text as typed."""
+        code, query_code = forms.text(data, "code"), forms.text(data, "query_code")
+        row = await self._lookup(request, db, state, code, query_code)
+        text = forms.text(data, "correction_text")
+        refused = None
+        try:
+            files = save_uploads(await read_uploads(data))
+            await actions.send(state, PROCESS, row.id, "submit_correction", [APPLICANT, text, files])
+        except actions.REFUSED as exc:
+            refused = exc
+        db.expunge_all()  # read the request again: the submission changed it
+        row = await db.get(DisclosureRequest, row.id) or row
+        context = await status_context(db, row)
+        if refused:
+            context.update(correction_text=text, correction_error=refused.message)
+        return await page("disclosure/status.html", db, None, status_code=status_for(refused) if refused else 200,
+                          code=row.id, query_code=query_code, error=None, **context)
