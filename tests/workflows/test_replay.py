@@ -35,7 +35,11 @@ RECORDED = {
                       "disclosure_withdrawal", "incident_late_registration", "incident_on_time", "incident_opinion",
                       "incident_press_overdue", "policy_attribute_review", "policy_complete",
                       "policy_government_returned", "policy_late_interpretation", "policy_own_draft",
-                      "policy_publication_date"],
+                      "policy_publication_date",
+                      # Corrections sent online and dated receipts (patch correction-received-date); the
+                      # office's clock for confirming an online request (patch confirmation-clock).
+                      "disclosure_correction_online", "disclosure_correction_post",
+                      "disclosure_confirmation_overdue"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 
