@@ -294,9 +294,12 @@ def _receipt(v: DisclosureView, now: datetime, day: str = "", channel: str = "",
     if channel == "online" and (text.strip() or files):
         raise InvalidInput("在线提交的补正材料已在案，无需另行填写或上传；邮寄或当面收到的，请选择相应的收到方式",
                            field="channel")
-    fields.text(text, field="text", what="补正内容", limit=2000, required=channel in {"post", "in_person"},
-                empty="请填写补正后的申请内容（或其摘要）")
-    _files(as_attachments(files), "attachments")
+    attached = as_attachments(files)
+    # What came by post or in person is kept: its content, or a scan of it, or both.
+    fields.text(text, field="text", what="补正内容", limit=2000,
+                required=channel in {"post", "in_person"} and not attached,
+                empty="请填写补正后的申请内容（或其摘要），或上传扫描件")
+    _files(attached, "attachments")
 
 
 def _consultation(_v: DisclosureView, _now: datetime, party: str, kind: str) -> None:

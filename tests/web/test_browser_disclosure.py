@@ -67,6 +67,7 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         await applicant.click("#track-submit")
         assert "请写明具体小区名称" in await applicant.inner_text("#expected")
 
+        await officer.fill("#receive_correction-text", "申请人当面补正：XX街道XX小区")
         await officer.click("#do-receive_correction")
         await officer.wait_for_selector('#case-stage[data-stage="review"]')
         await officer.click("#do-accept")
@@ -108,4 +109,97 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         assert "予以公开" in await letter.inner_text()
         await applicant.screenshot(path=str(SHOTS / "status-replied.png"), full_page=True)
         assert refused == []  # nothing blocked by the Content-Security-Policy, no script error
+        await browser.close()
+
+
+async def test_a_correction_sent_from_track_restarts_the_reply_period(system, db, tmp_path: Path):
+    """The applicant answers a correction notice from /track with a text and a file; the officer
+    sees both on the case page, opens the file and records the receipt (dated the day it was sent);
+    the reply period restarts from that day, and /track and the case page say so in the same words."""
+    from datetime import datetime
+
+    from gongkai.clock import CST, local_date, start_of_day
+    from models import Deadline
+
+    SHOTS.mkdir(exist_ok=True)
+    id_copy, corrected = tmp_path / "id.pdf", tmp_path / "补正申请.png"
+    id_copy.write_bytes(b"%PDF-1.4\n% scanned identity card\n")
+    corrected.write_bytes(b"\x89PNG\r\n\x1a\n" + b"corrected application scan" * 8)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        refused = Refusals()
+        applicant = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
+        applicant.set_default_timeout(20000)
+        await applicant.goto(f"{system}/apply")
+        await applicant.fill("#name", "钱七")
+        await applicant.fill("#id_doc_number", "110101198806061234")
+        await applicant.fill("#phone", "13700000000")
+        await applicant.fill("#email", "qian@example.cn")
+        await applicant.fill("#description", "申请公开本区老旧小区改造的有关信息")
+        await applicant.select_option("#provision_channel", "email")
+        await applicant.set_input_files("#attachments", str(id_copy))
+        await applicant.click("#apply-submit")
+        code = (await applicant.inner_text("#tracking-code")).strip()
+        query = (await applicant.inner_text("#query-code")).strip()
+
+        officer = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
+        officer.set_default_timeout(20000)
+        await browser_login(officer, system, "gkb_officer")
+        await officer.goto(f"{system}/disclosure/{code}")
+        await officer.click("#do-confirm_receipt")
+        await officer.wait_for_selector('#case-stage[data-stage="review"]')
+        form = officer.locator('form[data-action="request_correction"]')
+        await form.locator('textarea[name="items"]').fill("请写明具体小区名称或街道范围")
+        await form.locator("#do-request_correction").click()
+        await officer.wait_for_selector('#case-stage[data-stage="correction"]')
+
+        # While it waits, /track says the period starts again after the correction, not that it is paused.
+        await applicant.goto(f"{system}/track")
+        await applicant.fill("#code", code)
+        await applicant.fill("#query_code", query)
+        await applicant.click("#track-submit")
+        waiting = await applicant.inner_text("#legal-deadline")
+        assert "补正后重新计算" in waiting and "暂停计算" not in waiting
+        await applicant.fill("#correction_text", "所需信息为XX街道XX小区2026年改造项目清单")
+        await applicant.set_input_files("#correction_files", str(corrected))
+        await applicant.click("#correction-submit")
+        await applicant.wait_for_selector("#correction-pending")
+        sent = applicant.locator('.correction[data-correction="1"]')
+        assert "XX街道XX小区" in await sent.inner_text() and "补正申请.png" in await sent.inner_text()
+        assert "待工作人员确认收到" in await sent.inner_text()
+        assert await applicant.locator("#correction-form").count() == 1  # a second part may still follow
+        await applicant.screenshot(path=str(SHOTS / "track-correction-sent.png"), full_page=True)
+
+        # The officer sees it, opens the file, and records the receipt on the day it was sent.
+        await officer.goto(f"{system}/disclosure/{code}")
+        submission = officer.locator('#correction .correction[data-correction="1"]')
+        assert "XX街道XX小区" in await submission.inner_text() and "待确认收到" in await submission.inner_text()
+        async with officer.expect_download() as download:
+            await officer.click('[data-correction-file="补正申请.png"]')
+        assert Path(await (await download.value).path()).read_bytes() == corrected.read_bytes()
+        today = datetime.now(CST).date().isoformat()
+        receipt = officer.locator('form[data-action="receive_correction"]')
+        assert await receipt.locator("#receive_correction-day").input_value() == today
+        assert await receipt.locator("#receive_correction-channel").input_value() == "online"
+        await officer.screenshot(path=str(SHOTS / "case-correction.png"), full_page=True)
+        await receipt.locator("#do-receive_correction").click()
+        await officer.wait_for_selector('#case-stage[data-stage="review"]')
+
+        async with db.session_factory() as s:
+            reply = await s.get(Deadline, f"{code}/reply")
+        assert reply.state == "running" and reply.start_at == start_of_day(local_date(reply.start_at))
+        assert local_date(reply.start_at).isoformat() == today  # restarted from the day it was sent
+        said = f"补正后重新计算，自 {today} 起 20 个工作日，至 {reply.last_day.isoformat()} 届满"
+        assert said in await officer.inner_text("#reply-clock")
+        assert await officer.get_attribute('.correction[data-correction="1"]', "data-received") == today
+
+        await applicant.goto(f"{system}/track")
+        await applicant.fill("#code", code)
+        await applicant.fill("#query_code", query)
+        await applicant.click("#track-submit")
+        assert said in await applicant.inner_text("#legal-deadline")
+        assert f"本机关已于 {today} 收到" in await applicant.inner_text('.correction[data-correction="1"]')
+        assert await applicant.locator("#correction-form").count() == 0
+        await applicant.screenshot(path=str(SHOTS / "track-correction-received.png"), full_page=True)
+        assert refused == []
         await browser.close()

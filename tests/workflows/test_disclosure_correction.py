@@ -135,7 +135,7 @@ async def test_a_postal_correction_is_registered_back_dated(env, db, run):
     handle, a = await _in_correction(env, db, run, rid)
     await env.sleep(timedelta(days=6))  # Monday 9 March: the letter came on Thursday 5 March
     assert "请填写补正后的申请内容" in await _refused(
-        handle, DisclosureWorkflow.receive_correction, a["jyj_officer"], "2026-03-05", "post", "", [SCAN])
+        handle, DisclosureWorkflow.receive_correction, a["jyj_officer"], "2026-03-05", "post", "", [])
     assert "请选择邮寄或当面提交" in await _refused(
         handle, DisclosureWorkflow.receive_correction, a["jyj_officer"], "2026-03-05", "online", "", [])
     view = await act(handle, DisclosureWorkflow.receive_correction, a["jyj_officer"], "2026-03-05", "post",
