@@ -170,7 +170,8 @@ class TrackController(Controller):
         db.expunge_all()  # read the request again: the submission changed it
         row = await db.get(DisclosureRequest, row.id) or row
         context = await status_context(db, row)
-        if refused:
+        if refused and context["can_correct"]:  # beside the form, with the text as typed
             context.update(correction_text=text, correction_error=refused.message)
+        error = refused.message if refused and not context["can_correct"] else None  # no form to show it by
         return await page("disclosure/status.html", db, None, status_code=status_for(refused) if refused else 200,
-                          code=row.id, query_code=query_code, error=None, **context)
+                          code=row.id, query_code=query_code, error=error, **context)
