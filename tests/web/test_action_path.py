@@ -203,7 +203,9 @@ async def test_an_action_taken_but_not_shown_yet_is_not_offered_again(live, db, 
     page = await post_form(live, f"{case}/request_correction", {"items": "请写明文号（第二次提交会重复）",
                                                                 "period_wd": "10"}, token_from=case)
     assert page.status_code == 202 and 'class="warning" id="form-error"' in page.text
-    assert "操作已提交，正在处理，请稍后刷新页面" in page.text and "第二次提交会重复" not in page.text
+    assert "操作已提交，正在处理，请稍后刷新页面" in page.text
+    # Not offered again in a form (the case page may already show the items taken, in its correction section).
+    assert "第二次提交会重复</textarea>" not in page.text and 'value="请写明文号' not in page.text
     monkeypatch.undo()
     async with db.session_factory() as s:  # the workflow did take it
         for _ in range(50):
