@@ -240,7 +240,10 @@ def pending_corrections(corrections: list[CorrectionReceived]) -> list[Correctio
 
 def as_attachments(files: list[Attachment] | list[dict] | None) -> list[Attachment]:
     """Files as sent: an update given fewer arguments than its handler takes arrives untyped."""
-    return [f if isinstance(f, Attachment) else Attachment(**f) for f in files or []]
+    try:
+        return [f if isinstance(f, Attachment) else Attachment(**f) for f in files or []]
+    except TypeError:
+        raise InvalidInput("附件无效，请重新上传", field="attachments") from None
 
 
 def _files(files: list[Attachment], field_name: str) -> None:
@@ -268,8 +271,9 @@ def _submission(_v: DisclosureView, _now: datetime, text: str, files: list[Attac
 def correction_receipt(v: DisclosureState, now: datetime, day: str = "", channel: str = "") -> tuple[date, str]:
     """The day the corrected application was received and how: an online one on the day it was sent
     (its last part, Beijing time) unless the officer says otherwise; by post or in person on the
-    day the officer enters (today if none). Refused: a day before the correction notice (or, online,
-    before it was sent), in the future, or outside the calendar's years."""
+    day the officer enters (today if none). Refused: a day before the correction notice (or before
+    the last part sent online, which the receipt covers too), in the future, or outside the
+    calendar's years."""
     pending = pending_corrections(v.corrections)
     if channel and channel not in rules.CORRECTION_CHANNELS:
         raise InvalidInput("请选择补正材料的收到方式", field="channel")
@@ -279,10 +283,9 @@ def correction_receipt(v: DisclosureState, now: datetime, day: str = "", channel
     requested = v.correction_requested or v.received_date
     not_before, before_what = (date.fromisoformat(requested) if requested else None), "发出补正告知的日期"
     sent = max((local_date(c.submitted_at) for c in pending if c.submitted_at), default=None)
-    if channel == "online" and sent is not None:
-        if not day:
-            day = sent.isoformat()
-        not_before, before_what = sent, "申请人在线提交的日期"
+    if sent is not None:
+        day = day or (sent.isoformat() if channel == "online" else "")
+        not_before, before_what = max(sent, not_before or sent), "申请人在线提交的日期"
     received = fields.day(day or local_date(now).isoformat(), field="day", what="收到补正材料的日期",
                           today=local_date(now), not_before=not_before, before_what=before_what)
     return received, channel
