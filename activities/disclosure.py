@@ -14,11 +14,11 @@ from activities.case import CaseActivities, day_start, iso_date
 from activities.store import insert_once, next_letter_number
 from contracts.case import CaseProjection, LetterSpec
 from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput
-from gongkai.disclosure import public_note
 from gongkai.clock import local_date
+from gongkai.disclosure import public_note
 from gongkai.letters import doc_number, render_disclosure_letter, series
-from gongkai.office import load_office
 from gongkai.logs import bind, get_logger
+from gongkai.office import load_office
 from gongkai.roles import Role
 from models import (
     AuditEvent,
