@@ -35,7 +35,9 @@ RECORDED = {
                       "disclosure_withdrawal", "incident_late_registration", "incident_on_time", "incident_opinion",
                       "incident_press_overdue", "policy_attribute_review", "policy_complete",
                       "policy_government_returned", "policy_late_interpretation", "policy_own_draft",
-                      "policy_publication_date"],
+                      "policy_publication_date",
+                      # Letters as official documents (patches receipt-letter, consultation-letters).
+                      "disclosure_letters", "disclosure_receipt_online"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 

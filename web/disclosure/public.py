@@ -130,7 +130,7 @@ class TrackController(Controller):
         return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code, error=None,
                           **await status_context(db, row))
 
-    @post("/letter")
+    @post("/letter", status_code=200)
     async def letter(self, request: Request, db: AsyncSession, state: State,
                      data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
         """A public letter of the request as PDF, with the codes (limited like every /track lookup)."""
