@@ -11,10 +11,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import LetterCounter, Task  # noqa: F401 (Task: registers the table)
+from models import LetterCounter, Task  # noqa: F401 (registers the tables)
 from models.base import utcnow
 
 TASKS = SQLModel.metadata.tables["task"]
+LETTER_COUNTERS = SQLModel.metadata.tables["letter_counter"]
 
 
 def _insert(session: AsyncSession):
@@ -39,7 +40,7 @@ async def next_letter_number(session: AsyncSession, agency_code: str, year: int,
     UPDATE … RETURNING, so concurrent issuers queue on the counter's row (PostgreSQL) or on the
     one writer (SQLite) and get consecutive numbers; a transaction that rolls back gives its
     number back, so the series has no gaps."""
-    table = LetterCounter.__table__
+    table = LETTER_COUNTERS
     insert = _insert(session)(table).values(agency_code=agency_code, year=year, kind=kind, value=1)
     bump = insert.on_conflict_do_update(index_elements=["agency_code", "year", "kind"],
                                         set_={"value": table.c.value + 1}).returning(table.c.value)

@@ -37,7 +37,9 @@ def letter_pdf(body: str, seal: bytes | None = None, title: str = "") -> bytes:
     # cannot be read fails the render rather than make an unsealed document.
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     with _rendering:
-        return HTML(string=html, url_fetcher=fetcher).write_pdf()
+        content = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    assert content is not None  # bytes when no target is given
+    return content
 
 
 async def letter_pdf_async(body: str, seal: bytes | None = None, title: str = "") -> bytes:

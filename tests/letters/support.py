@@ -23,7 +23,8 @@ SEAL = Path(__file__).resolve().parents[2] / "shell" / "data" / "demo-seal.png"
 def request(**changes) -> DisclosureRequest:
     row = DisclosureRequest(
         id="DR-2026-000012", year=2026, idempotency_key="k", query_code_hash="", stage="review",
-        intake_channel="in_person", submitted_at=datetime(2026, 3, 2, 1, 30, tzinfo=UTC), received_date=date(2026, 3, 2),
+        intake_channel="in_person", submitted_at=datetime(2026, 3, 2, 1, 30, tzinfo=UTC),
+        received_date=date(2026, 3, 2),
         applicant_type="natural_person", applicant_name="王小明", id_doc_type="resident_id",
         id_doc_number="110101199001011234", description="本区2025年义务教育学校招生计划", provision_form="electronic",
         provision_channel="email", department_id=1, correction_items="请写明所需信息的年份\n请写明所需信息的学校名称",

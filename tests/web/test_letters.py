@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from activities.disclosure import DisclosureActivities
-from contracts.case import CaseProjection, LetterSpec
+from contracts.case import LetterSpec
 from contracts.disclosure import CreateInput
 from gongkai.intake import allocate
 from models import AuditEvent, Letter, OfficeProfile
