@@ -12,6 +12,7 @@ from activities.disclosure import DisclosureActivities
 from contracts.case import LetterSpec
 from contracts.disclosure import CreateInput
 from gongkai.intake import allocate
+from gongkai.settings import get_settings
 from models import AuditEvent, Letter, OfficeProfile
 from tests.letters.support import SEAL, pdf_text
 from tests.letters.test_numbers import _correction
@@ -59,7 +60,15 @@ async def test_the_officer_reads_a_letter_on_screen_and_downloads_the_same_pdf_e
     again = await client.get(f"/disclosure/{rid}/letters/{letter.id}.pdf")
     assert again.content == first.content  # kept, not made again
     async with db.session_factory() as s:
-        assert (await s.get(Letter, letter.id)).pdf_sha256 is not None
+        kept = (await s.get(Letter, letter.id)).pdf_sha256
+    assert kept is not None
+    # A kept file lost with var/ is made again from the letter's stored text on the next download.
+    (get_settings().var_dir / "uploads" / kept[:2] / kept).unlink()
+    remade = await client.get(f"/disclosure/{rid}/letters/{letter.id}.pdf")
+    assert remade.status_code == 200 and pdf_text(remade.content) == text
+    async with db.session_factory() as s:
+        again_kept = (await s.get(Letter, letter.id)).pdf_sha256
+    assert again_kept is not None and (get_settings().var_dir / "uploads" / again_kept[:2] / again_kept).exists()
 
     for bad in (f"{letter.id}.doc", "x.pdf", f"{letters['consultation_request'].id + 100}.pdf"):
         assert (await client.get(f"/disclosure/{rid}/letters/{bad}")).status_code == 404

@@ -38,8 +38,12 @@ async def case_letter(db: AsyncSession, case_id: str, letter_id: int, *, public_
 async def pdf_of(db: AsyncSession, letter: Letter) -> bytes:
     """The letter's PDF: the one kept, or made now and kept. This cache is the one row the web
     writes into a letter (what the letter says was frozen when the workflow issued it)."""
-    if letter.pdf_sha256:
-        return blobs.read(letter.pdf_sha256)
+    kept = letter.pdf_sha256
+    if kept:
+        try:
+            return blobs.read(kept)
+        except NotFound:  # the file was lost (var/ not restored): made again from the same text
+            log.warning("letter_pdf_missing", case_id=letter.case_id, letter_id=letter.id)
     try:
         seal = blobs.read(letter.seal_sha256) if letter.seal_sha256 else None
     except NotFound:
@@ -47,12 +51,13 @@ async def pdf_of(db: AsyncSession, letter: Letter) -> bytes:
     content = await letter_pdf_async(letter.body, seal, letter.title)
     digest = blobs.save(content)
     # Two first downloads at once both render; the first to record its file wins, both serve it.
-    await db.execute(update(Letter).where(col(Letter.id) == letter.id, col(Letter.pdf_sha256).is_(None))
+    unset = col(Letter.pdf_sha256).is_(None) if kept is None else col(Letter.pdf_sha256) == kept
+    await db.execute(update(Letter).where(col(Letter.id) == letter.id, unset)
                      .values(pdf_sha256=digest).execution_options(synchronize_session=False))
     await db.commit()
-    kept = (await db.execute(select(Letter.pdf_sha256).where(col(Letter.id) == letter.id))).scalar_one()
+    winner = (await db.execute(select(Letter.pdf_sha256).where(col(Letter.id) == letter.id))).scalar_one()
     log.info("letter_pdf_made", case_id=letter.case_id, letter_id=letter.id, bytes=len(content))
-    return content if kept == digest else blobs.read(kept or digest)
+    return content if winner == digest else blobs.read(winner or digest)
 
 
 async def pdf_response(db: AsyncSession, letter: Letter) -> Response:
