@@ -103,7 +103,7 @@ def render_disclosure_letter(kind: str, title: str, request: Any, view: Any, *, 
         d=request.disposition or view.draft.disposition, reason=reason, reason_label=REASON_LABEL.get(reason, ""),
         basis=BASIS.get(reason, "第三十六条"), consultation_kind=getattr(view, "consultation_kind", ""),
         consultation_kinds=CONSULTATION_KINDS, channel=INTAKE_CHANNELS.get(request.intake_channel, ""),
-        files=[f.filename for f in getattr(view, "reply_files", [])],
+        files=[f.filename for f in getattr(view, "reply_files", [])] if kind.startswith("reply_") else [],
         due_day=last_day(due_at) if due_at else None, today=now.astimezone(CST).date(),
         seal_mark=SEAL_MARK if seal else "", decision="告知" if kind == "abandoned" else "答复",
     )

@@ -74,6 +74,7 @@ def test_each_letter_prints_as_an_official_document(kind):
 
 
 def test_what_each_letter_says_in_particular():
+    assert "附件" not in _letter("correction")  # the disclosed files go with the reply only
     correction = pdf_text(letter_pdf(_letter("correction")))
     assert "补正后重新计算" in correction and "二〇二六年三月十三日前" in correction
     assert "请写明所需信息的年份" in correction and "请写明所需信息的学校名称" in correction
