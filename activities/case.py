@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.converter import value_to_type
 
@@ -41,7 +42,10 @@ class CaseActivities:
         """The case row's columns from the view (the `state` column takes the view itself)."""
         raise NotImplementedError
 
-    async def letter_body(self, session: AsyncSession, p: CaseProjection, view: Any, letter: LetterSpec) -> str:
+    async def issue_letter(self, session: AsyncSession, p: CaseProjection, view: Any, letter: LetterSpec
+                           ) -> dict[str, Any]:
+        """A new letter's columns as issued (its body, and its 文号 and seal if the process numbers
+        its letters), in the projection's transaction."""
         raise NotImplementedError(f"{self.PROCESS} writes no letters")
 
     async def write_more(self, session: AsyncSession, p: CaseProjection, view: Any) -> None:
@@ -65,10 +69,13 @@ class CaseActivities:
                                                   detail=p.detail, at=p.at))
             await sync_stage_tasks(session, p.case_id, p.workflow_id, self.PROCESS, p.tasks, p.at)
             for letter in p.letters:
-                body = letter.body or await self.letter_body(session, p, view, letter)
-                await insert_once(session, Letter(key=letter.key, case_id=p.case_id, kind=letter.kind,
-                                                   title=letter.title, body=body, public=letter.public,
-                                                   created_by=p.actor))
+                # The row first: only a letter new to the table is issued, so a retried or
+                # concurrent projection never takes a second 文号 for it.
+                if await insert_once(session, Letter(key=letter.key, case_id=p.case_id, kind=letter.kind,
+                                                     title=letter.title, body=letter.body, public=letter.public,
+                                                     created_by=p.actor)) and not letter.body:
+                    issued = await self.issue_letter(session, p, view, letter)
+                    await session.execute(update(Letter).where(col(Letter.key) == letter.key).values(**issued))
             await self.write_more(session, p, view)
             for notice in p.notices:
                 for uid in await recipients(session, notice.to, notice.department_id):

@@ -11,12 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.case import CaseActivities, day_start, iso_date
-from activities.store import insert_once
+from activities.store import insert_once, next_letter_number
 from contracts.case import CaseProjection, LetterSpec
 from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput, pending_corrections
+from gongkai.clock import local_date
 from gongkai.disclosure import public_note
-from gongkai.letters import render_disclosure_letter
+from gongkai.letters import doc_number, render_disclosure_letter, series
 from gongkai.logs import bind, get_logger
+from gongkai.office import load_office
 from gongkai.roles import Role
 from models import (
     AuditEvent,
@@ -55,11 +57,23 @@ class DisclosureActivities(CaseActivities):
             values.update(replied_at=day_start(view.reply.date), reply_channel=view.reply.channel)
         return values
 
-    async def letter_body(self, session: AsyncSession, p: CaseProjection, view: DisclosureView,
-                          letter: LetterSpec) -> str:
+    async def issue_letter(self, session: AsyncSession, p: CaseProjection, view: DisclosureView,
+                           letter: LetterSpec) -> dict[str, Any]:
+        """The letter as the office issues it today: its 文号 (the next of its series, this year),
+        the office's particulars and seal, and what the case says now."""
         row = await session.get(DisclosureRequest, p.case_id)
-        reply = await session.get(Deadline, f"{p.case_id}/reply")
-        return render_disclosure_letter(letter.kind, letter.title, row, view, reply.due_at if reply else None, p.at)
+        assert row is not None  # the projection has just written it
+        office = await load_office(session)
+        year = local_date(p.at).year
+        number = await next_letter_number(session, office.agency_code, year, series(letter.kind))
+        doc_no = doc_number(office.agency_code, letter.kind, year, number)
+        due_at = view.reply_due_at
+        if due_at is None:
+            reply = await session.get(Deadline, f"{p.case_id}/reply")
+            due_at = reply.due_at if reply else None
+        body = render_disclosure_letter(letter.kind, letter.title, row, view, office=office, doc_no=doc_no,
+                                        due_at=due_at, now=p.at, seal=office.seal_sha256 is not None)
+        return {"body": body, "doc_no": doc_no, "seal_sha256": office.seal_sha256}
 
     async def write_more(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
         """The files of each corrected application, as rows the case page lists and the file route

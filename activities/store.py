@@ -11,10 +11,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Task  # noqa: F401 (registers the table)
+from models import LetterCounter, Task  # noqa: F401 (registers the tables)
 from models.base import utcnow
 
 TASKS = SQLModel.metadata.tables["task"]
+LETTER_COUNTERS = SQLModel.metadata.tables["letter_counter"]
 
 
 def _insert(session: AsyncSession):
@@ -32,6 +33,18 @@ async def insert_once(session: AsyncSession, row, on: str = "key") -> bool:
     result = await session.execute(_insert(session)(table).values(**values)
                                    .on_conflict_do_nothing(index_elements=[on]).returning(table.c[on]))
     return result.first() is not None
+
+
+async def next_letter_number(session: AsyncSession, agency_code: str, year: int, kind: str) -> int:
+    """The next 文号 number of a series, in the caller's transaction: one INSERT … ON CONFLICT DO
+    UPDATE … RETURNING, so concurrent issuers queue on the counter's row (PostgreSQL) or on the
+    one writer (SQLite) and get consecutive numbers; a transaction that rolls back gives its
+    number back, so the series has no gaps."""
+    table = LETTER_COUNTERS
+    insert = _insert(session)(table).values(agency_code=agency_code, year=year, kind=kind, value=1)
+    bump = insert.on_conflict_do_update(index_elements=["agency_code", "year", "kind"],
+                                        set_={"value": table.c.value + 1}).returning(table.c.value)
+    return (await session.execute(bump)).scalar_one()
 
 
 async def update_if_older(session: AsyncSession, model, key: str, version: int, values: dict) -> bool:

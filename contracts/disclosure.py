@@ -138,6 +138,7 @@ class DisclosureState:
     correction_requested: str | None = None  # ISO date the notice went out (None in cases corrected before it was kept)
     consultations: int = 0
     consultation_party: str = ""
+    consultation_kind: str = ""  # third_party or agency (rules.CONSULTATION_KINDS); "" before issue 14
     extension: Extension = field(default_factory=Extension)
     draft: ReplyDraft = field(default_factory=ReplyDraft)
     reply: ReplySent = field(default_factory=ReplySent)

@@ -46,7 +46,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Not even at DEBUG: SQL drivers log statements with their parameters (applicants' personal data).
-    for noisy in ("uvicorn.access", "httpx", "sqlalchemy.engine", "aiosqlite", "psycopg"):
+    for noisy in ("uvicorn.access", "httpx", "sqlalchemy.engine", "aiosqlite", "psycopg", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

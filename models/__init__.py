@@ -7,13 +7,13 @@ from models.deadline import Deadline
 from models.disclosure import CaseCounter, DisclosureAttachment, DisclosureRequest, DisclosureReview, IntakeKey
 from models.inbox import Notification, Task
 from models.incident import IncidentCase
-from models.letter import Letter
+from models.letter import Letter, LetterCounter
 from models.office import OfficeProfile
 from models.policy import PolicyCase
 from models.throttle import Throttle
 
 __all__ = [
     "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
-    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "Notification", "OfficeProfile",
-    "PolicyCase", "Role", "Task", "Throttle", "User", "WebSession",
+    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "LetterCounter", "Notification",
+    "OfficeProfile", "PolicyCase", "Role", "Task", "Throttle", "User", "WebSession",
 ]

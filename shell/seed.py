@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sqlmodel import Session, select
 
+from gongkai import blobs
 from gongkai.calendar_store import seed_bundled
 from gongkai.logs import get_logger
 from gongkai.passwords import hash_password
 from gongkai.settings import get_settings
-from models import Department, Role, User
+from models import Department, OfficeProfile, Role, User
 from models.accounts import DepartmentKind
 
 log = get_logger(__name__)
 
 DEMO_PASSWORD = "gongkai2026"
+# A plausible office for the demo's letters; its seal says 演示专用 (for demonstration only).
+DEMO_OFFICE = {
+    "agency_name": "某某市示范区人民政府", "agency_code": "示区府公开", "address": "某某市示范区人民路1号",
+    "postal_code": "100000", "phone": "010-12345678", "reconsideration_body": "某某市人民政府",
+    "court": "某某市中级人民法院",
+}
+DEMO_SEAL = Path(__file__).resolve().parent / "data" / "demo-seal.png"
 DEMO_DEPARTMENTS = [
     ("GKB", "区政务公开办", DepartmentKind.OPENNESS_OFFICE),
     ("ZFB", "区政府办公室", DepartmentKind.GENERAL_OFFICE),
@@ -58,6 +67,10 @@ def seed(session: Session, *, demo: bool) -> dict[str, int]:
             session.add(User(username=username, display_name=name, password_hash=password_hash,
                              role=role, department_id=depts[dept].id))
             counts["accounts"] += 1
+        if session.get(OfficeProfile, 1) is None:
+            session.add(OfficeProfile(id=1, **DEMO_OFFICE, seal_sha256=blobs.save(DEMO_SEAL.read_bytes()),
+                                      updated_by="seed"))
+            counts["office"] = 1
     else:
         admin_password = os.environ.get("GONGKAI_ADMIN_PASSWORD")
         if admin_password and not session.exec(select(User).where(User.role == Role.ADMIN)).first():

@@ -41,6 +41,7 @@ from web.headers import security_headers
 from web.home import HomeController
 from web.inbox import InboxController
 from web.incident import IncidentApi, IncidentController
+from web.office import OfficeController
 from web.policy import PolicyController
 from web.render import ViewUndefined, beijing
 from web.report import ReportController
@@ -89,7 +90,7 @@ def create_app(
 
     return Litestar(
         route_handlers=[
-            AuthController, HomeController, AdminController, CalendarController, CalculatorController,
+            AuthController, HomeController, AdminController, OfficeController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),

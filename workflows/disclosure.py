@@ -8,6 +8,7 @@ own limit for confirming it (1 WD)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from temporalio import workflow
@@ -46,6 +47,10 @@ REVIEW_WINDOW = timedelta(days=400)  # after archiving, reconsideration/litigati
 # own clock for confirming it (before: none).
 CORRECTION_DATE = "correction-received-date"
 CONFIRMATION_CLOCK = "confirmation-clock"
+# Cases started before keep the letters they were issued: no receipt at
+# registration; one consultation letter, to the applicant.
+RECEIPT_LETTER = "receipt-letter"
+CONSULTATION_LETTERS = "consultation-letters"
 
 
 @case(WORKFLOW)
@@ -109,9 +114,11 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         elif self.state.stage is Stage.AWAITING_CONFIRMATION and workflow.patched(CONFIRMATION_CLOCK):
             self.start_deadline("confirmation", "confirmation", inp.submitted_at)
         channel = rules.INTAKE_CHANNELS[inp.intake_channel]
+        # The applicant's receipt (登记回执), a numbered letter since issue 14.
+        receipt = [self.letter("receipt", "政府信息公开申请登记回执")] if workflow.patched(RECEIPT_LETTER) else []
         await self.project(inp.registered_by, "registered", f"收到申请（{channel}）"
                            + ("" if inp.received_date else "，待确认收到日期"), detail={"channel": inp.intake_channel},
-                           first=True)
+                           letters=receipt, first=True)
 
     async def follow(self) -> None:
         while self.state.stage in OPEN_STAGES:
@@ -248,14 +255,18 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         if reply:  # Art. 33 ¶3: consultation time is not counted
             reply.pause("征求第三方或其他机关意见", actor.username)
         self.state.consultations += 1
-        self.state.consultation_party = party.strip()
+        self.state.consultation_party, self.state.consultation_kind = party.strip(), kind
         self.start_deadline("consultation", "consultation", workflow.now(),
                             key=f"consultation/{self.state.consultations}")
         self._enter(Stage.CONSULTATION)
+        if workflow.patched(CONSULTATION_LETTERS):  # the applicant is told; the consulted body is asked
+            letters = [self.letter("consultation", "征求意见告知书"),
+                       replace(self.letter("consultation_request", "征求意见函"), public=False)]
+        else:
+            letters = [self.letter("consultation", "征求意见函")]
         return await self.project(actor.username, "consultation_started",
                                   f"征求{rules.CONSULTATION_KINDS[kind]}意见：{self.state.consultation_party}"
-                                  "，答复期限暂停计算", letters=[self.letter("consultation", "征求意见函")],
-                                  detail={"kind": kind})
+                                  "，答复期限暂停计算", letters=letters, detail={"kind": kind})
 
     @action
     async def end_consultation(self, actor: Actor, summary: str) -> DisclosureView:

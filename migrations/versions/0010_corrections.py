@@ -5,14 +5,14 @@ person) brings files of its own; they are kept beside the application's, numbere
 correction they came with.
 
 Revision ID: 0010_corrections
-Revises: 0008_office
+Revises: 0009_letters
 Create Date: 2026-12-01 20:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_corrections'
-down_revision = '0008_office'
+down_revision = '0009_letters'
 branch_labels = None
 depends_on = None
 

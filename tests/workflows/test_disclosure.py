@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 from contracts.disclosure import ReviewRecord
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockKind, ClockSpec, compute, local_date
+from gongkai.letters import chinese_date
 from models import AuditEvent, Deadline, DisclosureRequest, Letter, Notification, Task, User
 from tests.support.histories import record
 from tests.support.temporal import time_skipping
@@ -124,7 +125,7 @@ async def test_reply_on_time(env, db, run):
         "deadline_cancelled", "deadline_met", "deadline_set", "deadline_set"]
     async with db.session_factory() as s:
         letters = list((await s.execute(select(Letter).where(Letter.case_id == rid))).scalars())
-    assert [letter.kind for letter in letters] == ["reply_GRANTED"]
+    assert [letter.kind for letter in letters] == ["receipt", "reply_GRANTED"]
     _record(await handle.fetch_history(), "on_time")
 
 
@@ -226,9 +227,9 @@ async def test_extension(env, db, run, approve):
     if approve:
         spec = ClockSpec(kind=ClockKind.WORKING_DAYS, amount=20, start=START).extended(15, START)
         assert view.reply_due_at == await _expected_due(db, spec)
-        assert (await _row(db, rid)).extension_days == 15 and letters == ["extension"]
+        assert (await _row(db, rid)).extension_days == 15 and letters == ["receipt", "extension"]
     else:
-        assert view.reply_due_at == before and letters == []
+        assert view.reply_due_at == before and letters == ["receipt"]
         assert view.extension.status == "refused"
     assert not [t for t in await _open_tasks(db, rid) if t.kind == "stage:extension"]
     _record(await handle.fetch_history(), f"extension_{'approved' if approve else 'refused'}")
@@ -292,10 +293,11 @@ async def test_letters_are_rendered_with_the_case_data_and_escaped(env, db, run)
     await act(handle, DisclosureWorkflow.claim, a["jyj_officer"])
     await act(handle, DisclosureWorkflow.request_correction, a["jyj_officer"], '<script>alert(1)</script>年份', 10)
     async with db.session_factory() as s:
-        letter = (await s.execute(select(Letter).where(Letter.case_id == rid))).scalar_one()
+        letter = (await s.execute(select(Letter).where(Letter.case_id == rid, Letter.kind == "correction"))
+                  ).scalar_one()
         row = await s.get(DisclosureRequest, rid)
-    assert letter.kind == "correction" and "补正申请告知书" in letter.body
-    assert "王小明" in letter.body and row.correction_due.isoformat() in letter.body
+    assert "补正申请告知书" in letter.body and "补正后重新计算" in letter.body
+    assert "王小明" in letter.body and chinese_date(row.correction_due) in letter.body
     assert "<script>" not in letter.body and "&lt;script&gt;" in letter.body
 
 

@@ -39,7 +39,9 @@ RECORDED = {
                       # Corrections sent online and dated receipts (patch correction-received-date); the
                       # office's clock for confirming an online request (patch confirmation-clock).
                       "disclosure_correction_online", "disclosure_correction_post",
-                      "disclosure_confirmation_overdue"],
+                      "disclosure_confirmation_overdue",
+                      # Letters as official documents (patches receipt-letter, consultation-letters).
+                      "disclosure_letters", "disclosure_receipt_online"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 

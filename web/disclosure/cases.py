@@ -39,6 +39,7 @@ from gongkai.disclosure import (
 )
 from gongkai.errors import InvalidInput, NotFound
 from gongkai.intake import allocate
+from gongkai.letters import with_seal
 from gongkai.masking import sees_in_full
 from gongkai.roles import ROLE_ZH, Actor, Role
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, Letter, User
@@ -48,6 +49,7 @@ from web.deps import temporal_client
 from web.disclosure import correction
 from web.disclosure.forms import parse_request_form, read_uploads, save_uploads, store_uploads
 from web.disclosure.identity import handles, identity, record
+from web.disclosure.letters import case_letter, letter_ref, pdf_response, seal_url
 from web.disclosure.service import PROCESS, now_utc, start, visible
 from web.guards import REGISTER_REQUEST, requires
 from web.render import beijing, fragment, page
@@ -242,13 +244,27 @@ class CaseController(Controller):
         return await actions.submit(state, db, PROCESS, request_id, action, args, data,
                                     lambda refusal: self._case(db, user, request_id, refusal), next)
 
-    @get("/{request_id:str}/letters/{letter_id:int}")
-    async def letter(self, db: AsyncSession, user: User, request_id: str, letter_id: int) -> Template:
+    @get("/{request_id:str}/letters/{letter_id:str}")
+    async def letter(self, db: AsyncSession, user: User, request_id: str, letter_id: str) -> Template | Response:
+        """The letter on screen (`12`), or its PDF (`12.pdf`)."""
         await visible(db, user, request_id)
-        letter = await db.get(Letter, letter_id)
-        if letter is None or letter.case_id != request_id:
-            raise NotFound("文书不存在")
-        return Template("disclosure/letter.html", context={"letter": letter, "beijing": beijing})
+        number, as_pdf = letter_ref(letter_id)
+        letter = await case_letter(db, request_id, number)
+        if as_pdf:
+            return await pdf_response(db, letter)
+        return Template("disclosure/letter.html", context={
+            "letter": letter, "body": with_seal(letter.body, seal_url(request_id, letter)),
+            "pdf": f"/disclosure/{request_id}/letters/{letter.id}.pdf"})
+
+    @get("/{request_id:str}/letters/{letter_id:str}/seal")
+    async def letter_seal(self, db: AsyncSession, user: User, request_id: str, letter_id: str) -> Response:
+        """The seal a letter was issued with, for its screen view."""
+        await visible(db, user, request_id)
+        letter = await case_letter(db, request_id, letter_ref(letter_id)[0])
+        if not letter.seal_sha256:
+            raise NotFound("该文书没有电子印章")
+        content = blobs.read(letter.seal_sha256)
+        return Response(content, media_type=blobs.sniff(content) or "application/octet-stream")
 
     @get("/{request_id:str}/files/{file_id:int}")
     async def file(self, db: AsyncSession, user: User, request_id: str, file_id: int) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
@@ -32,6 +32,7 @@ from web import actions, forms
 from web.deps import temporal_client
 from web.disclosure import correction
 from web.disclosure.forms import parse_request_form, read_uploads, save_uploads, store_uploads
+from web.disclosure.letters import case_letter, letter_ref, pdf_response
 from web.disclosure.service import PROCESS, now_utc, start
 from web.errors import status_for
 from web.render import beijing, page
@@ -135,6 +136,14 @@ class TrackController(Controller):
             return response
         return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code, error=None,
                           **await status_context(db, row))
+
+    @post("/letter", status_code=200)
+    async def letter(self, request: Request, db: AsyncSession, state: State,
+                     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response:
+        """A public letter of the request as PDF, with the codes (limited like every /track lookup)."""
+        row = await self._lookup(request, db, state, data.get("code", ""), data.get("query_code", ""))
+        number, _pdf = letter_ref(data.get("letter_id", "").strip())
+        return await pdf_response(db, await case_letter(db, row.id, number, public_only=True))
 
     @post("/withdraw")
     async def withdraw(self, request: Request, db: AsyncSession, state: State,
