@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
@@ -17,6 +18,7 @@ from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, Super
 from gongkai.disclosure import public_note
 from gongkai.letters import render_disclosure_letter
 from gongkai.logs import bind, get_logger
+from gongkai.lookup import ID_DOC, PHONE, LookupKeys
 from gongkai.roles import Role
 from models import (
     AuditEvent,
@@ -38,6 +40,10 @@ class DisclosureActivities(CaseActivities):
     MODEL = DisclosureRequest
     VIEW = DisclosureView
     CREATES_ROW = False  # disclosure.create writes it with the applicant's intake
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], lookup: LookupKeys) -> None:
+        super().__init__(session_factory)
+        self.lookup = lookup  # the keyed hashes of the applicant's numbers, for the register's search
 
     def row(self, view: DisclosureView) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -79,6 +85,8 @@ class DisclosureActivities(CaseActivities):
                     applicant_type=d.applicant.type, applicant_name=d.applicant.name,
                     id_doc_type=d.applicant.id_doc_type, id_doc_number=d.applicant.id_doc_number,
                     contact_phone=d.applicant.phone, contact_email=d.applicant.email,
+                    id_doc_hash=self.lookup.digest(ID_DOC, d.applicant.id_doc_number),
+                    phone_hash=self.lookup.digest(PHONE, d.applicant.phone),
                     contact_address=d.applicant.address, description=d.description,
                     provision_form=d.provision_form, provision_channel=d.provision_channel,
                     department_id=d.department_id, version=-1,
