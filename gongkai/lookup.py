@@ -14,6 +14,9 @@ import hmac
 import unicodedata
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from gongkai.keys import KeyRing
 
 PURPOSE = "lookup"
@@ -62,3 +65,23 @@ class LookupKeys:
         """What a search compares with: the hash under each key still accepted (none for an empty value)."""
         found = [digest(key, kind, value) for key in self.ring.keys.values()]
         return [h for h in found if h is not None]
+
+
+def rehash(conn: Connection, keys: LookupKeys, batch: int = 500) -> int:
+    """Writes every request's hashes with the current key: after migration 0012 (rows registered
+    before it) and after a secret rotation, before the old secret leaves GONGKAI_PREVIOUS_SECRET_KEYS
+    (`gongkai rehash`). Returns how many rows it wrote. The caller commits."""
+    table = sa.table("disclosure_request", sa.column("id", sa.String), sa.column("id_doc_number", sa.String),
+                     sa.column("contact_phone", sa.String), sa.column("id_doc_hash", sa.String),
+                     sa.column("phone_hash", sa.String))
+    after, written = "", 0
+    while True:
+        rows = conn.execute(sa.select(table.c.id, table.c.id_doc_number, table.c.contact_phone)
+                            .where(table.c.id > after).order_by(table.c.id).limit(batch)).all()
+        if not rows:
+            return written
+        for request_id, number, phone in rows:
+            conn.execute(table.update().where(table.c.id == request_id).values(
+                id_doc_hash=keys.digest(ID_DOC, number or ""), phone_hash=keys.digest(PHONE, phone or "")))
+        written += len(rows)
+        after = rows[-1][0]

@@ -1,5 +1,6 @@
 """Migration 0012_register hashes the applicants' numbers of the requests already there, with the
-installation's lookup key, so the register finds old requests by phone and ID number too."""
+installation's lookup key, so the register finds old requests by phone and ID number too; `gongkai
+rehash` rewrites them after a secret rotation."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from alembic import command
 from sqlalchemy import create_engine, select, text
 
 from gongkai.database import alembic_config
-from gongkai.lookup import ID_DOC, PHONE, LookupKeys
+from gongkai.lookup import ID_DOC, PHONE, LookupKeys, rehash
 from models import DisclosureRequest
 from tests.support.database import _settings_for, backends, create_database
 
@@ -37,10 +38,18 @@ async def test_requests_registered_before_the_register_get_their_number_hashes()
             with engine.connect() as conn:
                 rows = conn.execute(select(DisclosureRequest.id, DisclosureRequest.id_doc_hash,
                                            DisclosureRequest.phone_hash).order_by(DisclosureRequest.id)).all()
-            engine.dispose()
             assert [tuple(r) for r in rows] == [
                 ("DR-2026-000001", keys.digest(ID_DOC, "11010119900101123X"), keys.digest(PHONE, "13800000000")),
                 ("DR-2026-000002", keys.digest(ID_DOC, "E1234567"), None),  # no phone: nothing to find it by
             ]
+            # After a secret rotation, `gongkai rehash` rewrites them with the new key.
+            rotated = LookupKeys.of("the-next-secret-of-this-installation", (settings.secret_key,))
+            with engine.begin() as conn:
+                assert rehash(conn, rotated) == 2
+            with engine.connect() as conn:
+                hashes = conn.execute(select(DisclosureRequest.id_doc_hash).order_by(DisclosureRequest.id)).scalars()
+                assert list(hashes) == [rotated.digest(ID_DOC, "11010119900101123X"),
+                                        rotated.digest(ID_DOC, "E1234567")]
+            engine.dispose()
         finally:
             await database.close()
