@@ -250,3 +250,36 @@ async def test_registering_the_same_request_again_warns_with_a_link_and_register
     token = await csrf(live, "/disclosure/new")
     warned = await live.post("/disclosure/new", data={**same_person, "_csrf_token": token}, follow_redirects=False)
     assert warned.status_code == 409 and first in warned.text and second in warned.text
+
+
+async def test_pages_of_results_and_the_received_date_range(client, db, monkeypatch):
+    """Newest first, a page at a time (the filters kept from page to page), and a range of received
+    dates, which only requests have."""
+    import web.register as register
+
+    monkeypatch.setattr(register, "PAGE_SIZE", 2)
+    me = await _user(db, "jyj_officer")
+    async with db.session_factory() as s:
+        for i, received in enumerate(("2026-03-02", "2026-03-10", "2026-04-01")):
+            s.add(DisclosureRequest(
+                id=f"DR-2026-00020{i}", year=2026, idempotency_key=uuid.uuid4().hex, query_code_hash="",
+                stage="review", intake_channel="in_person", submitted_at=datetime(2026, 3, 1 + i, 2, tzinfo=UTC),
+                received_date=date.fromisoformat(received), applicant_type="natural_person", applicant_name="王小明",
+                id_doc_type="resident_id", id_doc_number=ID_NUMBER, description=f"申请公开第{i}号文件",
+                provision_form="electronic", provision_channel="email", department_id=me.department_id, state={}))
+        s.add(PolicyCase(id="PD-2026-000201", title="申请公开第9号文件的解读", issuance="department",
+                         department_id=me.department_id, stage="drafting", state={},
+                         created_at=datetime(2026, 3, 5, 2, tzinfo=UTC)))
+        await s.commit()
+    await login(client, "jyj_officer")
+    total, codes, page = await _search(client, words="第")
+    assert total == 4 and codes == ["PD-2026-000201", "DR-2026-000202"] and 'id="register-pager"' in page
+    second = await post_form(client, "/register", {"words": "第", "page": "2"}, token_from="/register")
+    assert CODE.findall(second.text) == ["DR-2026-000201", "DR-2026-000200"]
+    assert "第 2 / 2 页" in second.text
+    # Submitted 1-2 March (Beijing days), whatever the process; received 2-10 March: requests only.
+    assert (await _search(client, date_from="2026-03-01", date_to="2026-03-02"))[1] == [
+        "DR-2026-000201", "DR-2026-000200"]
+    assert (await _search(client, basis="received", date_from="2026-03-02", date_to="2026-03-10"))[1] == [
+        "DR-2026-000201", "DR-2026-000200"]
+    assert (await _search(client, process="policy", stage="policy:drafting", status="open"))[1] == ["PD-2026-000201"]
