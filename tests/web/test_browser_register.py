@@ -48,6 +48,7 @@ async def test_duplicate_warning_and_the_register_in_a_browser(system):
         await page.wait_for_selector("#earlier-requests")
         second = (await page.inner_text("#case-id")).strip()
         assert second != first and first in await page.inner_text("#earlier-requests")
+        await page.screenshot(path=str(SHOTS / "earlier-requests.png"))
 
         await page.click("#nav-register")
         await page.wait_for_selector("#register-list")
