@@ -33,6 +33,7 @@ from gongkai import temporal
 from gongkai.database import make_async_engine, make_session_factory
 from gongkai.failures import DomainErrorInterceptor
 from gongkai.logs import configure_logging, get_logger
+from gongkai.lookup import LookupKeys
 from gongkai.proof import ActorProof
 from gongkai.settings import Settings, get_settings
 from gongkai.varfiles import owner_only_process
@@ -53,10 +54,17 @@ def activity_defn(fn: object) -> bool:
     return hasattr(fn, "__temporal_activity_definition")
 
 
-def build_activities(session_factory, client: Client | None = None, task_queue: str = "") -> list:
-    """Every activity; the reconciliation ones need the Temporal client (and its task queue)."""
-    out = []
-    for holder in (DeadlineActivities, DisclosureActivities, PolicyActivities, IncidentActivities):
+def lookup_keys(settings: Settings) -> LookupKeys:
+    """The keys of the applicants' number hashes (gongkai/lookup.py), from the installation secret."""
+    return LookupKeys.of(settings.secret_key, settings.previous_secret_keys)
+
+
+def build_activities(session_factory, client: Client | None = None, task_queue: str = "",
+                     lookup: LookupKeys | None = None) -> list:
+    """Every activity; the reconciliation ones need the Temporal client (and its task queue). The
+    disclosure intake hashes the applicant's numbers with `lookup` (by default from the settings)."""
+    out = activities_of(DisclosureActivities(session_factory, lookup or lookup_keys(get_settings())))
+    for holder in (DeadlineActivities, PolicyActivities, IncidentActivities):
         out += activities_of(holder(session_factory))
     if client is not None:
         out += activities_of(ReconcileActivities(session_factory, client, task_queue))
@@ -157,7 +165,8 @@ def build_worker(client: Client, settings: Settings, session_factory, *, extra_w
         client,
         task_queue=settings.task_queue,
         workflows=[*WORKFLOWS, *(extra_workflows or [])],
-        activities=[*build_activities(session_factory, client, settings.task_queue), *(extra_activities or [])],
+        activities=[*build_activities(session_factory, client, settings.task_queue, lookup_keys(settings)),
+                    *(extra_activities or [])],
         interceptors=[DomainErrorInterceptor(), *(interceptors or [])],
         workflow_runner=workflow_runner(settings),
         **kwargs,

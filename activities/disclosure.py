@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
@@ -18,6 +19,7 @@ from gongkai.clock import local_date
 from gongkai.disclosure import public_note
 from gongkai.letters import doc_number, render_disclosure_letter, series
 from gongkai.logs import bind, get_logger
+from gongkai.lookup import ID_DOC, PHONE, LookupKeys
 from gongkai.office import load_office
 from gongkai.roles import Role
 from models import (
@@ -40,6 +42,10 @@ class DisclosureActivities(CaseActivities):
     MODEL = DisclosureRequest
     VIEW = DisclosureView
     CREATES_ROW = False  # disclosure.create writes it with the applicant's intake
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], lookup: LookupKeys) -> None:
+        super().__init__(session_factory)
+        self.lookup = lookup  # the keyed hashes of the applicant's numbers, for the register's search
 
     def row(self, view: DisclosureView) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -108,6 +114,8 @@ class DisclosureActivities(CaseActivities):
                     applicant_type=d.applicant.type, applicant_name=d.applicant.name,
                     id_doc_type=d.applicant.id_doc_type, id_doc_number=d.applicant.id_doc_number,
                     contact_phone=d.applicant.phone, contact_email=d.applicant.email,
+                    id_doc_hash=self.lookup.digest(ID_DOC, d.applicant.id_doc_number),
+                    phone_hash=self.lookup.digest(PHONE, d.applicant.phone),
                     contact_address=d.applicant.address, description=d.description,
                     provision_form=d.provision_form, provision_channel=d.provision_channel,
                     department_id=d.department_id, version=-1,

@@ -63,12 +63,15 @@ async def measure(backend: str, n: int, rounds: int) -> dict[str, tuple[float, f
     from activities.deadline import DeadlineActivities
     from activities.disclosure import DisclosureActivities
     from gongkai.clock import CST
+    from gongkai.settings import get_settings
     from tests.workflows.disclosure_support import department_id, request_input
+    from worker import lookup_keys
 
     db = tdb.create_database(backend)
     try:
         dept = await department_id(db, "JYJ")
-        deadlines, disclosure = DeadlineActivities(db.session_factory), DisclosureActivities(db.session_factory)
+        deadlines = DeadlineActivities(db.session_factory)
+        disclosure = DisclosureActivities(db.session_factory, lookup_keys(get_settings()))
         env = ActivityEnvironment()
         best: dict[str, tuple[float, float]] = {}
         for _ in range(rounds):

@@ -30,6 +30,10 @@ class DisclosureRequest(SQLModel, table=True):
     id_doc_type: str = Field(max_length=32)
     id_doc_number: str = Field(max_length=64)
     contact_phone: str = Field(default="", max_length=32)
+    # Keyed hashes of the whole ID and phone numbers (gongkai/lookup.py): the register finds a
+    # request by them without searching the numbers in clear. None: written before them, or empty.
+    id_doc_hash: str | None = Field(default=None, max_length=64, index=True)
+    phone_hash: str | None = Field(default=None, max_length=64, index=True)
     contact_email: str = Field(default="", max_length=200)
     contact_address: str = Field(default="", max_length=300)
     description: str = Field(max_length=4000)

@@ -86,6 +86,20 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rehash(args: argparse.Namespace) -> int:
+    from gongkai.database import make_sync_engine
+    from gongkai.lookup import LookupKeys, rehash
+    from gongkai.settings import get_settings
+
+    settings = get_settings()
+    engine = make_sync_engine(settings)
+    with engine.begin() as conn:
+        written = rehash(conn, LookupKeys.of(settings.secret_key))
+    engine.dispose()
+    print(f"requests rehashed: {written}")
+    return 0
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from shell.seed import seed_sync
 
@@ -138,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("web", cmd_web, "run the web application"),
         ("migrate", cmd_migrate, "apply database migrations"),
         ("seed", cmd_seed, "load calendars and demo accounts (idempotent)"),
+        ("rehash", cmd_rehash, "rewrite the lookup hashes of applicants' numbers with the current secret"),
         ("demo", cmd_demo, "create demo cases at different stages (only into an empty system)"),
     ]:
         sub.add_parser(name, help=text).set_defaults(func=func)

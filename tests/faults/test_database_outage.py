@@ -194,8 +194,10 @@ async def test_a_stale_attempt_that_waited_never_rolls_back_a_newer_projection(d
     from contracts.case import CaseProjection
     from contracts.disclosure import CreateInput, DisclosureView
     from gongkai.disclosure import Stage
+    from gongkai.settings import get_settings
+    from worker import lookup_keys
 
-    acts = DisclosureActivities(db.session_factory)
+    acts = DisclosureActivities(db.session_factory, lookup_keys(get_settings()))
     dept = await department_id(db, "JYJ")
     rid = "DR-2026-000901"
 

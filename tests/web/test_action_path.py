@@ -175,11 +175,14 @@ async def test_a_request_between_its_intake_and_first_projection_says_so(client,
     """The intake row exists a moment before the first projection writes its view."""
     from activities.disclosure import DisclosureActivities
     from contracts.disclosure import CreateInput
+    from gongkai.settings import get_settings
     from tests.workflows.disclosure_support import department_id, request_input
+    from worker import lookup_keys
 
     rid = "DR-2026-000777"
     inp = request_input(rid, await department_id(db, "JYJ"), datetime.now(CST))
-    await DisclosureActivities(db.session_factory).create(CreateInput(inp, rid, "review", 2026))
+    acts = DisclosureActivities(db.session_factory, lookup_keys(get_settings()))
+    await acts.create(CreateInput(inp, rid, "review", 2026))
     await login(client, "jyj_officer")
     page = await client.get(f"/disclosure/{rid}")
     assert page.status_code == 409 and "该申请正在登记，请稍后刷新页面" in page.text

@@ -17,7 +17,9 @@ async def _register(client, db, received: str, name: str = "李四") -> str:
         me = (await s.execute(select(User).where(User.username == "jyj_officer"))).scalar_one()
     form = {"intake_channel": "in_person", "received_date": received, "department_id": str(me.department_id),
             "applicant_type": "commercial", "name": name, "id_doc_type": "business_license",
-            "id_doc_number": "91110000000000000X", "phone": "010-12345678", "email": "", "address": "北京市",
+            # Each a different applicant: the same one asking the same again is warned of (重复申请).
+            "id_doc_number": f"9111{uuid.uuid4().int % 10**13:013d}X", "phone": "010-12345678", "email": "",
+            "address": "北京市",
             "description": "申请公开某地块的土地出让合同", "provision_form": "paper", "provision_channel": "post",
             "form_key": uuid.uuid4().hex}
     token = await csrf(client, "/disclosure/new")

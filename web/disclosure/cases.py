@@ -42,16 +42,20 @@ from gongkai.intake import allocate
 from gongkai.letters import with_seal
 from gongkai.masking import sees_in_full
 from gongkai.roles import ROLE_ZH, Actor, Role
-from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, Letter, User
+from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, IntakeKey, Letter, User
 from web import actions, forms
 from web.actions import Refusal
+from web.audit import audit
 from web.deps import temporal_client
 from web.disclosure import correction
+from web.disclosure.duplicates import Earlier, before_registering, repeated_by
 from web.disclosure.forms import parse_request_form, read_uploads, save_uploads, store_uploads
 from web.disclosure.identity import handles, identity, record
 from web.disclosure.letters import case_letter, letter_ref, pdf_response, seal_url
 from web.disclosure.service import PROCESS, now_utc, start, visible
 from web.guards import REGISTER_REQUEST, requires
+from web.register import lookup_keys
+from web.register.query import viewer
 from web.render import beijing, fragment, page
 from web.visible import wait_visible
 
@@ -130,6 +134,7 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
         "reason_label": REASON_LABEL, "today": now.date().isoformat(), "role_zh": ROLE_ZH,
         "correction_files": await correction.correction_files(db, row.id),
         "receipt_day": correction.receipt_day(view, now), **correction.context(view, reply, now),
+        "earlier": await repeated_by(db, await viewer(db, user), row),
     }
 
 
@@ -144,7 +149,8 @@ class CaseController(Controller):
     include_in_schema = False
 
     async def _register_page(self, db: AsyncSession, user: User, form: dict | None = None,
-                             refusal: InvalidInput | None = None, status_code: int = 200) -> Template:
+                             refusal: InvalidInput | None = None, status_code: int = 200,
+                             duplicates: list[Earlier] | None = None) -> Template:
         departments = list((await db.execute(select(Department).where(col(Department.active))
                                              .order_by(col(Department.id)))).scalars())
         return await page("disclosure/register.html", db, user, status_code=status_code, departments=departments,
@@ -153,7 +159,7 @@ class CaseController(Controller):
                           error=refusal.message if refusal else None, error_field=refusal.field if refusal else None,
                           applicant_types=APPLICANT_TYPES,
                           id_doc_types=ID_DOC_TYPES, intake_channels=INTAKE_CHANNELS, provision_forms=PROVISION_FORMS,
-                          provision_channels=PROVISION_CHANNELS)
+                          provision_channels=PROVISION_CHANNELS, duplicates=duplicates or [])
 
     @get("/new", guards=[may_register])
     async def register_form(self, db: AsyncSession, user: User) -> Template:
@@ -173,6 +179,16 @@ class CaseController(Controller):
                 raise InvalidInput("只能登记到本部门办理；需要其他部门办理的，请登记后转办", field="department_id")
         except InvalidInput as exc:
             return await self._register_page(db, user, values, exc, 400)
+        # 重复申请 (GIR Art. 36(6)): warn before registering, unless the officer has seen the warning
+        # and chose 仍然登记, or this very form already made its request (a resubmission).
+        confirmed = forms.flag(data, "confirm_duplicate")
+        earlier: list[Earlier] = []
+        if await db.get(IntakeKey, form.key) is None:
+            a = form.applicant
+            earlier = await before_registering(db, lookup_keys(state), await viewer(db, user), name=a.name,
+                                               id_number=a.id_doc_number, phone=a.phone, description=form.description)
+            if earlier and not confirmed:
+                return await self._register_page(db, user, values, status_code=409, duplicates=earlier)
         # Allocating commits and the wait reads afresh: both in their own session, so this page's
         # objects (the user) stay loaded for the answer.
         async with state.session_factory() as own:
@@ -187,6 +203,11 @@ class CaseController(Controller):
                 received_date=form.received_date, registered_by=user.username, attachments=store_uploads(form)))
         async with state.session_factory() as own:
             await wait_visible(own, DisclosureRequest, request_id)
+            if new and earlier:  # the case's record keeps that the officer registered it despite the warning
+                audit(own, user, request_id, "duplicate_confirmed",
+                      "重复申请提示后仍然登记（较早的申请：" + "、".join(e.id for e in earlier) + "）",
+                      earlier=[e.id for e in earlier])
+                await own.commit()
         # The code is shown once, in this answer: never in a URL (browser history, logs, Referer).
         shown = await self._case(db, user, request_id, query_code=query_code)
         shown.status_code, shown.headers["Location"] = 201, f"/disclosure/{request_id}"

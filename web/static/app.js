@@ -23,3 +23,13 @@ document.addEventListener("click", function (event) {
     window.history.back();
   }
 });
+
+document.addEventListener("htmx:beforeSwap", function (event) {
+  // The register's refusals (a date it cannot use, an export too large) come as 400 with the
+  // results' fragment saying why: show it, as the page would without htmx.
+  var detail = event.detail;
+  if (detail.xhr.status === 400 && detail.target && detail.target.id === "register-results") {
+    detail.shouldSwap = true;
+    detail.isError = false;
+  }
+});

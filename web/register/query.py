@@ -1,0 +1,313 @@
+"""The register's query: every case of every process in one list (a UNION of the three case tables),
+filtered as the search form asks and limited to what the user may see, newest first.
+
+Who may see what is each process's own rule (web/disclosure/service.visible, web/policy.visible,
+web/incident.can_view), written here again as SQL so the list can be filtered and paged in the
+database; tests/web/test_register.py checks that both agree for every account and case."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gongkai import fields as checks
+from gongkai.clock import CST
+from gongkai.disclosure import DISPOSITIONS, OPEN_STAGES
+from gongkai.disclosure import STAGE_ZH as DISCLOSURE_STAGES
+from gongkai.errors import InvalidInput
+from gongkai.incident import STAGE_ZH as INCIDENT_STAGES
+from gongkai.lookup import ID_DOC, PHONE, LookupKeys
+from gongkai.policy import STAGE_ZH as POLICY_STAGES
+from gongkai.roles import WIDE_ROLES, DepartmentKind
+from models import Department, DisclosureRequest, IncidentCase, PolicyCase, User
+
+PROCESSES = {"disclosure": "依申请公开", "policy": "政策文件", "incident": "突发事件舆情"}
+STAGES: dict[str, dict[str, str]] = {
+    "disclosure": {str(k): v for k, v in DISCLOSURE_STAGES.items()},
+    "policy": {str(k): v for k, v in POLICY_STAGES.items()},
+    "incident": {str(k): v for k, v in INCIDENT_STAGES.items()},
+}
+CLOSED = {"disclosure": frozenset(DISCLOSURE_STAGES) - OPEN_STAGES, "policy": frozenset({"closed"}),
+          "incident": frozenset({"closed"})}
+STATUS_ZH = {"open": "办理中", "closed": "已办结"}
+BASIS_ZH = {"submitted": "提交（登记）日期", "received": "收到日期（依申请公开）"}
+TRACKING_CODE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
+MAX_WORDS = 5
+TEXT_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the search form asks for; empty means any."""
+
+    code: str = ""
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    words: str = ""
+    department: int | None = None
+    process: str = ""
+    status: str = ""  # open, closed
+    stage: str = ""  # "<process>:<stage>"
+    disposition: str = ""
+    basis: str = "submitted"  # which date the range is of
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def personal(self) -> bool:
+        """Asks about an applicant: only requests have one."""
+        return bool(self.name or self.phone or self.id_number or self.disposition or self.basis == "received")
+
+    def used(self) -> list[str]:
+        """The names of the filters set (what an export's audit row records: never their values,
+        which may be an applicant's name or numbers)."""
+        default = Filters()
+        return [f.name for f in fields(self) if getattr(self, f.name) != getattr(default, f.name)]
+
+    def form(self) -> dict[str, Any]:
+        """The values as the form shows them again."""
+        return {f.name: "" if getattr(self, f.name) is None else str(getattr(self, f.name)) for f in fields(self)}
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    return value.strip()[:TEXT_LIMIT] if isinstance(value, str) else ""
+
+
+def _day(data: dict[str, Any], name: str, what: str) -> date | None:
+    value = _text(data, name)
+    return checks.day(value, field=name, what=what, today=datetime.now(CST).date()) if value else None
+
+
+def parse(data: dict[str, Any]) -> Filters:
+    """The filters from the form; a value that cannot be used is refused beside its field."""
+    process = _text(data, "process")
+    if process and process not in PROCESSES:
+        raise InvalidInput("请选择流程", field="process")
+    status = _text(data, "status")
+    if status and status not in STATUS_ZH:
+        raise InvalidInput("请选择办理状态", field="status")
+    stage = _text(data, "stage")
+    if stage and stage.partition(":")[2] not in STAGES.get(stage.partition(":")[0], {}):
+        raise InvalidInput("请选择阶段", field="stage")
+    disposition = _text(data, "disposition")
+    if disposition and disposition not in DISPOSITIONS:
+        raise InvalidInput("请选择答复类型", field="disposition")
+    basis = _text(data, "basis") or "submitted"
+    if basis not in BASIS_ZH:
+        raise InvalidInput("请选择日期类型", field="basis")
+    department = _text(data, "department")
+    if department and not department.isdigit():
+        raise InvalidInput("请选择部门", field="department")
+    phone, id_number = _text(data, "phone"), _text(data, "id_number")
+    if phone and not any(c.isdigit() for c in phone):
+        raise InvalidInput("请输入完整的电话号码", field="phone")
+    date_from, date_to = _day(data, "date_from", "起始日期"), _day(data, "date_to", "截止日期")
+    if date_from and date_to and date_to < date_from:
+        raise InvalidInput("截止日期不能早于起始日期", field="date_to")
+    return Filters(code=_text(data, "code").upper(), name=_text(data, "name"), phone=phone, id_number=id_number,
+                   words=_text(data, "words"), department=int(department) if department else None, process=process,
+                   status=status, stage=stage, disposition=disposition, basis=basis, date_from=date_from,
+                   date_to=date_to)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who searches, as the visibility rules need it."""
+
+    department_id: int
+    wide: bool  # sees every department's cases
+    kind: DepartmentKind | None  # their department's kind
+
+
+    def sees_request(self, department_id: int) -> bool:
+        """disclosure_seen below, for one row already read."""
+        return self.wide or self.kind == DepartmentKind.OPENNESS_OFFICE or department_id == self.department_id
+
+
+async def viewer(db: AsyncSession, user: User) -> Viewer:
+    kind = (await db.execute(select(Department.kind).where(Department.id == user.department_id))).scalar_one_or_none()
+    return Viewer(user.department_id, user.role in WIDE_ROLES, DepartmentKind(kind) if kind else None)
+
+
+def _member(column: Any, value: int, dialect: str) -> ColumnElement[bool]:
+    """`value` is in the JSON list `column` (an incident's co-responsible departments)."""
+    if dialect == "postgresql":
+        return cast(column, JSONB).contains([value])
+    each = func.json_each(column).table_valued("value")
+    return select(each.c.value).where(each.c.value == value).exists()
+
+
+def disclosure_seen(who: Viewer) -> ColumnElement[bool]:
+    if who.wide or who.kind == DepartmentKind.OPENNESS_OFFICE:
+        return true()
+    return col(DisclosureRequest.department_id) == who.department_id
+
+
+def policy_seen(who: Viewer) -> ColumnElement[bool]:
+    if who.wide:
+        return true()
+    mine = col(PolicyCase.department_id) == who.department_id
+    if who.kind == DepartmentKind.GENERAL_OFFICE:
+        return or_(mine, col(PolicyCase.issuance) == "government")
+    return mine
+
+
+def incident_seen(who: Viewer, dialect: str) -> ColumnElement[bool]:
+    if who.wide:
+        return true()
+    return or_(col(IncidentCase.department_id) == who.department_id,
+               _member(IncidentCase.co_departments, who.department_id, dialect))
+
+
+def _contains(column: Any, term: str) -> ColumnElement[bool]:
+    # Matched literally: % and _ typed in the form are not wildcards.
+    return column.icontains(term, autoescape=True)
+
+
+def _words(column: Any, words: str) -> list[ColumnElement[bool]]:
+    return [_contains(column, w) for w in words.split()[:MAX_WORDS]]
+
+
+def _instants(f: Filters) -> tuple[datetime | None, datetime | None]:
+    """The Beijing days of the range as UTC instants: [first day 00:00, day after the last 00:00)."""
+    start = datetime.combine(f.date_from, time(), CST).astimezone(UTC) if f.date_from else None
+    end = datetime.combine(f.date_to + timedelta(days=1), time(), CST).astimezone(UTC) if f.date_to else None
+    return start, end
+
+
+def _common(f: Filters, process: str, id_col: Any, dept_col: Any, stage_col: Any, at_col: Any
+            ) -> list[ColumnElement[bool]]:
+    """What every process is filtered on the same way."""
+    out: list[ColumnElement[bool]] = []
+    if f.code:
+        out.append(id_col == f.code if TRACKING_CODE.fullmatch(f.code) else _contains(id_col, f.code))
+    if f.department is not None:
+        out.append(dept_col == f.department)
+    if f.status:
+        closed = stage_col.in_(sorted(CLOSED[process]))
+        out.append(closed if f.status == "closed" else ~closed)
+    if f.stage:
+        wanted, _, stage = f.stage.partition(":")
+        out.append(stage_col == stage if wanted == process else false())
+    start, end = _instants(f)
+    if f.basis == "submitted":
+        if start:
+            out.append(at_col >= start)
+        if end:
+            out.append(at_col < end)
+    return out
+
+
+def _label(process: str) -> Any:
+    return literal_column(f"'{process}'", String).label("process")  # a constant: no parameter for UNION to type
+
+
+def _disclosure(f: Filters, who: Viewer, keys: LookupKeys) -> Select:
+    r = DisclosureRequest
+    where = [disclosure_seen(who), *_common(f, "disclosure", col(r.id), col(r.department_id), col(r.stage),
+                                            col(r.submitted_at)), *_words(col(r.description), f.words)]
+    if f.name:
+        where.append(_contains(col(r.applicant_name), f.name))
+    if f.phone:
+        where.append(col(r.phone_hash).in_(keys.candidates(PHONE, f.phone)))
+    if f.id_number:
+        hashes = keys.candidates(ID_DOC, f.id_number)
+        where.append(col(r.id_doc_hash).in_(hashes) if hashes else false())
+    if f.disposition:
+        where.append(col(r.disposition) == f.disposition)
+    if f.basis == "received":
+        if f.date_from:
+            where.append(col(r.received_date) >= f.date_from)
+        if f.date_to:
+            where.append(col(r.received_date) <= f.date_to)
+    return select(_label("disclosure"), col(r.id).label("id"), col(r.description).label("summary"),
+                  col(r.applicant_name).label("applicant"), col(r.id_doc_type).label("id_doc_type"),
+                  col(r.id_doc_number).label("id_doc_number"), col(r.contact_phone).label("phone"),
+                  col(r.department_id).label("department_id"), col(r.stage).label("stage"),
+                  col(r.disposition).label("disposition"), col(r.submitted_at).label("at"),
+                  col(r.received_date).label("received")).where(and_(*where))
+
+
+def _other(process: str, model: Any, at: Any, where: list[ColumnElement[bool]], f: Filters) -> Select:
+    where = [*where, *_common(f, process, col(model.id), col(model.department_id), col(model.stage), at),
+             *_words(col(model.title), f.words)]
+    nothing = cast(null(), String)
+    return select(_label(process), col(model.id).label("id"), col(model.title).label("summary"),
+                  nothing.label("applicant"), nothing.label("id_doc_type"), nothing.label("id_doc_number"),
+                  nothing.label("phone"), col(model.department_id).label("department_id"),
+                  col(model.stage).label("stage"), nothing.label("disposition"), at.label("at"),
+                  cast(null(), Date).label("received")).where(and_(*where))
+
+
+def query(f: Filters, who: Viewer, keys: LookupKeys, dialect: str) -> Select | None:
+    """The register's rows as one subquery-able SELECT, or None when no process can match."""
+    parts = []
+    if f.process in ("", "disclosure"):
+        parts.append(_disclosure(f, who, keys))
+    if not f.personal:  # policies and incidents have no applicant, no reply, no received date
+        if f.process in ("", "policy"):
+            parts.append(_other("policy", PolicyCase, col(PolicyCase.created_at), [policy_seen(who)], f))
+        if f.process in ("", "incident"):
+            parts.append(_other("incident", IncidentCase, col(IncidentCase.detected_at),
+                                [incident_seen(who, dialect)], f))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Found:
+    process: str
+    id: str
+    summary: str
+    applicant: str | None
+    id_doc_type: str | None
+    id_doc_number: str | None
+    phone: str | None
+    department_id: int
+    stage: str
+    disposition: str | None
+    at: datetime
+    received: date | None
+
+    @property
+    def closed(self) -> bool:
+        return self.stage in CLOSED[self.process]
+
+
+async def search(db: AsyncSession, f: Filters, who: Viewer, keys: LookupKeys, *, offset: int = 0,
+                 limit: int | None = None) -> tuple[int, list[Found]]:
+    """(how many match, the rows from `offset`, at most `limit`), newest first."""
+    found = query(f, who, keys, db.get_bind().dialect.name)
+    if found is None:
+        return 0, []
+    rows = found.subquery("register")
+    total = (await db.execute(select(func.count()).select_from(rows))).scalar_one()
+    page = select(rows).order_by(rows.c.at.desc(), rows.c.id.desc()).offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
+    return total, [Found(**r._mapping) for r in (await db.execute(page)).all()]
