@@ -15,8 +15,10 @@ from activities.disclosure import DisclosureActivities
 from contracts.case import CaseProjection, LetterSpec
 from contracts.disclosure import CreateInput, DisclosureView
 from gongkai.disclosure import Stage
+from gongkai.settings import get_settings
 from models import Letter, LetterCounter, OfficeProfile
 from tests.workflows.disclosure_support import department_id, request_input
+from worker import lookup_keys
 
 AT = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 N = 8
@@ -44,7 +46,7 @@ async def _letters(db) -> list[Letter]:
 
 
 async def test_letters_issued_at_once_get_consecutive_numbers_and_a_retry_takes_none(db):
-    acts = DisclosureActivities(db.session_factory)
+    acts = DisclosureActivities(db.session_factory, lookup_keys(get_settings()))
     dept = await department_id(db, "JYJ")
     ids = await _cases(db, acts, N)
     projections = [_correction(rid, dept) for rid in ids]
@@ -75,7 +77,7 @@ async def test_an_office_without_particulars_still_numbers_its_letters(db):
     async with db.session_factory() as s:
         await s.delete(await s.get(OfficeProfile, 1))
         await s.commit()
-    acts = DisclosureActivities(db.session_factory)
+    acts = DisclosureActivities(db.session_factory, lookup_keys(get_settings()))
     dept = await department_id(db, "JYJ")
     (rid,) = await _cases(db, acts, 1)
     await acts.write(_correction(rid, dept))

@@ -18,6 +18,7 @@ from tests.letters.support import SEAL, pdf_text
 from tests.letters.test_numbers import _correction
 from tests.web.conftest import csrf, login, post_form
 from tests.workflows.disclosure_support import department_id, request_input
+from worker import lookup_keys
 
 AT = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 
@@ -28,7 +29,7 @@ async def _case_with_letters(db) -> tuple[str, str, dict[str, Letter]]:
         rid, code, _new = await allocate(s, uuid.uuid4().hex, with_code=True)
     assert code is not None
     dept = await department_id(db, "JYJ")
-    acts = DisclosureActivities(db.session_factory)
+    acts = DisclosureActivities(db.session_factory, lookup_keys(get_settings()))
     await acts.create(CreateInput(request_input(rid, dept, AT), rid, "review", 2026))
     p = _correction(rid, dept)
     p.letters.append(LetterSpec(f"{rid}/letter:consultation_request/1", "consultation_request", "征求意见函",
