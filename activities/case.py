@@ -44,6 +44,10 @@ class CaseActivities:
     async def letter_body(self, session: AsyncSession, p: CaseProjection, view: Any, letter: LetterSpec) -> str:
         raise NotImplementedError(f"{self.PROCESS} writes no letters")
 
+    async def project_more(self, session: AsyncSession, p: CaseProjection, view: Any) -> None:
+        """A process's own rows that follow the view (in the same transaction, only for the newest
+        version): none by default."""
+
     # -- the projection --------------------------------------------------------------------------------
     async def write(self, p: CaseProjection) -> int | None:
         """Returns how many notifications were created (0 on a retry or an overtaken state). The
@@ -60,6 +64,7 @@ class CaseActivities:
                                                   action=p.action, summary=p.summary[:SUMMARY_LIMIT],
                                                   detail=p.detail, at=p.at))
             await sync_stage_tasks(session, p.case_id, p.workflow_id, self.PROCESS, p.tasks, p.at)
+            await self.project_more(session, p, view)
             for letter in p.letters:
                 body = letter.body or await self.letter_body(session, p, view, letter)
                 await insert_once(session, Letter(key=letter.key, case_id=p.case_id, kind=letter.kind,

@@ -30,6 +30,7 @@ from models import (
 )
 
 log = get_logger(__name__)
+REPLY = "reply"  # disclosure_attachment.purpose of the files a reply discloses
 REPLIED_OR_ENDED = {"replied", "archived", "withdrawn", "abandoned"}
 
 
@@ -59,6 +60,22 @@ class DisclosureActivities(CaseActivities):
         row = await session.get(DisclosureRequest, p.case_id)
         reply = await session.get(Deadline, f"{p.case_id}/reply")
         return render_disclosure_letter(letter.kind, letter.title, row, view, reply.due_at if reply else None, p.at)
+
+    async def project_more(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
+        """The reply's files as rows (purpose 'reply'), as the view lists them now: a redraft that
+        replaced them removes the rows of those it dropped."""
+        rows = list((await session.execute(select(DisclosureAttachment).where(
+            DisclosureAttachment.request_id == p.case_id, DisclosureAttachment.purpose == REPLY))).scalars())
+        wanted = [(f.sha256, f.filename) for f in view.reply_files]
+        for row in rows:
+            if (row.sha256, row.filename) not in wanted:
+                await session.delete(row)
+        have = {(row.sha256, row.filename) for row in rows}
+        for f in view.reply_files:
+            if (f.sha256, f.filename) not in have:
+                have.add((f.sha256, f.filename))
+                session.add(DisclosureAttachment(request_id=p.case_id, filename=f.filename, content_type=f.content_type,
+                                                 size=f.size, sha256=f.sha256, purpose=REPLY))
 
     @activity.defn(name="disclosure.project")
     async def project(self, p: CaseProjection) -> int | None:

@@ -64,6 +64,9 @@ class DisclosureAttachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)  # the content lives in the blob store (var/uploads)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # What the file is to the request: the applicant's (application: an ID copy), or one the reply
+    # discloses (reply, which the applicant downloads once it is sent). A plain string: more may come.
+    purpose: str = Field(default="application", max_length=16, sa_column_kwargs={"server_default": "application"})
 
 
 class DisclosureReview(SQLModel, table=True):

@@ -69,9 +69,11 @@ async def test_other_content_or_an_old_fingerprint_makes_a_new_request(db):
 def test_the_fingerprint_is_keyed_and_normalised():
     base = fingerprint(DEV_SECRET, "王小明", "11010119900101123x", "申请公开\r\n本区招生计划")
     assert base == fingerprint(DEV_SECRET, " 王小明 ", "11010119900101123X", "申请公开\n本区招生计划")
-    assert base == fingerprint(DEV_SECRET, "王小明", "１１０１０１１９９００１０１１２３Ｘ", "申请公开本区招生计划")  # full-width
+    full_width = "１１０１０１１９９００１０１１２３Ｘ"
+    assert base == fingerprint(DEV_SECRET, "王小明", full_width, "申请公开本区招生计划")
     assert base != fingerprint("another-installation-secret", "王小明", "11010119900101123X", "申请公开本区招生计划")
     assert len(base) == 64 and base.startswith("content:")
     # Not a plain hash of the ID number (or of the whole content) that could be recomputed without the key.
-    plain = hashlib.sha256("11010119900101123X".encode()).hexdigest()
-    assert plain[:56] not in base and hashlib.sha256("王小明\x1f11010119900101123x".encode()).hexdigest()[:56] not in base
+    plain = hashlib.sha256(b"11010119900101123X").hexdigest()
+    whole = hashlib.sha256("王小明\x1f11010119900101123x\x1f申请公开本区招生计划".encode()).hexdigest()
+    assert plain[:56] not in base and whole[:56] not in base

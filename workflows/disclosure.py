@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.disclosure import (
         ACTIONS,
         WORKFLOW,
+        Attachment,
         CreateInput,
         DisclosureInput,
         DisclosureState,
@@ -246,8 +247,13 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
 
     # -- the reply -------------------------------------------------------------------------------------
     @action
-    async def draft_reply(self, actor: Actor, disposition: str, reason: str, text: str) -> DisclosureView:
+    async def draft_reply(self, actor: Actor, disposition: str, reason: str, text: str,
+                          files: list[Attachment] | None = None) -> DisclosureView:
+        """`files`: the documents the reply discloses, all of them (a redraft replaces them); None (a
+        draft sent without them, as before they existed) keeps those a returned draft had."""
         self.state.draft = ReplyDraft(disposition, reason, text.strip())
+        if files is not None:
+            self.state.reply_files = list(files)
         self._enter(Stage.SIGN_OFF)
         return await self.project(actor.username, "reply_drafted",
                                   f"起草答复：{rules.DISPOSITIONS[disposition][0]}（{rules.REASON_LABEL[reason]}）")

@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import inspect
+import typing
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +27,7 @@ from functools import wraps
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, get_args, get_origin
 
 from temporalio import workflow
+from temporalio.converter import value_to_type
 
 with workflow.unsafe.imports_passed_through():
     from contracts.case import CaseProjection, LetterSpec, NoticeSpec, TaskSpec
@@ -310,16 +313,33 @@ def case(name: str) -> Callable[[type[W]], type[W]]:
     return decorate
 
 
+def _typed(fn: Callable[..., Awaitable[Any]]) -> Callable[[Any, tuple[Any, ...]], tuple[Actor, tuple[Any, ...]]]:
+    """The SDK decodes an update's arguments by the handler's types only when all of them came: one
+    sent without a new optional trailing argument (by a client, or in a history recorded before the
+    argument existed) arrives as plain JSON. Those are typed here, by the same hints."""
+    names = list(inspect.signature(fn).parameters)[1:]  # without self
+
+    def typed(actor: Any, args: tuple[Any, ...]) -> tuple[Actor, tuple[Any, ...]]:
+        if isinstance(actor, Actor):
+            return actor, args
+        hints = typing.get_type_hints(fn)
+        values = [value_to_type(hints[n], v) for n, v in zip(names, (actor, *args), strict=False)]
+        return values[0], tuple(values[1:])
+
+    return typed
+
+
 def action(fn: Callable[..., Awaitable[Any]]) -> Any:
     """A user's action on the case, as an update named after the method. Its validator asks the
     process's action table whether the actor may take it now and whether its input is acceptable;
     a refusal writes nothing. Domain errors raised by either become the update's failure, with their
     code, message and field."""
     name = fn.__name__
-
+    typed = _typed(fn)
 
     @wraps(fn)
     async def handler(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> Any:
+        actor, args = typed(actor, args)
         try:
             return await fn(self, actor, *args)
         except GongkaiError as exc:
@@ -327,6 +347,7 @@ def action(fn: Callable[..., Awaitable[Any]]) -> Any:
 
     @wraps(fn)  # the SDK wants the validator's parameters to be the update's
     def validate(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> None:
+        actor, args = typed(actor, args)
         try:
             self.ACTIONS.validate(name, self.view(), actor, workflow.now(), *args)
         except GongkaiError as exc:

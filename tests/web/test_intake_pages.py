@@ -76,8 +76,8 @@ async def test_a_different_request_by_the_same_person_opens_a_new_case(live, db)
 
 async def test_withdrawal_asks_for_confirmation_then_shows_the_result(live, db):
     code, query = await _codes(await _apply(live, _form()))
-    asked = await post_form(live, "/track/withdraw/confirm", {"code": code, "query_code": query, "reason": "已另行获取"},
-                            token_from="/track")
+    asked = await post_form(live, "/track/withdraw/confirm",
+                            {"code": code, "query_code": query, "reason": "已另行获取"}, token_from="/track")
     assert asked.status_code == 200
     assert "撤回后不能恢复" in asked.text and "确认撤回" in asked.text and "取消" in asked.text
     assert 'name="confirmed" value="yes"' in asked.text and "已另行获取" in asked.text

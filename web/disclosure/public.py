@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Template
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.disclosure import DisclosureInput
@@ -29,11 +30,12 @@ from gongkai.intake import allocate, code_matches, fingerprint
 from gongkai.logs import get_logger
 from gongkai.office import load_office
 from gongkai.roles import APPLICANT, DepartmentKind
-from models import Deadline, Department, DisclosureRequest, IntakeKey, Letter
+from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, IntakeKey, Letter
 from web import actions, forms
 from web.deps import temporal_client
 from web.disclosure.forms import parse_request_form, store_uploads
 from web.disclosure.service import PROCESS, now_utc, start
+from web.downloads import download
 from web.errors import status_for
 from web.render import beijing, page
 from web.throttle import client_address, retry_after
@@ -41,6 +43,7 @@ from web.visible import NotYetShown, wait_visible
 
 log = get_logger(__name__)
 SUMMARY_CHARS = 80  # of the request's text on the receipt
+REPLY = "reply"  # disclosure_attachment.purpose of the files a reply discloses
 
 
 def _options() -> dict:
@@ -54,7 +57,17 @@ async def status_context(db: AsyncSession, row: DisclosureRequest) -> dict[str, 
     letters = list((await db.execute(select(Letter).where(Letter.case_id == row.id, Letter.public)
                                      .order_by(Letter.id))).scalars())
     return {"row": row, "stage_zh": STAGE_ZH[Stage(row.stage)], "reply": reply, "letters": letters,
-            "beijing": beijing, "can_withdraw": row.stage in {s.value for s in BEFORE_REPLY}}
+            "beijing": beijing, "can_withdraw": row.stage in {s.value for s in BEFORE_REPLY},
+            "reply_files": await _reply_files(db, row)}
+
+
+async def _reply_files(db: AsyncSession, row: DisclosureRequest) -> list[DisclosureAttachment]:
+    """The documents the reply discloses, once it is sent (a draft's are not the applicant's yet)."""
+    if row.replied_at is None:
+        return []
+    return list((await db.execute(select(DisclosureAttachment).where(
+        DisclosureAttachment.request_id == row.id, DisclosureAttachment.purpose == REPLY)
+        .order_by(col(DisclosureAttachment.id)))).scalars())
 
 
 class PublicController(Controller):
@@ -138,6 +151,23 @@ class TrackController(Controller):
             return response
         return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code, error=None,
                           **await status_context(db, row))
+
+    @post("/files/{file_id:int}")
+    async def reply_file(self, request: Request, db: AsyncSession, state: State, file_id: int,
+                         data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+                         ) -> Response:
+        """A document the sent reply discloses, with the query code (POST: codes stay out of URLs);
+        each download is in the case's record."""
+        row = await self._lookup(request, db, state, data.get("code", ""), data.get("query_code", ""))
+        f = await db.get(DisclosureAttachment, file_id)
+        if f is None or f.request_id != row.id or f.purpose != REPLY or row.replied_at is None:
+            raise NotFound("附件不存在")
+        db.add(AuditEvent(key=f"{row.id}/reply_file_downloaded/{uuid.uuid4().hex}", case_id=row.id,
+                          actor=APPLICANT.username, action="reply_file_downloaded",
+                          summary=f"申请人下载答复附件（第 {f.id} 号）", detail={"file_id": f.id}))
+        await db.commit()
+        log.info("reply_file_downloaded", case_id=row.id, file_id=f.id)
+        return download(f.sha256, f.filename, f.content_type)
 
     @post("/withdraw/confirm")
     async def confirm_withdrawal(self, request: Request, db: AsyncSession, state: State,
