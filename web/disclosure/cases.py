@@ -140,8 +140,8 @@ def _draft_form(form: Any) -> tuple[dict[str, Any], list[Any]]:
     """A reply draft's fields (multipart, for its files; url-encoded from older pages) and its uploads."""
     data: dict[str, Any] = {k: form.get(k) for k in form if k not in {"reply_files", "keep_file"}}
     data = {k: v for k, v in data.items() if isinstance(v, str)}
-    data["keep_file"] = [v for v in form.getall("keep_file") if isinstance(v, str)]
-    return data, [u for u in form.getall("reply_files") if isinstance(u, UploadFile)]
+    data["keep_file"] = [v for v in form.getall("keep_file", []) if isinstance(v, str)]
+    return data, [u for u in form.getall("reply_files", []) if isinstance(u, UploadFile)]
 
 
 class CaseController(Controller):

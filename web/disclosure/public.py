@@ -152,7 +152,7 @@ class TrackController(Controller):
         return await page("disclosure/status.html", db, None, code=row.id, query_code=query_code, error=None,
                           **await status_context(db, row))
 
-    @post("/files/{file_id:int}")
+    @post("/files/{file_id:int}", status_code=200)
     async def reply_file(self, request: Request, db: AsyncSession, state: State, file_id: int,
                          data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
                          ) -> Response:
