@@ -85,7 +85,8 @@ async def test_reply_files_from_the_draft_to_the_applicants_download(live, db):
     assert 'id="reply-files"' in shown.text and "2026年招生计划.pdf" in shown.text and "经费预算.docx" in shown.text
     officer_view = await live.get(f"{page}/files/{rows[0].id}")
     assert officer_view.status_code == 200 and officer_view.content == PLAN
-    r = await post_form(live, f"{page}/sign_off", {"approve": "false", "comment": "预算不属于申请范围"}, token_from=page)
+    returned = {"approve": "false", "comment": "预算不属于申请范围"}
+    r = await post_form(live, f"{page}/sign_off", returned, token_from=page)
     assert r.status_code in (302, 303)
     await _as(live, "gkb_officer")
     shown = await live.get(page)
@@ -106,11 +107,13 @@ async def test_reply_files_from_the_draft_to_the_applicants_download(live, db):
     await post_form(live, "/logout", {}, token_from="/")
     status = await post_form(live, "/track", {"code": code, "query_code": query})
     assert status.status_code == 200 and 'id="reply-downloads"' not in status.text
-    early = await post_form(live, f"/track/files/{rows[0].id}", {"code": code, "query_code": query}, token_from="/track")
+    pair = {"code": code, "query_code": query}
+    early = await post_form(live, f"/track/files/{rows[0].id}", pair, token_from="/track")
     assert early.status_code == 404
 
     await login(live, "gkb_officer")
-    assert (await post_form(live, f"{page}/send_reply", {"channel": "email"}, token_from=page)).status_code in (302, 303)
+    sent = await post_form(live, f"{page}/send_reply", {"channel": "email"}, token_from=page)
+    assert sent.status_code in (302, 303)
     await post_form(live, "/logout", {}, token_from="/")
 
     status = await post_form(live, "/track", {"code": code, "query_code": query})
