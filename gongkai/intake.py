@@ -106,13 +106,9 @@ async def allocate(db: AsyncSession, key: str, process: str = "disclosure", pref
             db.add(CaseCounter(process=process, year=year, value=value))
         request_id = f"{prefix}-{year}-{value:06d}"
         db.add(IntakeKey(key=key, request_id=request_id, code_hash=code_hash))
-        if content:
-            stale = await db.get(IntakeKey, content)  # older than the window: it now names this request
-            if stale:
-                stale.request_id, stale.created_at = request_id, datetime.now(UTC)
-            else:
-                db.add(IntakeKey(key=content, request_id=request_id))
         try:
+            if content and not await _claim_content(db, content, request_id):
+                raise IntegrityError("content", None, Exception("made by a concurrent submission"))
             await db.commit()
             return request_id, code, True
         except IntegrityError:  # a concurrent submission of the same form or content, or of the counter
@@ -121,6 +117,23 @@ async def allocate(db: AsyncSession, key: str, process: str = "disclosure", pref
             if found:
                 return found, await _replace_code(db, found, code, code_hash), False
     raise Conflict("系统繁忙，请稍后重试")
+
+
+async def _claim_content(db: AsyncSession, content: str, request_id: str) -> bool:
+    """Record `content` as this request's (in the allocating transaction); False if a concurrent
+    submission of the same content has just done so (the caller then finds its request)."""
+    seen = (await db.execute(select(col(IntakeKey.created_at)).where(col(IntakeKey.key) == content))).first()
+    if seen is None:
+        db.add(IntakeKey(key=content, request_id=request_id))  # a concurrent insert fails the commit
+        return True
+    if seen[0] >= datetime.now(UTC) - FINGERPRINT_WINDOW:
+        return False
+    # Older than the window: it names this request now, unless another submission got there first.
+    moved = await db.execute(update(IntakeKey).where(col(IntakeKey.key) == content,
+                                                     col(IntakeKey.created_at) == seen[0])
+                             .values(request_id=request_id, created_at=datetime.now(UTC))
+                             .execution_options(synchronize_session=False))
+    return getattr(moved, "rowcount", 0) == 1
 
 
 async def _known(db: AsyncSession, key: str, content: str | None) -> str | None:

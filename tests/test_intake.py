@@ -62,8 +62,11 @@ async def test_other_content_or_an_old_fingerprint_makes_a_new_request(db):
         row.created_at = datetime.now(UTC) - FINGERPRINT_WINDOW - timedelta(minutes=1)
         await session.commit()
         third = await allocate(session, uuid.uuid4().hex, content=content)
-        assert third[2] and third[0] not in {first[0], second[0]}
+    assert third[2] and third[0] not in {first[0], second[0]}
+    async with db.session_factory() as session:
         assert (await session.get(IntakeKey, content)).request_id == third[0]
+        fourth = await allocate(session, uuid.uuid4().hex, content=content)  # and the window starts again
+    assert fourth[0] == third[0] and not fourth[2]
 
 
 def test_the_fingerprint_is_keyed_and_normalised():
@@ -77,3 +80,15 @@ def test_the_fingerprint_is_keyed_and_normalised():
     plain = hashlib.sha256(b"11010119900101123X").hexdigest()
     whole = hashlib.sha256("王小明\x1f11010119900101123x\x1f申请公开本区招生计划".encode()).hexdigest()
     assert plain[:56] not in base and whole[:56] not in base
+
+
+async def test_the_same_content_sent_at_once_from_fresh_forms_opens_one_request(db):
+    """Several copies of the form (new keys) with the same content at the same moment: one request."""
+    content = fingerprint(DEV_SECRET, "王小明", "11010119900101123X", "申请公开本区招生计划")
+
+    async def one() -> tuple[str, str | None, bool]:
+        async with db.session_factory() as session:
+            return await allocate(session, uuid.uuid4().hex, content=content)
+
+    results = await asyncio.gather(*(one() for _ in range(8)))
+    assert len({r[0] for r in results}) == 1 and [r[2] for r in results].count(True) == 1
