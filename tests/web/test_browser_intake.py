@@ -64,6 +64,7 @@ async def test_receipt_back_and_submit_again_then_withdraw(system, db, tmp_path:
             await page.emulate_media(media="print")
             assert not await button.is_visible() and not await page.locator("header.top").is_visible()
             assert await page.locator("#tracking-code").is_visible()
+            await page.pdf(path=str(SHOTS / "receipt.pdf"))  # what 另存为 PDF in the print dialog gives
             await page.emulate_media(media="screen")
 
             # Back to the form: a fresh copy with a new key; the applicant fills it in and submits again.
