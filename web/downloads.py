@@ -8,8 +8,6 @@ from urllib.parse import quote
 
 from litestar import Response
 
-from gongkai import blobs
-
 _UNSAFE = re.compile(r'[^A-Za-z0-9._\-]')
 
 
@@ -20,6 +18,6 @@ def disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def download(sha256: str, filename: str, content_type: str) -> Response:
-    return Response(blobs.read(sha256), media_type=content_type,
+def download(content: bytes, filename: str, content_type: str) -> Response:
+    return Response(content, media_type=content_type,
                     headers={"Content-Disposition": disposition(filename), "X-Content-Type-Options": "nosniff"})

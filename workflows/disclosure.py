@@ -255,9 +255,9 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         if files is not None:
             self.state.reply_files = list(files)
         self._enter(Stage.SIGN_OFF)
-        files = f"，附件 {len(self.state.reply_files)} 个" if self.state.reply_files else ""
+        attached = f"，附件 {len(self.state.reply_files)} 个" if self.state.reply_files else ""
         return await self.project(actor.username, "reply_drafted",
-                                  f"起草答复：{rules.DISPOSITIONS[disposition][0]}（{rules.REASON_LABEL[reason]}）{files}")
+                                  f"起草答复：{rules.DISPOSITIONS[disposition][0]}（{rules.REASON_LABEL[reason]}）{attached}")
 
     @action
     async def sign_off(self, actor: Actor, approve: bool, comment: str) -> DisclosureView:

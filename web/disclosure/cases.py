@@ -18,6 +18,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.disclosure import DisclosureInput, ReviewRecord
+from gongkai import blobs
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, working_days_left
 from gongkai.disclosure import (
@@ -267,7 +268,7 @@ class CaseController(Controller):
         if f.purpose == APPLICATION and not await handles(db, user, row):
             # an ID copy shows what masking hides: each download is recorded
             await record(db, user, row, "attachment_downloaded", f"下载附件（第 {f.id} 号）", file_id=f.id)
-        return download(f.sha256, f.filename, f.content_type)
+        return download(blobs.read(f.sha256), f.filename, f.content_type)
 
 
 class DisclosureApi(Controller):

@@ -16,6 +16,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.disclosure import DisclosureInput
+from gongkai import blobs
 from gongkai.disclosure import (
     APPLICANT_TYPES,
     BEFORE_REPLY,
@@ -25,7 +26,7 @@ from gongkai.disclosure import (
     STAGE_ZH,
     Stage,
 )
-from gongkai.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from gongkai.errors import Conflict, GongkaiError, InvalidInput, NotFound, TooManyAttempts
 from gongkai.intake import allocate, code_matches, fingerprint
 from gongkai.logs import get_logger
 from gongkai.office import load_office
@@ -162,12 +163,13 @@ class TrackController(Controller):
         f = await db.get(DisclosureAttachment, file_id)
         if f is None or f.request_id != row.id or f.purpose != REPLY or row.replied_at is None:
             raise NotFound("附件不存在")
+        content = blobs.read(f.sha256)
         db.add(AuditEvent(key=f"{row.id}/reply_file_downloaded/{uuid.uuid4().hex}", case_id=row.id,
                           actor=APPLICANT.username, action="reply_file_downloaded",
                           summary=f"申请人下载答复附件（第 {f.id} 号）", detail={"file_id": f.id}))
         await db.commit()
         log.info("reply_file_downloaded", case_id=row.id, file_id=f.id)
-        return download(f.sha256, f.filename, f.content_type)
+        return download(content, f.filename, f.content_type)
 
     @post("/withdraw/confirm")
     async def confirm_withdrawal(self, request: Request, db: AsyncSession, state: State,
@@ -195,7 +197,7 @@ class TrackController(Controller):
             return await self._confirm_page(request, db, state, data)
         code, query_code = data.get("code", ""), data.get("query_code", "")
         row = await self._lookup(request, db, state, code, query_code)
-        refused: Conflict | InvalidInput | None = None
+        refused: GongkaiError | None = None
         status = 200
         try:
             _withdrawable(row)  # a second click or a stale form: said plainly, before any update
@@ -204,8 +206,7 @@ class TrackController(Controller):
         except NotYetShown as exc:  # taken; the page is not updated yet
             refused, status = exc, 202
         except actions.REFUSED as exc:
-            refused = exc if isinstance(exc, Conflict | InvalidInput) else Conflict(exc.message)
-            status = status_for(exc)
+            refused, status = exc, status_for(exc)
         db.expunge_all()  # read the request again: the withdrawal changed it
         row = await db.get(DisclosureRequest, row.id) or row
         return await page("disclosure/status.html", db, None, status_code=status,
