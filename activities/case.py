@@ -49,8 +49,8 @@ class CaseActivities:
         raise NotImplementedError(f"{self.PROCESS} writes no letters")
 
     async def write_more(self, session: AsyncSession, p: CaseProjection, view: Any) -> None:
-        """Rows of the process's own that the view implies, in the projection's transaction; must be
-        idempotent (a reprojection writes the same view again)."""
+        """Rows of the process's own that the view implies (files of a corrected application or of the
+        reply), in the projection's transaction, only for the newest version; none by default."""
 
     # -- the projection --------------------------------------------------------------------------------
     async def write(self, p: CaseProjection) -> int | None:
@@ -68,6 +68,7 @@ class CaseActivities:
                                                   action=p.action, summary=p.summary[:SUMMARY_LIMIT],
                                                   detail=p.detail, at=p.at))
             await sync_stage_tasks(session, p.case_id, p.workflow_id, self.PROCESS, p.tasks, p.at)
+            await self.write_more(session, p, view)
             for letter in p.letters:
                 # The row first: only a letter new to the table is issued, so a retried or
                 # concurrent projection never takes a second 文号 for it.
@@ -76,7 +77,6 @@ class CaseActivities:
                                                      created_by=p.actor)) and not letter.body:
                     issued = await self.issue_letter(session, p, view, letter)
                     await session.execute(update(Letter).where(col(Letter.key) == letter.key).values(**issued))
-            await self.write_more(session, p, view)
             for notice in p.notices:
                 for uid in await recipients(session, notice.to, notice.department_id):
                     created += await insert_once(session, Notification(

@@ -32,6 +32,7 @@ from models import (
     Task,
     User,
 )
+from models.disclosure import CORRECTION, REPLY
 
 log = get_logger(__name__)
 REPLIED_OR_ENDED = {"replied", "archived", "withdrawn", "abandoned"}
@@ -82,6 +83,10 @@ class DisclosureActivities(CaseActivities):
         return {"body": body, "doc_no": doc_no, "seal_sha256": office.seal_sha256}
 
     async def write_more(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
+        await self._correction_files(session, p, view)
+        await self._reply_files(session, p, view)
+
+    async def _correction_files(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
         """The files of each corrected application, as rows the case page lists and the file route
         serves (with its permission check and audit); each once."""
         wanted = {(n, f.sha256, f.filename): f for n, c in enumerate(view.corrections, 1) for f in c.files}
@@ -93,7 +98,23 @@ class DisclosureActivities(CaseActivities):
         for (n, sha, name), f in wanted.items():
             if (n, sha, name) not in have:
                 session.add(DisclosureAttachment(request_id=p.case_id, filename=name, content_type=f.content_type,
-                                                 size=f.size, sha256=sha, correction=n))
+                                                 size=f.size, sha256=sha, correction=n, purpose=CORRECTION))
+
+    async def _reply_files(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
+        """The reply's files as rows (purpose 'reply'), as the view lists them now: a redraft that
+        replaced them removes the rows of those it dropped."""
+        rows = list((await session.execute(select(DisclosureAttachment).where(
+            DisclosureAttachment.request_id == p.case_id, DisclosureAttachment.purpose == REPLY))).scalars())
+        wanted = [(f.sha256, f.filename) for f in view.reply_files]
+        for row in rows:
+            if (row.sha256, row.filename) not in wanted:
+                await session.delete(row)
+        have = {(row.sha256, row.filename) for row in rows}
+        for f in view.reply_files:
+            if (f.sha256, f.filename) not in have:
+                have.add((f.sha256, f.filename))
+                session.add(DisclosureAttachment(request_id=p.case_id, filename=f.filename, content_type=f.content_type,
+                                                 size=f.size, sha256=f.sha256, purpose=REPLY))
 
     @activity.defn(name="disclosure.project")
     async def project(self, p: CaseProjection) -> int | None:

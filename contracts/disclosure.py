@@ -327,9 +327,17 @@ def _decision(_v: DisclosureView, _now: datetime, approve: bool, comment: str) -
     fields.text(comment, field="comment", what="意见", limit=300, required=False)
 
 
-def _draft(_v: DisclosureView, _now: datetime, disposition: str, reason: str, text: str) -> None:
+def _draft(_v: DisclosureView, _now: datetime, disposition: str, reason: str, text: str,
+           files: list[Attachment] | None = None) -> None:
     rules.check_disposition(disposition, reason)
     fields.text(text, field="text", what="答复内容", limit=8000)
+    if files is None:
+        return
+    if len(files) > rules.MAX_REPLY_FILES:
+        raise InvalidInput(f"答复附件最多{rules.MAX_REPLY_FILES}个", field="reply_files")
+    for f in files:  # the web checked the contents when they were uploaded; these are their descriptors
+        if not 0 < len(f.filename) <= 200 or f.size <= 0 or len(f.sha256) != 64:
+            raise InvalidInput("答复附件无效，请重新上传", field="reply_files")
 
 
 def _signature(_v: DisclosureView, _now: datetime, approve: bool, comment: str) -> None:

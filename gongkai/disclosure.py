@@ -11,6 +11,7 @@ from gongkai.errors import InvalidInput, PermissionDenied
 from gongkai.roles import Actor, Role
 
 MAX_EXTENSION_WD = 20  # GIR Art. 33 ¶2
+MAX_REPLY_FILES = 10  # the disclosed documents one reply carries
 CORRECTION_NOTICE_WD = 7  # GIR Art. 30
 DEFAULT_CORRECTION_PERIOD_WD = 15  # "合理的补正期限": no number in law; the office may change it per case
 CONSULTATION_WD = 15  # GIR Art. 32

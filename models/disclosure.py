@@ -58,6 +58,10 @@ class DisclosureRequest(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+# disclosure_attachment.purpose: the applicant's own files (an ID copy), a corrected application's, the reply's
+APPLICATION, CORRECTION, REPLY = "application", "correction", "reply"
+
+
 class DisclosureAttachment(SQLModel, table=True):
     __tablename__ = "disclosure_attachment"
 
@@ -68,8 +72,10 @@ class DisclosureAttachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)  # the content lives in the blob store (var/uploads)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # Which corrected application (1, 2, … in the case's view's `corrections`) the file came with;
-    # None: the application's own files (the applicant's ID copy).
+    # What the file is to the request (APPLICATION, CORRECTION or REPLY above; the applicant downloads
+    # a reply's files once it is sent). A plain string: more may come.
+    purpose: str = Field(default=APPLICATION, max_length=16, sa_column_kwargs={"server_default": APPLICATION})
+    # Which corrected application (1, 2, … in the case's view's `corrections`) a CORRECTION file came with.
     correction: int | None = Field(default=None)
 
 

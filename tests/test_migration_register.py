@@ -17,7 +17,7 @@ from tests.support.database import _settings_for, backends, create_database
 
 async def test_requests_registered_before_the_register_get_their_number_hashes():
     for backend in backends():
-        database = create_database(backend, revision="0008_office")
+        database = create_database(backend, revision="0011_reply_files")
         try:
             settings = _settings_for(database.url)
             engine = create_engine(settings.sync_database_url)

@@ -302,11 +302,17 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
 
     # -- the reply -------------------------------------------------------------------------------------
     @action
-    async def draft_reply(self, actor: Actor, disposition: str, reason: str, text: str) -> DisclosureView:
+    async def draft_reply(self, actor: Actor, disposition: str, reason: str, text: str,
+                          files: list[Attachment] | None = None) -> DisclosureView:
+        """`files`: the documents the reply discloses, all of them (a redraft replaces them); None (a
+        draft sent without them, as before they existed) keeps those a returned draft had."""
         self.state.draft = ReplyDraft(disposition, reason, text.strip())
+        if files is not None:
+            self.state.reply_files = list(files)
         self._enter(Stage.SIGN_OFF)
+        attached = f"，附件 {len(self.state.reply_files)} 个" if self.state.reply_files else ""
         return await self.project(actor.username, "reply_drafted",
-                                  f"起草答复：{rules.DISPOSITIONS[disposition][0]}（{rules.REASON_LABEL[reason]}）")
+                                  f"起草答复：{rules.DISPOSITIONS[disposition][0]}（{rules.REASON_LABEL[reason]}）{attached}")
 
     @action
     async def sign_off(self, actor: Actor, approve: bool, comment: str) -> DisclosureView:

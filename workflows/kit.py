@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import inspect
+import typing
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -311,10 +313,20 @@ def case(name: str) -> Callable[[type[W]], type[W]]:
     return decorate
 
 
-def _typed(actor: Actor | dict[str, Any]) -> Actor:
-    """The SDK types an update's arguments only when it is sent all of them: one that leaves out
-    optional trailing arguments (receive_correction as first written) brings its actor as a dict."""
-    return actor if isinstance(actor, Actor) else value_to_type(Actor, actor)
+def _typed(fn: Callable[..., Awaitable[Any]]) -> Callable[[Any, tuple[Any, ...]], tuple[Actor, tuple[Any, ...]]]:
+    """The SDK decodes an update's arguments by the handler's types only when all of them came: one
+    sent without a new optional trailing argument (by a client, or in a history recorded before the
+    argument existed) arrives as plain JSON. Those are typed here, by the same hints."""
+    names = list(inspect.signature(fn).parameters)[1:]  # without self
+
+    def typed(actor: Any, args: tuple[Any, ...]) -> tuple[Actor, tuple[Any, ...]]:
+        if isinstance(actor, Actor):
+            return actor, args
+        hints = typing.get_type_hints(fn)
+        values = [value_to_type(hints[n], v) for n, v in zip(names, (actor, *args), strict=False)]
+        return values[0], tuple(values[1:])
+
+    return typed
 
 
 def action(fn: Callable[..., Awaitable[Any]]) -> Any:
@@ -323,19 +335,21 @@ def action(fn: Callable[..., Awaitable[Any]]) -> Any:
     a refusal writes nothing. Domain errors raised by either become the update's failure, with their
     code, message and field."""
     name = fn.__name__
-
+    typed = _typed(fn)
 
     @wraps(fn)
     async def handler(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> Any:
+        actor, args = typed(actor, args)
         try:
-            return await fn(self, _typed(actor), *args)
+            return await fn(self, actor, *args)
         except GongkaiError as exc:
             raise to_application_error(exc) from None
 
     @wraps(fn)  # the SDK wants the validator's parameters to be the update's
     def validate(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> None:
+        actor, args = typed(actor, args)
         try:
-            self.ACTIONS.validate(name, self.view(), _typed(actor), workflow.now(), *args)
+            self.ACTIONS.validate(name, self.view(), actor, workflow.now(), *args)
         except GongkaiError as exc:
             raise to_application_error(exc) from None
 

@@ -9,14 +9,14 @@ are no rows to read: after applying such a script, run `gongkai rehash` (`gongka
 `gongkai run` does at start, upgrades online and needs nothing more).
 
 Revision ID: 0012_register
-Revises: 0010_corrections
+Revises: 0011_reply_files
 Create Date: 2026-12-01 20:30:00
 """
 import sqlalchemy as sa
 from alembic import context, op
 
 revision = '0012_register'
-down_revision = '0010_corrections'
+down_revision = '0011_reply_files'
 branch_labels = None
 depends_on = None
 

@@ -101,11 +101,11 @@ async def test_withdrawing_on_the_status_page_and_acting_on_the_finished_request
     receipt = await _apply(live, _form())
     code = re.search(r'id="tracking-code">([^<]+)<', receipt.text).group(1)
     query_code = re.search(r'id="query-code">([^<]+)<', receipt.text).group(1)
-    form = {"code": code, "query_code": query_code, "reason": "已通过其他途径获得"}
+    form = {"code": code, "query_code": query_code, "reason": "已通过其他途径获得", "confirmed": "yes"}
     done = await post_form(live, "/track/withdraw", form, token_from="/track")
     assert done.status_code == 200 and '<strong id="stage">已撤回</strong>' in done.text
     again = await post_form(live, "/track/withdraw", form, token_from="/track")  # the second click
-    assert again.status_code == 409 and "该申请的流程已结束，不能再办理" in again.text
+    assert again.status_code == 409 and "该申请已撤回，无需再次撤回" in again.text
 
     await login(live, "gkb_officer")
     case = f"/disclosure/{code}"

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -43,16 +43,18 @@ from gongkai.letters import with_seal
 from gongkai.masking import sees_in_full
 from gongkai.roles import ROLE_ZH, Actor, Role
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, IntakeKey, Letter, User
+from models.disclosure import APPLICATION, REPLY
 from web import actions, forms
 from web.actions import Refusal
 from web.audit import audit
 from web.deps import temporal_client
 from web.disclosure import correction
 from web.disclosure.duplicates import Earlier, before_registering, repeated_by
-from web.disclosure.forms import parse_request_form, read_uploads, save_uploads, store_uploads
+from web.disclosure.forms import parse_request_form, read_uploads, reply_uploads, save_uploads, store_uploads
 from web.disclosure.identity import handles, identity, record
 from web.disclosure.letters import case_letter, letter_ref, pdf_response, seal_url
 from web.disclosure.service import PROCESS, now_utc, start, visible
+from web.downloads import download
 from web.guards import REGISTER_REQUEST, requires
 from web.register import lookup_keys
 from web.register.query import viewer
@@ -111,6 +113,7 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
     letters = list((await db.execute(select(Letter).where(Letter.case_id == row.id)
                                      .order_by(col(Letter.id)))).scalars())
     files = await _files(db, row.id)
+    reply_files = await _files(db, row.id, REPLY)
     departments = list((await db.execute(select(Department).where(col(Department.active))
                                          .order_by(col(Department.id)))).scalars())
     officers = list((await db.execute(select(User).where(col(User.active), User.role == Role.OFFICER)
@@ -124,7 +127,7 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
         "identity": identity(row, full=reveal or sees_in_full(actor, row.department_id, row.assignee_id)),
         "actions": PROCESS.actions.available(view, actor, now), "labels": {a: PROCESS.actions.label(a)
                                                                           for a in PROCESS.actions.actions},
-        "events": events, "letters": letters, "files": files, "departments": departments,
+        "events": events, "letters": letters, "files": files, "reply_files": reply_files, "departments": departments,
         "dept_names": {d.id: d.name for d in departments}, "officers": officers, "names": names,
         "beijing": beijing, "applicant_types": APPLICANT_TYPES, "id_doc_types": ID_DOC_TYPES,
         "intake_channels": INTAKE_CHANNELS, "provision_forms": PROVISION_FORMS,
@@ -138,10 +141,19 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
     }
 
 
-async def _files(db: AsyncSession, request_id: str) -> list[DisclosureAttachment]:
-    """The application's own files (a corrected application's are listed with it)."""
+async def _files(db: AsyncSession, request_id: str, purpose: str = APPLICATION) -> list[DisclosureAttachment]:
+    """The applicant's files (ID copies), or the reply's."""
     return list((await db.execute(select(DisclosureAttachment).where(
-        DisclosureAttachment.request_id == request_id, col(DisclosureAttachment.correction).is_(None)))).scalars())
+        DisclosureAttachment.request_id == request_id, DisclosureAttachment.purpose == purpose)
+        .order_by(col(DisclosureAttachment.id)))).scalars())
+
+
+def _draft_form(form: Any) -> tuple[dict[str, Any], list[Any]]:
+    """A reply draft's fields (multipart, for its files; url-encoded from older pages) and its uploads."""
+    data: dict[str, Any] = {k: form.get(k) for k in form if k not in {"reply_files", "keep_file"}}
+    data = {k: v for k, v in data.items() if isinstance(v, str)}
+    data["keep_file"] = [v for v in form.getall("keep_file", []) if isinstance(v, str)]
+    return data, [u for u in form.getall("reply_files", []) if isinstance(u, UploadFile)]
 
 
 class CaseController(Controller):
@@ -254,6 +266,24 @@ class CaseController(Controller):
         return await actions.submit(state, db, PROCESS, request_id, "receive_correction", args, values,
                                     lambda refusal: self._case(db, user, request_id, refusal))
 
+    @post("/{request_id:str}/draft_reply")
+    async def draft_reply(self, request: Request, db: AsyncSession, state: State, user: User, request_id: str,
+                          next: str | None = None) -> Template | Redirect:
+        """起草答复 with the documents it discloses: those of the draft before that stay ticked, and
+        new uploads (checked by their contents), together the reply's files."""
+        await visible(db, user, request_id)
+        data, uploads = _draft_form(await request.form())
+
+        async def args() -> list[Any]:
+            row = await visible(db, user, request_id)
+            keep = set(data["keep_file"])
+            kept = [f for f in PROCESS.view_of(row).reply_files if f.sha256 in keep]
+            added = await reply_uploads(uploads)
+            return [*action_args("draft_reply", data, await actions.actor_of(db, user)), kept + added]
+
+        return await actions.submit(state, db, PROCESS, request_id, "draft_reply", args, data,
+                                    lambda refusal: self._case(db, user, request_id, refusal), next)
+
     @post("/{request_id:str}/{action:str}")
     async def act(self, db: AsyncSession, state: State, user: User, request_id: str, action: str,
                   data: Form, next: str | None = None) -> Template | Redirect:
@@ -293,10 +323,10 @@ class CaseController(Controller):
         f = await db.get(DisclosureAttachment, file_id)
         if f is None or f.request_id != request_id:
             raise NotFound("附件不存在")
-        if not await handles(db, user, row):  # an ID copy shows what masking hides: each download is recorded
+        if f.purpose != REPLY and not await handles(db, user, row):  # ID copies, in corrections too
+            # an ID copy shows what masking hides: each download is recorded
             await record(db, user, row, "attachment_downloaded", f"下载附件（第 {f.id} 号）", file_id=f.id)
-        return Response(blobs.read(f.sha256), media_type=f.content_type,
-                        headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"})
+        return download(blobs.read(f.sha256), f.filename, f.content_type)
 
 
 class DisclosureApi(Controller):

@@ -17,6 +17,7 @@ from gongkai.disclosure import (
     CONFIRMATION_CHANNELS,
     ID_DOC_TYPES,
     INTAKE_CHANNELS,
+    MAX_REPLY_FILES,
     PROVISION_CHANNELS,
     PROVISION_FORMS,
 )
@@ -132,3 +133,20 @@ async def read_uploads(data: dict) -> list[tuple[str, bytes]]:
 def save_uploads(uploads: list[tuple[str, bytes]]) -> list[Attachment]:
     return [Attachment(name, blobs.check_upload(name, content), len(content), blobs.save(content))
             for name, content in uploads]
+
+
+async def reply_uploads(items: list) -> list[Attachment]:
+    """The documents an officer attaches to a reply, checked by their contents and stored."""
+    files = [item for item in items if isinstance(item, UploadFile) and item.filename]
+    if len(files) > MAX_REPLY_FILES:
+        raise InvalidInput(f"答复附件最多{MAX_REPLY_FILES}个", field="reply_files")
+    out = []
+    for item in files:
+        content = await item.read(blobs.MAX_BYTES + 1)
+        try:
+            ctype = blobs.check_upload(item.filename, content, blobs.DOCUMENTS)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{exc.message}（请重新选择要附上的文件）", field="reply_files") from None
+        name = item.filename.replace("\\", "/").rsplit("/", 1)[-1][-200:]
+        out.append(Attachment(name, ctype, len(content), blobs.save(content)))
+    return out
