@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlmodel import select
+from sqlmodel import delete, select
 
 from models import DisclosureRequest, Letter, OfficeProfile
 from tests.web.conftest import csrf, post_form
@@ -27,7 +27,8 @@ async def _requests(db) -> list[DisclosureRequest]:
 
 async def test_the_receipt_names_the_time_the_request_the_agency_and_what_comes_next(live, db):
     async with db.session_factory() as s:
-        s.add(OfficeProfile(agency_name="某某区人民政府办公室", agency_code="某府办公开", phone="010-12345678"))
+        await s.merge(OfficeProfile(id=1, agency_name="某某区人民政府办公室", agency_code="某府办公开",
+                                    phone="010-12345678"))  # over the demo office the tests seed
         await s.commit()
     long_text = "申请公开本区2025年义务教育学校招生计划及其制定依据，" + "包括各学校招生人数和划片范围" * 8
     receipt = await _apply(live, _form(description=long_text))
@@ -46,6 +47,9 @@ async def test_the_receipt_names_the_time_the_request_the_agency_and_what_comes_
 
 
 async def test_the_receipt_says_when_the_office_is_not_set_up(live, db):
+    async with db.session_factory() as s:
+        await s.execute(delete(OfficeProfile))
+        await s.commit()
     receipt = await _apply(live, _form())
     assert receipt.status_code in (200, 201) and 'id="agency-name">（未设置）<' in receipt.text
 
