@@ -5,6 +5,7 @@ matches each workflow's state. Real dev server (SQLite file), the worker a separ
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -159,7 +160,12 @@ async def test_worker_sigkill_mid_process(db, tmp_path):
         kinds = Counter((t.case_id, t.kind, t.status) for t in tasks if t.kind.startswith("stage:"))
         assert all(n == 1 for (_c, _k, status), n in kinds.items() if status == "open")
         assert Counter((x.case_id, x.kind) for x in letters) == Counter(
-            {(rid, "withdrawn" if plans[rid][-1][0] == "withdraw" else "reply_GRANTED"): 1 for rid in ids})
+            {(rid, kind): 1 for rid in ids
+             for kind in ("receipt", "withdrawn" if plans[rid][-1][0] == "withdraw" else "reply_GRANTED")})
+        # each letter took one 文号 of its series, none twice, none skipped, whatever the kill retried
+        for series in ("receipt", "reply_GRANTED", "withdrawn"):
+            numbers = sorted(int(re.search(r"(\d+)号$", x.doc_no).group(1)) for x in letters if x.kind == series)
+            assert numbers == list(range(1, len(numbers) + 1)), (series, numbers)
 
         # -- the read model matches each workflow ---------------------------------------------
         open_stage = defaultdict(set)

@@ -32,7 +32,8 @@ async def _fill(page, id_copy: Path) -> None:
 async def test_receipt_back_and_submit_again_then_withdraw(system, db, tmp_path: Path):
     SHOTS.mkdir(exist_ok=True)
     async with db.session_factory() as s:
-        s.add(OfficeProfile(agency_name="某某区人民政府办公室", agency_code="某府办公开", phone="010-12345678"))
+        await s.merge(OfficeProfile(id=1, agency_name="某某区人民政府办公室", agency_code="某府办公开",
+                                    phone="010-12345678"))  # over the demo office the tests seed
         await s.commit()
     id_copy = tmp_path / "id.pdf"
     id_copy.write_bytes(b"%PDF-1.4\n% scanned identity card\n")
