@@ -9,6 +9,7 @@ import uuid
 from sqlmodel import delete, select
 
 from models import DisclosureRequest, Letter, OfficeProfile
+from tests.letters.support import pdf_text
 from tests.web.conftest import csrf, post_form
 from tests.web.test_disclosure_pages import _apply, _form
 
@@ -44,6 +45,16 @@ async def test_the_receipt_names_the_time_the_request_the_agency_and_what_comes_
     assert len(summary) < len(long_text)
     assert "20个工作日" in text and "确认收到申请的日期" in text
     assert 'data-print id="print-receipt"' in text and "<script>" not in text  # wired in app.js, no inline code
+    # the office's 登记回执 as a PDF, straight from the receipt page (its form, with the codes it shows)
+    form = re.search(r'<form method="post" action="/track/letter"[^>]*id="receipt-letter-form">(.*?)</form>', text,
+                     re.S)
+    assert form is not None
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(1)))
+    assert fields["code"] == code and fields["query_code"] == query
+    pdf = await live.post("/track/letter", data=fields)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    printed = pdf_text(pdf.content)
+    assert "政府信息公开申请登记回执" in printed and "某府办公开受〔" in printed and "王小明" in printed
 
 
 async def test_the_receipt_says_when_the_office_is_not_set_up(live, db):

@@ -123,8 +123,10 @@ class PublicController(Controller):
         row = await db.get(DisclosureRequest, request_id)
         assert row is not None  # just shown
         summary = row.description if len(row.description) <= SUMMARY_CHARS else row.description[:SUMMARY_CHARS] + "……"
+        receipt = (await db.execute(select(Letter).where(Letter.case_id == request_id, Letter.kind == "receipt",
+                                                         Letter.public))).scalars().first()
         return await page("disclosure/receipt.html", db, None, request_id=request_id, query_code=query_code,
-                          row=row, summary=summary, office=await load_office(db), beijing=beijing)
+                          row=row, summary=summary, office=await load_office(db), beijing=beijing, receipt=receipt)
 
 
 class TrackController(Controller):
