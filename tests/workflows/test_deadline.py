@@ -18,7 +18,6 @@ from models import AuditEvent, Deadline, Department, Notification, Task, User
 from tests.support.histories import record, replayer
 from tests.support.host import ClockHostWorkflow
 from tests.support.host_types import HostInput
-from tests.support.temporal import time_skipping
 from worker import build_activities
 
 START = datetime(2026, 9, 25, 10, 0, tzinfo=CST)  # Mid-Autumn Festival 2026, a Friday
@@ -41,13 +40,6 @@ async def _sleep_until(env, when: datetime) -> None:
     now = await env.get_current_time()
     if when > now:
         await env.sleep(when - now)
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping(START)
-    yield environment
-    await environment.shutdown()
 
 
 async def test_reply_clock_across_national_day_with_pause_extension_and_escalation(env, db):

@@ -17,28 +17,12 @@ from gongkai.clock import CST, ClockKind, ClockSpec, compute, local_date
 from gongkai.letters import chinese_date
 from models import AuditEvent, Deadline, DisclosureRequest, Letter, Notification, Task, User
 from tests.support.histories import record
-from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id, request_input, start
 from web.tasks import inbox_branches
 from worker import build_activities
 from workflows.disclosure import DisclosureWorkflow
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=CST)  # a Monday with no holiday near
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping(START)
-    yield environment
-    await environment.shutdown()
-
-
-@pytest.fixture
-async def run(env, db):
-    queue = f"q-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow],
-                      activities=build_activities(db.session_factory)):
-        yield queue
 
 
 async def _row(db, rid) -> DisclosureRequest:

@@ -4,13 +4,11 @@ as it was first written; and the office's clock for confirming an online request
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
 
 from contracts.disclosure import Attachment
 from gongkai.calendar_store import load_calendar
@@ -18,29 +16,12 @@ from gongkai.clock import CST, ClockKind, ClockSpec, compute, local_date, start_
 from gongkai.roles import APPLICANT
 from models import AuditEvent, Deadline, DisclosureAttachment, DisclosureRequest, Notification, Task
 from tests.support.histories import record
-from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id, request_input, start
-from worker import build_activities
 from workflows.disclosure import DisclosureWorkflow
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=CST)  # a Monday with no holiday near
 SCAN = Attachment("补正申请.pdf", "application/pdf", 2048, "ab" * 32)
 MORE = Attachment("身份证明.png", "image/png", 1024, "cd" * 32)
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping(START)
-    yield environment
-    await environment.shutdown()
-
-
-@pytest.fixture
-async def run(env, db):
-    queue = f"q-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow],
-                      activities=build_activities(db.session_factory)):
-        yield queue
 
 
 async def _get(db, model, key):

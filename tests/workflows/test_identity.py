@@ -19,19 +19,11 @@ from gongkai import proof
 from gongkai.keys import KeyRing
 from gongkai.roles import Actor, DepartmentKind, Role
 from models import AuditEvent
-from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import actors, department_id, request_input, start
 from worker import audit_refusals, build_activities
 from workflows.disclosure import DisclosureWorkflow
 
 PERSONAL = ["王小明", "110101199001011234", "13800000000"]
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping()
-    yield environment
-    await environment.shutdown()
 
 
 def plain(client: Client) -> Client:

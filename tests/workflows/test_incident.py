@@ -3,39 +3,20 @@ notification says and to whom it goes."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
 
 from contracts.incident import IncidentInput, PressConference, Release
 from gongkai.clock import CST
 from models import AuditEvent, Deadline, IncidentCase, Notification, Task, User
 from tests.support.histories import record
-from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id
-from worker import build_activities
 from workflows.incident import IncidentWorkflow
 
 START = datetime(2026, 7, 3, 8, 0, tzinfo=CST)  # a Friday morning; hour clocks ignore the weekend
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping(START)
-    yield environment
-    await environment.shutdown()
-
-
-@pytest.fixture
-async def run(env, db):
-    queue = f"q-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[IncidentWorkflow],
-                      activities=build_activities(db.session_factory)):
-        yield queue
 
 
 async def _start(env, db, queue, case_id, *, grade="major", ago=timedelta(minutes=30), found=timedelta(0),

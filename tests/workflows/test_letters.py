@@ -14,7 +14,6 @@ from temporalio.worker import PatchActivationInput, Worker
 from gongkai.clock import CST, local_date
 from models import Letter
 from tests.support.histories import record
-from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id, request_input, start
 from worker import build_activities
 from workflows.disclosure import CONSULTATION_LETTERS, RECEIPT_LETTER, DisclosureWorkflow
@@ -24,13 +23,6 @@ START = datetime(2026, 3, 2, 9, 30, tzinfo=CST)  # a Monday with no holiday near
 
 def before_the_letters(inp: PatchActivationInput) -> bool:
     return inp.patch_id not in {RECEIPT_LETTER, CONSULTATION_LETTERS}
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping(START)
-    yield environment
-    await environment.shutdown()
 
 
 @pytest.fixture(params=["today", "before the letters"])

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
 
 from contracts.policy import ACTIONS, Draft, PolicyInput
 from gongkai.clock import CST, local_date
@@ -17,28 +15,11 @@ from gongkai.errors import PermissionDenied
 from gongkai.policy import Stage
 from models import AuditEvent, Deadline, PolicyCase
 from tests.support.histories import record
-from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id
-from worker import build_activities
 from workflows.policy import PolicyWorkflow
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=CST)  # a Monday
 COMPLETE = Draft("proactive", "full", "", True, True, ["qa", "graphic"], "政府网站、政务微信")
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping(START)
-    yield environment
-    await environment.shutdown()
-
-
-@pytest.fixture
-async def run(env, db):
-    queue = f"q-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[PolicyWorkflow],
-                      activities=build_activities(db.session_factory)):
-        yield queue
 
 
 async def _start(env, db, queue, case_id, issuance="department", normative=False, drafter="JYJ",

@@ -4,21 +4,17 @@ replaced by a redraft that lists others, and are projected as rows of purpose 'r
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.worker import Worker
 
 from contracts.disclosure import Attachment
 from gongkai.clock import CST, local_date
 from models import DisclosureAttachment
 from tests.support.histories import record
-from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id, request_input, start
-from worker import build_activities
 from workflows.disclosure import DisclosureWorkflow
 
 START = datetime(2026, 3, 2, 9, 30, tzinfo=CST)
@@ -26,21 +22,6 @@ START = datetime(2026, 3, 2, 9, 30, tzinfo=CST)
 
 def _file(name: str, content_type: str = "application/pdf") -> Attachment:
     return Attachment(name, content_type, 1024, hashlib.sha256(name.encode()).hexdigest())
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping(START)
-    yield environment
-    await environment.shutdown()
-
-
-@pytest.fixture
-async def run(env, db):
-    queue = f"q-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow],
-                      activities=build_activities(db.session_factory)):
-        yield queue
 
 
 async def _rows(db, rid: str) -> list[tuple[str, str]]:

@@ -16,7 +16,6 @@ from contracts.incident import IncidentInput
 from contracts.policy import Draft, PolicyInput
 from gongkai.clock import CST
 from models import Deadline, Task
-from tests.support.temporal import time_skipping
 from tests.workflows.disclosure_support import act, actors, department_id, request_input, start
 from worker import build_activities
 from workflows.disclosure import DisclosureWorkflow
@@ -28,13 +27,6 @@ START = datetime(2026, 6, 1, 9, 0, tzinfo=CST)  # a Monday
 
 def before_the_kit(_input: PatchActivationInput) -> bool:
     return False
-
-
-@pytest.fixture
-async def env():
-    environment = await time_skipping(START)
-    yield environment
-    await environment.shutdown()
 
 
 @pytest.fixture(params=["before the kit", "on the kit"])
