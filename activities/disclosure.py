@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
@@ -16,7 +16,8 @@ from activities.store import insert_once, next_letter_number
 from contracts.case import CaseProjection, LetterSpec
 from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput, pending_corrections
 from gongkai.clock import local_date
-from gongkai.disclosure import public_note
+from gongkai.disclosure import Stage, public_note
+from gongkai.intake import FINGERPRINT
 from gongkai.letters import doc_number, render_disclosure_letter, series
 from gongkai.logs import bind, get_logger
 from gongkai.lookup import ID_DOC, PHONE, LookupKeys
@@ -28,6 +29,7 @@ from models import (
     DisclosureAttachment,
     DisclosureRequest,
     DisclosureReview,
+    IntakeKey,
     Notification,
     Task,
     User,
@@ -85,6 +87,9 @@ class DisclosureActivities(CaseActivities):
     async def write_more(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
         await self._correction_files(session, p, view)
         await self._reply_files(session, p, view)
+        if view.stage is Stage.WITHDRAWN:  # asking again after withdrawing is a new request, not this one
+            await session.execute(delete(IntakeKey).where(col(IntakeKey.request_id) == p.case_id,
+                                                          col(IntakeKey.key).startswith(FINGERPRINT)))
 
     async def _correction_files(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
         """The files of each corrected application, as rows the case page lists and the file route

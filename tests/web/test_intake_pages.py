@@ -90,7 +90,8 @@ async def test_a_different_request_by_the_same_person_opens_a_new_case(live, db)
 
 
 async def test_withdrawal_asks_for_confirmation_then_shows_the_result(live, db):
-    code, query = await _codes(await _apply(live, _form()))
+    form = _form()
+    code, query = await _codes(await _apply(live, form))
     asked = await post_form(live, "/track/withdraw/confirm",
                             {"code": code, "query_code": query, "reason": "已另行获取"}, token_from="/track")
     assert asked.status_code == 200
@@ -116,6 +117,9 @@ async def test_withdrawal_asks_for_confirmation_then_shows_the_result(live, db):
         letters = list((await s.execute(select(Letter).where(Letter.case_id == code, Letter.kind == "withdrawn"))
                         ).scalars())
     assert len(letters) == 1
+    # asking the same again after withdrawing (a fresh form) is a new request, not the withdrawn one
+    anew = await _apply(live, {**form, "form_key": uuid.uuid4().hex})
+    assert (await _codes(anew))[0] != code and len(await _requests(db)) == 2
 
 
 async def test_a_withdrawal_form_without_the_confirmation_asks_first(live, db):
