@@ -122,3 +122,21 @@ async def browser_login(page, base: str, username: str) -> None:
     await page.fill("#password", "gongkai2026")
     await page.click("#login-submit")
     await page.wait_for_selector("#who")
+
+
+async def browser_track(page, base: str, code: str, query_code: str) -> None:
+    """The applicant opens their request on /track with its two codes."""
+    await page.goto(f"{base}/track")
+    await page.fill("#code", code)
+    await page.fill("#query_code", query_code)
+    await page.click("#track-submit")
+
+
+async def browser_ask_correction(officer, items: str) -> None:
+    """On the open case page: confirm receipt, then send the correction notice asking for `items`."""
+    await officer.click("#do-confirm_receipt")
+    await officer.wait_for_selector('#case-stage[data-stage="review"]')
+    form = officer.locator('form[data-action="request_correction"]')
+    await form.locator('textarea[name="items"]').fill(items)
+    await form.locator("#do-request_correction").click()
+    await officer.wait_for_selector('#case-stage[data-stage="correction"]')

@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
-from tests.web.conftest import browser_login
+from tests.web.conftest import browser_ask_correction, browser_login, browser_track
 
 pytestmark = pytest.mark.browser
 
@@ -53,18 +53,10 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         await officer.wait_for_selector(f'tr[data-case="{code}"]')
         await officer.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
         await officer.click(f'tr[data-case="{code}"] a')
-        await officer.click("#do-confirm_receipt")
-        await officer.wait_for_selector('#case-stage[data-stage="review"]')
-        form = officer.locator('form[data-action="request_correction"]')
-        await form.locator('textarea[name="items"]').fill("请写明具体小区名称或街道范围")
-        await form.locator("#do-request_correction").click()
-        await officer.wait_for_selector('#case-stage[data-stage="correction"]')
+        await browser_ask_correction(officer, "请写明具体小区名称或街道范围")
 
         # The applicant sees what is expected of them.
-        await applicant.goto(f"{system}/track")
-        await applicant.fill("#code", code)
-        await applicant.fill("#query_code", query)
-        await applicant.click("#track-submit")
+        await browser_track(applicant, system, code, query)
         assert "请写明具体小区名称" in await applicant.inner_text("#expected")
 
         await officer.fill("#receive_correction-text", "申请人当面补正：XX街道XX小区")
@@ -100,10 +92,7 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         await officer.click("#do-send_reply")
         await officer.wait_for_selector('#case-stage[data-stage="replied"]')
 
-        await applicant.goto(f"{system}/track")
-        await applicant.fill("#code", code)
-        await applicant.fill("#query_code", query)
-        await applicant.click("#track-submit")
+        await browser_track(applicant, system, code, query)
         assert "已答复" in await applicant.inner_text("#stage")
         letter = applicant.locator('[data-letter-kind="reply_GRANTED"]')
         assert "予以公开" in await letter.inner_text()
@@ -146,18 +135,10 @@ async def test_a_correction_sent_from_track_restarts_the_reply_period(system, db
         officer.set_default_timeout(20000)
         await browser_login(officer, system, "gkb_officer")
         await officer.goto(f"{system}/disclosure/{code}")
-        await officer.click("#do-confirm_receipt")
-        await officer.wait_for_selector('#case-stage[data-stage="review"]')
-        form = officer.locator('form[data-action="request_correction"]')
-        await form.locator('textarea[name="items"]').fill("请写明具体小区名称或街道范围")
-        await form.locator("#do-request_correction").click()
-        await officer.wait_for_selector('#case-stage[data-stage="correction"]')
+        await browser_ask_correction(officer, "请写明具体小区名称或街道范围")
 
         # While it waits, /track says the period starts again after the correction, not that it is paused.
-        await applicant.goto(f"{system}/track")
-        await applicant.fill("#code", code)
-        await applicant.fill("#query_code", query)
-        await applicant.click("#track-submit")
+        await browser_track(applicant, system, code, query)
         waiting = await applicant.inner_text("#legal-deadline")
         assert "补正后重新计算" in waiting and "暂停计算" not in waiting
         await applicant.fill("#correction_text", "所需信息为XX街道XX小区2026年改造项目清单")
@@ -193,10 +174,7 @@ async def test_a_correction_sent_from_track_restarts_the_reply_period(system, db
         assert said in await officer.inner_text("#reply-clock")
         assert await officer.get_attribute('.correction[data-correction="1"]', "data-received") == today
 
-        await applicant.goto(f"{system}/track")
-        await applicant.fill("#code", code)
-        await applicant.fill("#query_code", query)
-        await applicant.click("#track-submit")
+        await browser_track(applicant, system, code, query)
         assert said in await applicant.inner_text("#legal-deadline")
         assert f"本机关已于 {today} 收到" in await applicant.inner_text('.correction[data-correction="1"]')
         assert await applicant.locator("#correction-form").count() == 0

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from models import DisclosureRequest, OfficeProfile
 from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
+from tests.web.conftest import browser_track
 
 pytestmark = pytest.mark.browser
 DESCRIPTION = "申请公开本区2026年老旧小区改造项目清单及各项目的资金来源、施工单位和验收情况"
@@ -81,10 +82,7 @@ async def test_receipt_back_and_submit_again_then_withdraw(system, db, tmp_path:
 
             # Withdrawal: the status page asks first, says what it means, then shows the result.
             async def confirmation(tab) -> None:
-                await tab.goto(f"{system}/track")
-                await tab.fill("#code", code)
-                await tab.fill("#query_code", query)  # the first code still works
-                await tab.click("#track-submit")
+                await browser_track(tab, system, code, query)  # the first code still works
                 await tab.fill("#reason", "已通过其他途径获得")
                 await tab.click("#withdraw-submit")
                 assert "撤回后不能恢复" in await tab.inner_text("#withdraw-meaning")

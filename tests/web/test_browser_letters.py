@@ -10,7 +10,7 @@ from playwright.async_api import async_playwright
 
 from tests.letters.support import pdf_text
 from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
-from tests.web.conftest import browser_login
+from tests.web.conftest import browser_login, browser_track
 from tests.web.test_letters import _case_with_letters
 
 pytestmark = pytest.mark.browser
@@ -38,10 +38,7 @@ async def test_a_letter_on_screen_and_its_pdf_from_track(system, db):
             applicant = refused.watch(await (await browser.new_context(locale="zh-CN", accept_downloads=True)
                                              ).new_page())
             applicant.set_default_timeout(20000)
-            await applicant.goto(f"{system}/track")
-            await applicant.fill("#code", rid)
-            await applicant.fill("#query_code", code)
-            await applicant.click("#track-submit")
+            await browser_track(applicant, system, rid, code)
             assert letter.doc_no in await applicant.inner_text('[data-letter-kind="correction"]')
             async with applicant.expect_download() as waiting:
                 await applicant.click('button[data-letter-pdf="correction"]')

@@ -10,7 +10,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from tests.support.server import ARGS, CHROMIUM, Refusals
-from tests.web.conftest import browser_login
+from tests.web.conftest import browser_login, browser_track
 from tests.web.test_browser_intake import _fill
 
 pytestmark = pytest.mark.browser
@@ -62,10 +62,7 @@ async def test_the_applicant_downloads_the_file_the_reply_discloses(system, tmp_
             await officer.click("#do-send_reply")
             await officer.wait_for_selector('#case-stage[data-stage="replied"]')
 
-            await applicant.goto(f"{system}/track")
-            await applicant.fill("#code", code)
-            await applicant.fill("#query_code", query)
-            await applicant.click("#track-submit")
+            await browser_track(applicant, system, code, query)
             form = applicant.locator('#reply-downloads form[data-reply-file="改造项目清单.pdf"]')
             async with applicant.expect_download() as got:
                 await form.locator("button").click()
