@@ -237,7 +237,7 @@ def _working_days(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
         if info.provisional and day.year not in provisional:
             provisional.add(day.year)
             flush()
-            steps.append(Step("provisional", day=day, count=day.year))
+            steps.append(Step("provisional", day=day, count=day.year, name=cal.provisional_basis(day.year)))
         if interval:
             if holiday:
                 flush()
@@ -317,7 +317,7 @@ def _calendar(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
         if cal.day_info(d).provisional:
             provisional.add(d.year)
     for y in sorted(provisional):
-        steps.append(Step("provisional", count=y))
+        steps.append(Step("provisional", count=y, name=cal.provisional_basis(y)))
     if last != rolled_from:
         steps.append(Step("roll_forward", day=rolled_from, until=last))
     due_at = end_of_day(last)

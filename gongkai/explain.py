@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from gongkai.clock import CST, UNIT_EN, UNIT_ZH, Due, Step
+from gongkai.statutory import BASIS_ZH
 
 WEEKDAY_ZH = "一二三四五六日"
 WEEKDAY_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -69,6 +70,11 @@ def _zh(step: Step, due: Due) -> str:
     if c == "paused_days":
         return f"暂停的 {step.count} 日不计入，期满日相应顺延。"
     if c == "provisional":
+        if step.name == "statutory":
+            return f"注意：{step.count}年的节假日安排尚未公布，{BASIS_ZH}，结果为暂定，待国务院公布安排后自动重新计算。"
+        if step.name == "regional":
+            return (f"注意：{step.count}年的地方节假日安排尚未录入，该年只按全国安排推算，结果为暂定，"
+                    "录入后自动重新计算。")
         return (f"注意：{step.count}年的法定节假日安排尚未录入，该年只按周末推算，结果为暂定，"
                 "待国务院公布安排后自动重新计算。")
     if c == "base_due":
@@ -115,6 +121,12 @@ def _en(step: Step, due: Due) -> str:
     if c == "paused_days":
         return f"{step.count} paused days not counted; the end moves by as many days."
     if c == "provisional":
+        if step.name == "statutory":
+            return (f"WARNING: no official holiday arrangement for {step.count} yet; that year counts the statutory "
+                    f"holidays only, without make-up working days, and the result is PROVISIONAL ({BASIS_ZH}).")
+        if step.name == "regional":
+            return (f"WARNING: no regional holiday arrangement for {step.count} yet; that year counts the national "
+                    "arrangement only and the result is PROVISIONAL.")
         return (f"WARNING: no official holiday arrangement for {step.count} yet; that year is counted by weekends "
                 "only and the result is PROVISIONAL.")
     if c == "base_due":

@@ -2,7 +2,8 @@
 arrangements (holidays and 调休 make-up working days) as data.
 
 A year without an arrangement is never silently treated as Monday–Friday: `day_info` marks such
-a day provisional, and `strict=True` raises CalendarYearMissing instead."""
+a day provisional (counting the statutory holidays of the 放假办法, `gongkai.statutory`, but no
+调休), and `strict=True` raises CalendarYearMissing instead."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from workalendar.core import SAT, SUN, Calendar
 
+from gongkai import statutory
 from gongkai.errors import CalendarYearMissing, InvalidInput
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "calendar"
@@ -200,6 +202,16 @@ class WorkdayCalendar(Calendar):
         region = region or NATIONAL
         return next((a for a in self.arrangements if a.year == year and a.region == region), None)
 
+    def provisional_basis(self, year: int) -> str:
+        """How a year without its full arrangement is counted: "statutory" (no national notice:
+        the 放假办法's holidays, no 调休), "weekends" (not even those are known) or "regional"
+        (the national notice, without the region's own days); "" for a covered year."""
+        if self.covers(year):
+            return ""
+        if year in self._national_years:
+            return "regional"
+        return "statutory" if statutory.covers(year) else "weekends"
+
     def day_info(self, day: date, *, strict: bool = False) -> DayInfo:
         provisional = not self.covers(day.year)
         if provisional and strict:
@@ -209,6 +221,10 @@ class WorkdayCalendar(Calendar):
             return DayInfo(day, True, "makeup", self._makeup[day], provisional)
         if day in self._holiday:
             return DayInfo(day, False, "holiday", self._holiday[day], provisional)
+        if provisional and day.year not in self._national_years:
+            name = statutory.days(day.year).get(day)
+            if name:
+                return DayInfo(day, False, "holiday", name, provisional)
         if day.weekday() >= 5:
             return DayInfo(day, False, "weekend", "", provisional)
         return DayInfo(day, True, "workday", "", provisional)

@@ -6,11 +6,12 @@ import argparse
 import sys
 from datetime import date, datetime, time
 
-from gongkai.clock import CST, ClockKind, ClockSpec, compute
+from gongkai.clock import CST, ClockKind, ClockSpec, Due, compute
 from gongkai.errors import GongkaiError
 from gongkai.explain import explain
+from gongkai.statutory import BASIS_ZH
 from gongkai.varfiles import owner_only_process
-from gongkai.workdays import REGIONS
+from gongkai.workdays import REGIONS, WorkdayCalendar
 
 
 def _calendar(region: str, source: str):
@@ -23,6 +24,22 @@ def _calendar(region: str, source: str):
     from gongkai.workdays import bundled_calendar
 
     return bundled_calendar(region), "bundled data"
+
+
+BASIS_EN = {"statutory": f"statutory holidays only, no make-up days ({BASIS_ZH})",
+            "regional": "the national arrangement only", "weekends": "weekends only"}
+
+
+def _warn_provisional(due: Due, cal: WorkdayCalendar, lang: str, *, holidays: bool) -> None:
+    """On stderr (stdout's last line stays the date): what a provisional year was counted with, and
+    (when the derivation is not printed anyway) the holidays skipped in it."""
+    for year in due.provisional_years:
+        print(f"PROVISIONAL: no official arrangement for {year}; counted with "
+              f"{BASIS_EN[cal.provisional_basis(year) or 'weekends']}", file=sys.stderr)
+    if holidays:
+        for step, line in zip(due.steps, explain(due, lang), strict=True):
+            if step.code == "holiday" and step.day and step.day.year in due.provisional_years:
+                print(line, file=sys.stderr)
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
@@ -51,8 +68,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
         for line in explain(due, args.lang):
             print(line)
     if due.provisional:
-        print(f"PROVISIONAL: no official arrangement for {', '.join(map(str, due.provisional_years))}",
-              file=sys.stderr)
+        _warn_provisional(due, cal, args.lang, holidays=not args.explain)
     print(due.last_day.isoformat())
     return 0
 

@@ -21,7 +21,8 @@ from gongkai.calendar_store import history, load_calendar, save_arrangement
 from gongkai.clock import CST
 from gongkai.errors import InvalidInput
 from gongkai.recompute import notify_calendar_changed
-from gongkai.workdays import NATIONAL, REGIONS, Arrangement, DayInfo
+from gongkai.statutory import BASIS_ZH
+from gongkai.workdays import FIRST_YEAR, LAST_YEAR, NATIONAL, REGIONS, Arrangement, DayInfo
 from models import User
 from web.deps import temporal_client
 from web.guards import admin_only
@@ -50,8 +51,8 @@ def month_grid(cal, year: int) -> list[Month]:
 def _check_region_year(region: str, year: int) -> None:
     if region not in REGIONS:
         raise InvalidInput(f"未知地区：{region}")
-    if not 1990 <= year <= 2200:
-        raise InvalidInput(f"年份超出范围：{year}")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(f"年份超出范围：{year}（可查看{FIRST_YEAR}年至{LAST_YEAR}年）")
 
 
 def parse_form(data: dict[str, str]) -> Arrangement:
@@ -128,7 +129,8 @@ class CalendarController(Controller):
         return await page(
             "calendar/year.html", db, user, status_code=status_code, year=year, region=region, regions=REGIONS,
             months=month_grid(cal, year), covered=cal.covers(year), national=national, regional=regional,
-            versions=versions, beijing=beijing, error=error,
+            versions=versions, beijing=beijing, error=error, basis=cal.provisional_basis(year),
+            statutory_basis=BASIS_ZH,
             form=form or form_values(regional if region != NATIONAL else national, year, region),
             today=datetime.now(CST).date(),
         )
@@ -137,6 +139,11 @@ class CalendarController(Controller):
     async def year_view(self, db: AsyncSession, user: User, region: str = NATIONAL, year: int | None = None
                         ) -> Template:
         return await self._year_page(db, user, region, year or datetime.now(CST).year)
+
+    @get("/{year:int}")
+    async def year_path(self, db: AsyncSession, user: User, year: int, region: str = NATIONAL) -> Template:
+        """/calendar/2027: any year the calendar counts, a year without its notice marked provisional."""
+        return await self._year_page(db, user, region, year)
 
     async def _save(self, db, state, user, arrangement: Arrangement, origin: str, note: str) -> Redirect:
         await save_arrangement(db, arrangement, origin=origin, actor=user.username, note=note)

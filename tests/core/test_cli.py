@@ -64,3 +64,18 @@ def test_the_installed_command_prints_the_date_last():
     out = subprocess.run([sys.executable, "-m", "shell.cli", "deadline", "2026-09-25", "20", "--explain",
                           "--calendar", "bundled"], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == independent_due(date(2026, 9, 25), 20).isoformat()
+
+
+def test_a_provisional_year_counts_new_years_day_as_a_holiday_and_says_so(capsys):
+    """`gongkai deadline 2026-12-20 20` with no 2027 notice: 2027-01-01 (元旦) is skipped."""
+    assert main(["deadline", "2026-12-20", "20", "--calendar", "bundled"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip().splitlines()[-1] == "2027-01-18"  # 2027-01-15 if 元旦 were counted
+    assert "PROVISIONAL" in captured.err and "2027" in captured.err
+    assert "暂按《全国年节及纪念日放假办法》法定节日计算，调休安排未公布" in captured.err
+    assert "Skipped 2027-01-01 (Fri): 元旦 holiday" in captured.err
+    assert main(["deadline", "2026-12-20", "20", "--calendar", "bundled", "--explain", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert "暂按《全国年节及纪念日放假办法》法定节日计算，调休安排未公布" in out
+    assert "2027-01-01（周五） 元旦假期，不计入" in out
+    assert out.strip().splitlines()[-1] == "2027-01-18"

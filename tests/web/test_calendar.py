@@ -105,3 +105,24 @@ async def test_the_calculator_page_and_api_agree_with_the_clock(client):
     assert provisional.json()["provisional"] is True and provisional.json()["provisional_years"] == [2027]
     bad = await client.get("/api/deadline", params={"start": "2026-02-30", "n": 20})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["message"]
+
+
+async def test_any_year_has_its_own_address_and_a_year_without_a_notice_shows_the_statutory_days(client):
+    """/calendar/2027: no 2027 notice yet, so the page is marked provisional and shows the 放假办法's
+    holidays (元旦, 春节 from 除夕, ...) without any 调休."""
+    await login(client, "jyj_officer")
+    page = await client.get("/calendar/2027")
+    assert page.status_code == 200
+    assert 'id="provisional-banner" data-basis="statutory"' in page.text and "暂定" in page.text
+    assert "暂按《全国年节及纪念日放假办法》法定节日计算，调休安排未公布" in page.text
+    assert 'data-date="2027-01-01" data-kind="holiday" title="元旦"' in page.text
+    for day in ("2027-02-05", "2027-02-08"):
+        assert f'data-date="{day}" data-kind="holiday" title="春节"' in page.text
+    assert 'data-kind="makeup"' not in page.text
+    assert 'href="/calendar/2028?region=cn"' in page.text and 'href="/calendar/2026?region=cn"' in page.text
+    known = await client.get("/calendar/2026")
+    assert known.status_code == 200 and "provisional-banner" not in known.text and "国办发明电〔2025〕7号" in known.text
+    far = await client.get("/calendar/2150")  # beyond the lunar tables: weekends only, and says so
+    assert far.status_code == 200 and 'data-basis="weekends"' in far.text
+    outside = await client.get("/calendar/3000")
+    assert outside.status_code == 400 and "年份超出范围" in outside.text
