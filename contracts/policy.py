@@ -63,6 +63,7 @@ class Publication:
     interpretation_on: str = ""
     interpretation_url: str = ""
     website: str = ""
+    website_at: str = ""  # when it went up on the government website (ISO instant), as entered
 
 
 @dataclass
@@ -167,18 +168,39 @@ def _secrecy(_v: PolicyView, _now: datetime, passed: bool, note: str) -> None:
 def _published(v: PolicyView, now: datetime, day: str, url: str) -> None:
     signed = max((local_date(s.at) for s in v.signatures), default=None)
     fields.day(day, field="day", what="发布日期", today=local_date(now), not_before=signed, before_what="审签日期")
-    fields.text(url, field="url", what="发布地址", limit=500)
+    fields.url(url, field="url", what="发布地址", limit=500)
 
 
 def _interpreted(v: PolicyView, now: datetime, day: str, url: str) -> None:
     on = v.published.on
     fields.day(day, field="day", what="解读发布日期", today=local_date(now),
                not_before=date.fromisoformat(on) if on else None, before_what="文件发布日期")
-    fields.text(url, field="url", what="解读材料的发布地址", limit=500)
+    fields.url(url, field="url", what="解读材料的发布地址", limit=500)
 
 
-def _on_website(_v: PolicyView, _now: datetime, url: str) -> None:
-    fields.text(url, field="url", what="网站发布地址", limit=500)
+def website_instant(at: str) -> datetime | None:
+    """The website publication's instant as sent (ISO 8601 with its offset), or None when not given."""
+    if not at.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(at.strip())
+    except ValueError:
+        raise InvalidInput("网站发布时间格式无效，应为“年-月-日 时:分”", field="at") from None
+    if parsed.tzinfo is None:
+        raise InvalidInput("网站发布时间必须带时区", field="at")
+    return parsed
+
+
+def _on_website(v: PolicyView, now: datetime, url: str, at: str = "") -> None:
+    fields.url(url, field="url", what="网站发布地址", limit=500)
+    when = website_instant(at)
+    if when is None:
+        return
+    if when > now:
+        raise InvalidInput("网站发布时间不能晚于现在", field="at")
+    on = v.published.on
+    if on and local_date(when) < date.fromisoformat(on):
+        raise InvalidInput(f"网站发布时间不能早于文件发布日期（{on}）", field="at")
 
 
 def _opinion(_v: PolicyView, _now: datetime, text: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.policy import ACTIONS, WORKFLOW, Draft, PolicyInput, PolicyView
+from contracts.policy import ACTIONS, WORKFLOW, Draft, PolicyInput, PolicyView, website_instant
 from gongkai import policy as rules
 from gongkai.clock import CST
 from gongkai.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -62,7 +62,8 @@ def draft_from(data: dict[str, Any]) -> Draft:
 def args_for(action: str, data: dict[str, Any], actor: Actor, row: PolicyCase) -> list[Any]:
     text = lambda n: forms.text(data, n)  # noqa: E731
     yes = forms.flag(data, "approve")
-    today = datetime.now(CST).date().isoformat()
+    now = datetime.now(CST).replace(second=0, microsecond=0)
+    today = now.date().isoformat()
     version = lambda: forms.number(data, "version", "版本号", default=row.document_version)  # noqa: E731
     args: dict[str, Any] = {
         "update_draft": lambda: [draft_from(data)], "submit": lambda: [],
@@ -73,7 +74,8 @@ def args_for(action: str, data: dict[str, Any], actor: Actor, row: PolicyCase) -
         "secrecy_review": lambda: [yes, text("comment")],
         "publish": lambda: [text("day") or today, text("url")],
         "publish_interpretation": lambda: [text("day") or today, text("url")],
-        "record_website": lambda: [text("url")], "add_note": lambda: [text("text")], "close": lambda: [],
+        "record_website": lambda: [text("url"), forms.instant(data, "at", "网站发布时间", default=now).isoformat()],
+        "add_note": lambda: [text("text")], "close": lambda: [],
     }
     if action not in args:
         raise actions.unknown_action()
@@ -153,7 +155,8 @@ class PolicyController(Controller):
         return await page("policy/case.html", db, user, status_code=refusal.status if refusal else 200, row=row,
                           v=view, events=events, deadlines=deadlines, refusal=refusal,
                           actions=ACTIONS.available(view, await actions.actor_of(db, user), now),
-                          today=now.date().isoformat(), **_options())
+                          today=now.date().isoformat(), now_local=now.strftime("%Y-%m-%dT%H:%M"),
+                          website_at=website_instant(view.published.website_at), **_options())
 
     @get("/{case_id:str}")
     async def case(self, db: AsyncSession, user: User, case_id: str) -> Template:

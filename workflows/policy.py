@@ -15,9 +15,19 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.policy import PolicyActivities
-    from contracts.policy import ACTIONS, WORKFLOW, Draft, PolicyInput, PolicyState, PolicyView, Signature
+    from contracts.policy import (
+        ACTIONS,
+        WORKFLOW,
+        Draft,
+        PolicyInput,
+        PolicyState,
+        PolicyView,
+        Signature,
+        website_instant,
+    )
     from gongkai import policy as rules
     from gongkai.clock import end_of_day, start_of_day
+    from gongkai.explain import due_text
     from gongkai.policy import Stage
     from gongkai.roles import Actor, Role
     from workflows.kit import CaseWorkflow, Work, action, case
@@ -189,10 +199,19 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
                                   + ("，超过时限" if outcome == "late" else ""))
 
     @action
-    async def record_website(self, actor: Actor, url: str) -> PolicyView:
+    async def record_website(self, actor: Actor, url: str, at: str = "") -> PolicyView:
+        """The normative document is on the government website (`at`: when, ISO with its offset; the
+        clock is judged by that instant. Sent without it, as before, it is judged by now)."""
         self.state.published.website = url.strip()
-        self.finish("website", None, actor.username)
-        return await self.project(actor.username, "website_published", "规范性文件已在政府网站发布")
+        when = website_instant(at)
+        if when is None:
+            self.finish("website", None, actor.username)
+            return await self.project(actor.username, "website_published", "规范性文件已在政府网站发布")
+        self.state.published.website_at = when.isoformat()
+        outcome = self.finish_at("website", when, actor.username)
+        return await self.project(actor.username, "website_published",
+                                  f"规范性文件已在政府网站发布（{due_text(when)}）：{url.strip()}"
+                                  + ("，超过时限" if outcome == "late" else ""))
 
     @action
     async def add_note(self, actor: Actor, text: str) -> PolicyView:

@@ -218,3 +218,45 @@ async def test_the_clocks_count_from_the_publication_date_entered(env, db, run):
     assert interp.state == "met" and interp.level >= 1  # escalated while unrecorded, yet published on time
     assert summary == "解读材料已发布（2026-06-04）"
     await _record(h, "publication_date")
+
+
+async def test_the_website_publication_is_recorded_with_its_time_and_judged_by_it(env, db, run):
+    """A normative document's 15-working-day website clock: recorded (address and time) after it
+    escalated, it is judged by when the document went up; an address nobody can open is refused."""
+    a = await actors(db)
+    h = await _start(env, db, run, "PD-2026-000009", normative=True)
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
+    await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
+    published = local_date(await env.get_current_time())
+    await act(h, PolicyWorkflow.publish, a["jyj_officer"], published.isoformat(), "http://www.example.gov.cn/zc/9")
+    await env.sleep(timedelta(days=30))  # well past 15 working days: escalated, still open
+    async with db.session_factory() as s:
+        website = await s.get(Deadline, "PD-2026-000009/website")
+    assert website.state == "running" and website.level >= 1  # escalated, waiting
+    went_up = datetime.combine(published + timedelta(days=2), datetime.min.time(), CST) + timedelta(hours=10)
+    now = (await env.get_current_time()).astimezone(CST)
+    for url, at, message in [
+        ("not a url", went_up.isoformat(), "网站发布地址应为完整的网址，以 http:// 或 https:// 开头"),
+        ("www.example.gov.cn/gfxwj/9", went_up.isoformat(), "以 http:// 或 https:// 开头"),
+        ("http://www.example.gov.cn/gfxwj/9", (now + timedelta(hours=2)).isoformat(), "网站发布时间不能晚于现在"),
+        ("http://www.example.gov.cn/gfxwj/9", (went_up - timedelta(days=5)).isoformat(),
+         f"网站发布时间不能早于文件发布日期（{published.isoformat()}）"),
+        ("http://www.example.gov.cn/gfxwj/9", "昨天", "网站发布时间格式无效"),
+    ]:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act(h, PolicyWorkflow.record_website, a["jyj_officer"], url, at)
+        assert message in str(refused.value.cause), (url, at)
+    view = await act(h, PolicyWorkflow.record_website, a["jyj_officer"], " http://www.example.gov.cn/gfxwj/9 ",
+                     went_up.isoformat())
+    assert view.published.website == "http://www.example.gov.cn/gfxwj/9" and not view.website_open
+    assert datetime.fromisoformat(view.published.website_at) == went_up
+    assert "record_website" not in ACTIONS.available(view, a["jyj_officer"], now)
+    async with db.session_factory() as s:
+        website = await s.get(Deadline, "PD-2026-000009/website")
+        summary = (await s.execute(select(AuditEvent.summary).where(
+            AuditEvent.case_id == "PD-2026-000009", AuditEvent.action == "website_published"))).scalar_one()
+    assert website.state == "met"  # escalated while unrecorded, yet on the website in time
+    assert summary.startswith("规范性文件已在政府网站发布（") and "http://www.example.gov.cn/gfxwj/9" in summary
+    await _record(h, "website")
