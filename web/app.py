@@ -48,6 +48,7 @@ from web.register import RegisterController
 from web.render import ViewUndefined, beijing
 from web.report import ReportController
 from web.sessions import SessionConfig, SQLSessionStore, cookie_names
+from web.signoff import SignOffController
 from web.throttle import Throttles
 
 HERE = Path(__file__).resolve().parent
@@ -95,7 +96,7 @@ def create_app(
             AuthController, HomeController, AdminController, OfficeController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
-            ReadingController,
+            ReadingController, SignOffController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

@@ -63,12 +63,12 @@ class InboxController(Controller):
                     process: str | None = None, stage: str | None = None,
                     department: int | None = Parameter(default=None, ge=1, le=MAX_ID),
                     overdue: bool = False, q: str | None = None, mine: bool = False,
-                    scope: str = "mine") -> Template:
+                    whose: str = Parameter(query="scope", default="mine")) -> Template:
         now = datetime.now(CST)
         found: dict[int, tuple] = {}
         term = q.strip()[:60] if q and q.strip() else None
         code = q.strip().upper() if q and TRACKING_CODE.fullmatch(q.strip().upper()) else None
-        everything = (scope == "all" or department is not None) and widens_to(user.role) is not None
+        everything = (whose == "all" or department is not None) and widens_to(user.role) is not None
         for branch in inbox_branches(user, department, everything):
             query = branch.outerjoin(DisclosureRequest, DisclosureRequest.id == Task.case_id).add_columns(
                 DisclosureRequest.stage, DisclosureRequest.applicant_name)
