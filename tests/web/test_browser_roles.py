@@ -79,7 +79,8 @@ async def test_the_leader_sees_their_sign_off_not_officers_tasks_and_must_choose
     await _officers_work(system)
     cid = await _policy_at_the_leader(system)
     async with db.session_factory() as s:
-        officers = list((await s.execute(select(Task).where(Task.status == "open", col(Task.role).is_(None)))).scalars())
+        officers = list((await s.execute(select(Task).where(Task.status == "open",
+                                                            col(Task.role).is_(None)))).scalars())
         assert (await s.get(PolicyCase, cid)).stage == "leader_sign_off"
     assert any(t.title.startswith("确认收到申请") for t in officers), "officers have work waiting"
 
