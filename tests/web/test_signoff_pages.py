@@ -63,3 +63,46 @@ async def test_the_office_head_must_choose_and_reads_the_opinions_first(live, db
         assert (await s.get(DisclosureRequest, code)).stage == "signed"
     assert _form(page, "decide_extension").count("公开办负责人") >= 1  # the sign-off is now in the chain
     assert "同意：同意答复" in _form(page, "decide_extension")
+
+
+async def test_policy_versions_are_kept_at_submission_and_the_queue_refuses_no_choice(live, db):
+    from models import PolicyCase, PolicyVersion
+    from tests.web.test_browser_roles import DRAFT, V1, V2
+
+    await login(live, "jyj_officer")
+    r = await post_form(live, "/policy/new", {"title": "老旧小区改造实施办法", "issuance": "department",
+                                              "form_key": "roles-versions"}, token_from="/policy")
+    case = r.headers["location"]
+    cid = case.rsplit("/", 1)[1]
+
+    async def step(action: str, data: dict) -> None:
+        r = await post_form(live, f"{case}/{action}", data, token_from=case)
+        assert r.status_code in (302, 303), (action, r.text[:500])
+
+    await step("update_draft", {**DRAFT, "document_text": V1})
+    await step("submit", {})
+    assert "第1版是第一次报送的版本" in (await live.get(f"{case}/versions")).text
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_head")
+    queue = (await live.get("/policy/queue")).text
+    assert "<details" in queue and "checked" not in queue and "拟办意见" in queue
+    refused = await post_form(live, f"/policy/queue/{cid}/sign", {"version": "1", "comment": "扩大适用范围"},
+                              token_from="/policy/queue")
+    assert refused.status_code == 400 and "请选择“同意”或“退回”后再提交" in refused.text
+    assert 'value="扩大适用范围"' in refused.text and 'data-queue-item="' + cid in refused.text  # the queue again
+    await step("sign", {"version": "1", "approve": "false", "comment": "扩大适用范围"})
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_officer")
+    await step("update_draft", {**DRAFT, "document_text": V2})
+    await step("submit", {})
+    async with db.session_factory() as s:
+        kept = [(v.number, v.document_text, v.submitted_by) for v in (await s.execute(
+            select(PolicyVersion).where(PolicyVersion.case_id == cid).order_by(PolicyVersion.number))).scalars()]
+        assert (await s.get(PolicyCase, cid)).document_version == 2
+    assert kept == [(1, V1, "jyj_officer"), (2, V2, "jyj_officer")]
+    page = (await live.get(f"{case}/versions")).text
+    assert "<del>1</del><ins>3</ins>" in page and "<ins>及乡镇</ins>" in page
+    assert (await live.get(f"{case}/versions", params={"number": "7"})).status_code == 404
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "zrzy_officer")
+    assert (await live.get(f"{case}/versions")).status_code == 403  # another department's document
