@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.case import CaseActivities, iso_date
+from activities.store import insert_once
 from contracts.case import CaseProjection
 from contracts.policy import PolicyView
-from models import PolicyCase
+from gongkai.policy import Stage
+from models import PolicyCase, PolicyVersion
 
 
 class PolicyActivities(CaseActivities):
@@ -24,6 +27,19 @@ class PolicyActivities(CaseActivities):
                 "stage": view.stage.value, "document_version": view.document_version, "returns": view.returns,
                 "published_on": iso_date(view.published.on),
                 "interpretation_on": iso_date(view.published.interpretation_on)}
+
+    async def write_more(self, session: AsyncSession, p: CaseProjection, view: PolicyView) -> None:
+        """Keeps each version as it left drafting (submitted for sign-off), once: the signers' diff
+        compares it with the version before. A case already past drafting when this was deployed is
+        kept at its next step, with no submitter."""
+        if view.stage is Stage.DRAFTING or view.document_version == 0:
+            return
+        d = view.draft
+        await insert_once(session, PolicyVersion(
+            key=f"{p.case_id}/v{view.document_version}", case_id=p.case_id, number=view.document_version,
+            title=view.title, document_text=d.document_text, plan_text=d.plan_text,
+            materials_text=d.materials_text, submitted_at=p.at,
+            submitted_by=p.actor if p.action == "submitted" else ""))
 
     @activity.defn(name="policy.project")
     async def project(self, p: CaseProjection) -> int | None:

@@ -9,11 +9,11 @@ from models.inbox import Notification, Task
 from models.incident import IncidentCase
 from models.letter import Letter, LetterCounter
 from models.office import OfficeProfile
-from models.policy import PolicyCase
+from models.policy import PolicyCase, PolicyVersion
 from models.throttle import Throttle
 
 __all__ = [
     "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
     "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "LetterCounter", "Notification",
-    "OfficeProfile", "PolicyCase", "Role", "Task", "Throttle", "User", "WebSession",
+    "OfficeProfile", "PolicyCase", "PolicyVersion", "Role", "Task", "Throttle", "User", "WebSession",
 ]

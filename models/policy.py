@@ -30,3 +30,21 @@ class PolicyCase(SQLModel, table=True):
     version: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PolicyVersion(SQLModel, table=True):
+    """A version of the document and its interpretation as it was submitted for sign-off, so a
+    signer can see what changed since the version before."""
+
+    __tablename__ = "policy_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)  # <case>/v<number>: one row per version, written once
+    case_id: str = Field(max_length=32, index=True)
+    number: int
+    title: str = Field(default="", max_length=300)
+    document_text: str = Field(default="", max_length=8000)  # gongkai.policy.TEXT_LIMIT
+    plan_text: str = Field(default="", max_length=8000)  # gongkai.policy.TEXT_LIMIT
+    materials_text: str = Field(default="", max_length=8000)  # gongkai.policy.TEXT_LIMIT
+    submitted_by: str = Field(default="", max_length=64)
+    submitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

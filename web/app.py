@@ -43,10 +43,12 @@ from web.inbox import InboxController
 from web.incident import IncidentApi, IncidentController
 from web.office import OfficeController
 from web.policy import PolicyController
+from web.reading import ReadingController
 from web.register import RegisterController
 from web.render import ViewUndefined, beijing
 from web.report import ReportController
 from web.sessions import SessionConfig, SQLSessionStore, cookie_names
+from web.signoff import SignOffController
 from web.throttle import Throttles
 
 HERE = Path(__file__).resolve().parent
@@ -94,6 +96,7 @@ def create_app(
             AuthController, HomeController, AdminController, OfficeController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
+            ReadingController, SignOffController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

@@ -1,4 +1,5 @@
-"""The home page: the user's open tasks and unread notifications."""
+"""The home page: the user's 待办 (what waits for them to act) and 待阅 (what they are told), one
+row per case and matter."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from datetime import UTC, datetime
 
 from litestar import Controller, get, post
 from litestar.response import Redirect, Template
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from gongkai.worklist import fold, task_matter, widens_to
 from models import Department, Notification, Task, User
+from web.reading import to_read
 from web.render import beijing, page
 from web.tasks import inbox_branches
 
@@ -21,15 +24,13 @@ class HomeController(Controller):
     async def home(self, db: AsyncSession, user: User) -> Template:
         tasks: list = []
         for branch in inbox_branches(user):
-            tasks += (await db.execute(branch.order_by(Task.due_at).limit(20))).scalars()
+            tasks += (await db.execute(branch.order_by(Task.due_at).limit(100))).scalars()
         latest = datetime.max.replace(tzinfo=UTC)
-        tasks = sorted(tasks, key=lambda t: (t.due_at is None, t.due_at or latest))[:20]
-        notes = list((await db.execute(select(Notification).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)).order_by(
-            Notification.created_at.desc()).limit(50))).scalars())
+        tasks = sorted(tasks, key=lambda t: (t.due_at is None, t.due_at or latest, t.id))
+        todo = fold(tasks, lambda t: task_matter(t.case_id, t.kind))[:20]
         department = await db.get(Department, user.department_id)
-        return await page("home.html", db, user, tasks=tasks, notifications=notes, department=department,
-                          beijing=beijing)
+        return await page("home.html", db, user, todo=todo, reading=await to_read(db, user, todo),
+                          department=department, beijing=beijing, widens=widens_to(user.role))
 
     @post("/notifications/{note_id:int}/read")
     async def mark_read(self, db: AsyncSession, user: User, note_id: int) -> Redirect:

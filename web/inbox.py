@@ -17,6 +17,7 @@ from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, working_days_left
 from gongkai.disclosure import STAGE_ZH, Stage
 from gongkai.incident import countdown_zh, hour_urgency
+from gongkai.worklist import fold, task_matter, widens_to
 from models import Department, DisclosureRequest, Task, User
 from web.forms import MAX_ID
 from web.render import beijing, fragment, page
@@ -38,6 +39,7 @@ class Row:
     urgency: str
     days_left: int | None
     countdown: str | None = None  # hour clocks (incidents) count down in hours and minutes
+    more: int = 0  # rows of the same case and matter folded into this one
 
 
 def urgency(cal, due_at: datetime | None, now: datetime) -> tuple[str, int | None]:
@@ -60,12 +62,14 @@ class InboxController(Controller):
     async def inbox(self, request: Request, db: AsyncSession, user: User, view: str = "list",
                     process: str | None = None, stage: str | None = None,
                     department: int | None = Parameter(default=None, ge=1, le=MAX_ID),
-                    overdue: bool = False, q: str | None = None, mine: bool = False) -> Template:
+                    overdue: bool = False, q: str | None = None, mine: bool = False,
+                    whose: str = Parameter(query="scope", default="mine")) -> Template:
         now = datetime.now(CST)
         found: dict[int, tuple] = {}
         term = q.strip()[:60] if q and q.strip() else None
         code = q.strip().upper() if q and TRACKING_CODE.fullmatch(q.strip().upper()) else None
-        for branch in inbox_branches(user, department):
+        everything = (whose == "all" or department is not None) and widens_to(user.role) is not None
+        for branch in inbox_branches(user, department, everything):
             query = branch.outerjoin(DisclosureRequest, DisclosureRequest.id == Task.case_id).add_columns(
                 DisclosureRequest.stage, DisclosureRequest.applicant_name)
             if process:
@@ -88,22 +92,26 @@ class InboxController(Controller):
                 for task, stage_value, applicant in (await db.execute(q_)).all():
                     found[task.id] = (task, stage_value, applicant)
         ordered = sorted(found.values(), key=lambda r: (r[0].due_at is None, r[0].due_at or now, r[0].id))[:LIMIT]
+        # One row per case and matter (a case's 督办 rows are one), however many rows the clocks wrote.
+        folded = fold(ordered, lambda r: task_matter(r[0].case_id, r[0].kind))
         cal = await load_calendar(db)
         rows = []
-        for task, stage_value, applicant in ordered:
+        for matter in folded:
+            task, stage_value, applicant = matter.first
             if task.process == "incident" and task.due_at is not None:
                 rows.append(Row(task, stage_value, applicant or "", hour_urgency(task.due_at, now), None,
-                                countdown_zh(task.due_at, now)))
+                                countdown_zh(task.due_at, now), more=matter.more))
                 continue
             level, left = urgency(cal, task.due_at, now)
-            rows.append(Row(task, stage_value, applicant or "", level, left))
+            rows.append(Row(task, stage_value, applicant or "", level, left, more=matter.more))
         departments = list((await db.execute(select(Department).where(Department.active))).scalars())
         columns = [s for s in Stage if s in {Stage.AWAITING_CONFIRMATION, Stage.REVIEW, Stage.CORRECTION,
                                              Stage.CONSULTATION, Stage.HANDLING, Stage.SIGN_OFF, Stage.SIGNED,
                                              Stage.REPLIED}]
         context = dict(rows=rows, view=view if view in {"list", "board"} else "list", process=process or "",
                        stage=stage or "", department=department, overdue=overdue, q=q or "", mine=mine,
-                       departments=departments, stage_zh=STAGE_ZH, urgency_zh=URGENCY_ZH, process_zh=PROCESS_ZH,
+                       departments=departments, scope="all" if everything else "mine",
+                       widens=widens_to(user.role), stage_zh=STAGE_ZH, urgency_zh=URGENCY_ZH, process_zh=PROCESS_ZH,
                        columns=columns, beijing=beijing, counts={k: sum(r.urgency == k for r in rows)
                                                                for k in URGENCY_ZH})
         if request.headers.get("hx-request") and request.headers.get("hx-target") == "inbox-results":

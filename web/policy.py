@@ -1,5 +1,5 @@
-"""Policy documents on the web: the drafting department's case page, and the sign-off queue of
-heads and leaders (document and interpretation side by side, sign or return)."""
+"""Policy documents on the web: the drafting department's case page (the sign-off queue of heads and
+leaders is web/signoff.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from gongkai.roles import WIDE_ROLES, Actor, DepartmentKind
 from models import AuditEvent, Deadline, Department, PolicyCase, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
+from web.decision import decision, opinions
 from web.deps import temporal_client
 from web.guards import DRAFT_POLICY, requires
 from web.render import page
@@ -61,17 +62,17 @@ def draft_from(data: dict[str, Any]) -> Draft:
 
 def args_for(action: str, data: dict[str, Any], actor: Actor, row: PolicyCase) -> list[Any]:
     text = lambda n: forms.text(data, n)  # noqa: E731
-    yes = forms.flag(data, "approve")
+    yes = lambda: decision(data)  # noqa: E731
     now = datetime.now(CST).replace(second=0, microsecond=0)
     today = now.date().isoformat()
     version = lambda: forms.number(data, "version", "版本号", default=row.document_version)  # noqa: E731
     args: dict[str, Any] = {
         "update_draft": lambda: [draft_from(data)], "submit": lambda: [],
-        "review_attribute": lambda: [yes, text("comment")],
-        "sign": lambda: [version(), yes, text("comment")],
-        "office_review": lambda: [yes, text("comment")],
-        "leader_sign": lambda: [version(), yes, text("comment")],
-        "secrecy_review": lambda: [yes, text("comment")],
+        "review_attribute": lambda: [yes(), text("comment")],
+        "sign": lambda: [version(), yes(), text("comment")],
+        "office_review": lambda: [yes(), text("comment")],
+        "leader_sign": lambda: [version(), yes(), text("comment")],
+        "secrecy_review": lambda: [yes(), text("comment")],
         "publish": lambda: [text("day") or today, text("url")],
         "publish_interpretation": lambda: [text("day") or today, text("url")],
         "record_website": lambda: [text("url"), forms.instant(data, "at", "网站发布时间", default=now).isoformat()],
@@ -134,17 +135,6 @@ class PolicyController(Controller):
         await wait_visible(db, PolicyCase, case_id)
         return Redirect(f"/policy/{case_id}")
 
-    @get("/queue")
-    async def queue(self, db: AsyncSession, user: User) -> Template:
-        """What waits for the signed-in person's sign-off: the action table decides, case by case."""
-        actor = await actions.actor_of(db, user)
-        now = datetime.now(CST)
-        rows = [r for r in (await db.execute(select(PolicyCase).where(col(PolicyCase.stage).in_(list(APPROVAL_AT)))
-                                             .order_by(col(PolicyCase.updated_at)))).scalars()
-                if ACTIONS.allows(APPROVAL_AT[r.stage], PROCESS.view_of(r), actor, now)]
-        return await page("policy/queue.html", db, user, items=[(r, PROCESS.view_of(r)) for r in rows], now=now,
-                          **_options())
-
     async def _case(self, db: AsyncSession, user: User, case_id: str, refusal: Refusal | None = None) -> Template:
         row = await visible(db, user, case_id)
         view = PROCESS.view_of(row)
@@ -154,6 +144,7 @@ class PolicyController(Controller):
         now = datetime.now(CST)
         return await page("policy/case.html", db, user, status_code=refusal.status if refusal else 200, row=row,
                           v=view, events=events, deadlines=deadlines, refusal=refusal,
+                          opinions=await opinions(db, events),
                           actions=ACTIONS.available(view, await actions.actor_of(db, user), now),
                           today=now.date().isoformat(), now_local=now.strftime("%Y-%m-%dT%H:%M"),
                           website_at=website_instant(view.published.website_at), **_options())

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from gongkai.roles import WIDE_ROLES, Role
+from gongkai.worklist import acts_on_department_work, widens_to
 from models import Notification, Task, User
 
+# gongkai.worklist.task_matter in SQL: a case's 督办 rows count once.
+MATTER = case((col(Task.kind).like("escalation:%"), "escalation"),
+              (col(Task.kind).like("supervision%"), "supervision"), else_=col(Task.kind))
 
-def inbox_branches(user: User, department: int | None = None) -> list[Select]:
+
+def inbox_branches(user: User, department: int | None = None, everything: bool = False) -> list[Select]:
     """The open tasks a user sees, as disjoint queries that each follow one index in due order
-    (an OR across them would scan every open task)."""
+    (an OR across them would scan every open task). By default a person's own 待办: officers their
+    own and their department's unclaimed work, everyone else what is addressed to them. With
+    `everything` (全部事项), the wide roles see every task and heads their department's."""
     base = select(Task).where(Task.status == "open")
-    if user.role in WIDE_ROLES:
+    wider = widens_to(user.role) if everything else None
+    if wider == "all":
         return [base.where(Task.department_id == department) if department else base]
-    if user.role == Role.DEPT_HEAD:
+    if wider == "department":
         return [base.where(Task.department_id == user.department_id),
                 base.where(Task.assignee_id == user.id, Task.department_id != user.department_id)]
+    if not acts_on_department_work(user.role):
+        return [
+            base.where(Task.assignee_id == user.id),
+            base.where(col(Task.assignee_id).is_(None), Task.role == user.role,
+                       or_(col(Task.department_id).is_(None), Task.department_id == user.department_id)),
+        ]
     return [
         base.where(Task.assignee_id == user.id),
         base.where(Task.department_id == user.department_id, col(Task.assignee_id).is_(None),
@@ -28,9 +41,11 @@ def inbox_branches(user: User, department: int | None = None) -> list[Select]:
 
 
 async def count_open(db: AsyncSession, user: User) -> int:
+    """The user's 待办 as the home page lists it: one per case and kind (a case's 督办 rows are one)."""
     total = 0
     for branch in inbox_branches(user):
-        total += (await db.execute(select(func.count()).select_from(branch.subquery()))).scalar_one()
+        matters = branch.with_only_columns(Task.case_id, MATTER).group_by(Task.case_id, MATTER)
+        total += (await db.execute(select(func.count()).select_from(matters.subquery()))).scalar_one()
     return total
 
 

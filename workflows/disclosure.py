@@ -318,7 +318,8 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
     async def sign_off(self, actor: Actor, approve: bool, comment: str) -> DisclosureView:
         if approve:
             self._enter(Stage.SIGNED)
-            return await self.project(actor.username, "reply_signed_off", "公开办负责人审签同意")
+            return await self.project(actor.username, "reply_signed_off", "公开办负责人审签同意",
+                                      detail={"opinion": comment.strip()})
         self.state.draft.comment = comment.strip()
         self._enter(Stage.HANDLING)
         return await self.project(actor.username, "reply_returned", f"审签退回：{comment.strip()}")

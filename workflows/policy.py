@@ -121,7 +121,8 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         self.state.stage = Stage.SIGN_OFF if approve else Stage.DRAFTING
         verdict = "公开属性审查通过" if approve else "公开属性审查退回"
         return await self.project(actor.username, "attribute_reviewed",
-                                  verdict + (f"：{comment.strip()}" if comment.strip() else ""))
+                                  verdict + (f"：{comment.strip()}" if comment.strip() else ""),
+                                  detail={"opinion": comment.strip()})
 
     # -- signing ----------------------------------------------------------------------------------------
     def _sign(self, actor: Actor, what: str) -> None:
@@ -143,31 +144,37 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         self.state.comment = comment.strip()
         if not approve:
             self.state.stage = Stage.DRAFTING
-            return await self.project(actor.username, "sign_off_returned", f"部门负责人退回：{comment.strip()}")
+            return await self.project(actor.username, "sign_off_returned", f"部门负责人退回：{comment.strip()}",
+                                      detail={"opinion": comment.strip()})
         self._sign(actor, "document+interpretation")
         self.state.stage = self._after_sign_off()
         return await self.project(actor.username, "signed_off",
-                                  f"部门负责人审签文件及解读（第{self.state.document_version}版，同步审签）")
+                                  f"部门负责人审签文件及解读（第{self.state.document_version}版，同步审签）",
+                                  detail={"opinion": comment.strip()})
 
     @action
     async def office_review(self, actor: Actor, approve: bool, reasons: str) -> PolicyView:
         if approve:
             self.state.stage = Stage.LEADER_SIGN_OFF
-            return await self.project(actor.username, "office_reviewed", "政府办审核通过，报领导审签")
+            return await self.project(actor.username, "office_reviewed", "政府办审核通过，报领导审签",
+                                      detail={"opinion": reasons.strip()})
         self.state.returns_reasons.append(reasons.strip())
         self.state.stage = Stage.DRAFTING
         self.state.comment = reasons.strip()
-        return await self.project(actor.username, "returned_for_completion", f"退文：{reasons.strip()}")
+        return await self.project(actor.username, "returned_for_completion", f"退文：{reasons.strip()}",
+                                  detail={"opinion": reasons.strip()})
 
     @action
     async def leader_sign(self, actor: Actor, version: int, approve: bool, comment: str) -> PolicyView:
         self.state.comment = comment.strip()
         if not approve:
             self.state.stage = Stage.DRAFTING
-            return await self.project(actor.username, "leader_returned", f"领导退回：{comment.strip()}")
+            return await self.project(actor.username, "leader_returned", f"领导退回：{comment.strip()}",
+                                      detail={"opinion": comment.strip()})
         self._sign(actor, "government")
         self.state.stage = Stage.SECRECY_REVIEW
-        return await self.project(actor.username, "leader_signed", f"领导审签（第{self.state.document_version}版）")
+        return await self.project(actor.username, "leader_signed", f"领导审签（第{self.state.document_version}版）",
+                                  detail={"opinion": comment.strip()})
 
     @action
     async def secrecy_review(self, actor: Actor, passed: bool, note: str) -> PolicyView:

@@ -54,6 +54,7 @@ async def test_the_applicant_downloads_the_file_the_reply_discloses(system, tmp_
             await browser_login(officer, system, "gkb_head")
             await officer.goto(f"{system}/disclosure/{code}")
             assert "改造项目清单.pdf" in await officer.inner_text("#reply-files")
+            await officer.check('form[data-action="sign_off"] input[name="approve"][value="true"]')  # none pre-selected
             await officer.click("#do-sign_off")
             await officer.wait_for_selector('#case-stage[data-stage="signed"]')
             await officer.click("text=退出")

@@ -45,6 +45,7 @@ async def test_only_the_right_head_signs_and_an_outdated_version_is_refused(live
 
 async def _approve_first_in_queue(page, base):
     await page.goto(f"{base}/policy/queue")
+    await page.check('[data-queue-item] input[name="approve"][value="true"]')  # nothing is pre-selected
     await page.click("[data-queue-item] .do-sign")
     await page.wait_for_selector("h1")
 
@@ -78,6 +79,7 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
         await browser_login(page, system, "leader")
         await page.goto(f"{system}/policy/queue")
         item = page.locator(f'[data-queue-item="{cid}"]')
+        await item.locator("details.document summary").click()  # the document is collapsed
         assert "第一稿" in await item.locator('[data-part="document"]').inner_text()
         assert "问答十条" in await item.locator('[data-part="interpretation"]').inner_text()
         await page.screenshot(path=str(SHOTS / "policy-queue.png"), full_page=True)
@@ -100,7 +102,9 @@ async def test_leader_sign_off_queue_in_a_browser(system, db):
         await browser_login(page, system, "leader")
         await page.goto(f"{system}/policy/queue")
         item = page.locator(f'[data-queue-item="{cid}"]')
+        await item.locator("details.document summary").click()
         assert "第二稿" in await item.locator('[data-part="document"]').inner_text()
+        await item.locator('input[name="approve"][value="true"]').check()
         await item.locator(".do-sign").click()
         await page.wait_for_selector("#queue-empty")
         assert refused == []  # nothing blocked by the Content-Security-Policy, no script error

@@ -47,6 +47,7 @@ from models.disclosure import APPLICATION, REPLY
 from web import actions, forms
 from web.actions import Refusal
 from web.audit import audit
+from web.decision import decision, opinions
 from web.deps import temporal_client
 from web.disclosure import correction
 from web.disclosure.duplicates import Earlier, before_registering, repeated_by
@@ -80,8 +81,8 @@ def action_args(action: str, data: dict[str, Any], actor: Actor) -> list[Any]:
         "start_consultation": lambda: [text("party"), text("kind")],
         "end_consultation": lambda: [text("summary")],
         "request_extension": lambda: [forms.number(data, "days", "延长天数", low=1, high=20), text("reason")],
-        "decide_extension": lambda: [forms.flag(data, "approve"), text("comment")],
-        "sign_off": lambda: [forms.flag(data, "approve"), text("comment")],
+        "decide_extension": lambda: [decision(data, no="不同意"), text("comment")],
+        "sign_off": lambda: [decision(data, no="退回修改"), text("comment")],
         "draft_reply": lambda: [text("disposition"), text("reason"), text("text")],
         "send_reply": lambda: [text("day") or today, text("channel")],
         "withdraw": lambda: [text("reason")],
@@ -137,7 +138,7 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
         "reason_label": REASON_LABEL, "today": now.date().isoformat(), "role_zh": ROLE_ZH,
         "correction_files": await correction.correction_files(db, row.id),
         "receipt_day": correction.receipt_day(view, now), **correction.context(view, reply, now),
-        "earlier": await repeated_by(db, await viewer(db, user), row),
+        "earlier": await repeated_by(db, await viewer(db, user), row), "opinions": await opinions(db, events),
     }
 
 

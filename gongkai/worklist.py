@@ -1,0 +1,67 @@
+"""What a person's day is made of: 待办 (tasks addressed to them, to act on) and 待阅 (what they are
+told, to read), each one row per case and matter however many rows the clocks and notices wrote."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from gongkai.roles import HEADS, WIDE_ROLES, Role
+
+T = TypeVar("T")
+# A notice's title starts with its urgency (【即将到期】, 【已超期】, 【督办】 ...), which changes as the
+# same matter goes on; the rest names the matter.
+_MARK = re.compile(r"^【[^】]*】")
+
+
+@dataclass(frozen=True)
+class Matter(Generic[T]):
+    """One row of a list: the first item of its case and matter (the most urgent, as the items came
+    sorted) and how many more were folded into it."""
+
+    first: T
+    more: int = 0
+
+    @property
+    def count(self) -> int:
+        return self.more + 1
+
+
+def fold(items: Iterable[T], key: Callable[[T], Hashable]) -> list[Matter[T]]:
+    """One row per key, in the order the keys first appear."""
+    firsts: dict[Hashable, T] = {}
+    counts: dict[Hashable, int] = {}
+    for item in items:
+        k = key(item)
+        firsts.setdefault(k, item)
+        counts[k] = counts.get(k, 0) + 1
+    return [Matter(firsts[k], counts[k] - 1) for k in firsts]
+
+
+def task_matter(case_id: str, kind: str) -> tuple[str, str]:
+    """A task's matter: its kind within its case (a case's 督办 rows, one per clock and due instant,
+    are one matter for the person they are addressed to)."""
+    return case_id, kind.split(":", 1)[0] if kind.startswith(("escalation:", "supervision")) else kind
+
+
+def notice_matter(case_id: str, deadline_id: str | None, title: str) -> tuple[str, str]:
+    """A notice's matter: the clock it is about, or else its title without the urgency mark."""
+    return case_id, deadline_id or _MARK.sub("", title).strip()
+
+
+def acts_on_department_work(role: Role | str) -> bool:
+    """Officers act on their department's unclaimed work; heads, leaders, supervisors and the
+    administrator act only on what is addressed to them (their role, their department, or them)."""
+    return role == Role.OFFICER
+
+
+def widens_to(role: Role | str) -> str | None:
+    """What `全部事项` shows a role beyond its own 待办: every department's work, or its own
+    department's; None when there is nothing more to show."""
+    if role in WIDE_ROLES:
+        return "all"
+    if role in HEADS:
+        return "department"
+    return None
