@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
 from gongkai.database import make_async_engine, make_session_factory
-from gongkai.explain import due_text
+from gongkai.instants import deadline_text, instant_text
 from gongkai.keys import derive
 from gongkai.logs import clear as clear_log_context
 from gongkai.settings import Settings, get_settings
@@ -58,7 +58,8 @@ def _fresh_log_context(request) -> None:
 
 
 def _template_globals(engine: JinjaTemplateEngine) -> None:
-    engine.engine.globals.update(beijing=beijing, due_text=lambda at: due_text(at) if at else "—")
+    engine.engine.globals.update(beijing=beijing, due_text=instant_text, deadline_text=deadline_text)
+    engine.engine.filters.update(instant=instant_text, deadline=deadline_text)
     engine.engine.undefined = ViewUndefined
 
 
