@@ -29,6 +29,7 @@ from web.actions import UNAVAILABLE, Process, Refusal
 from web.deps import temporal_client
 from web.errors import status_for
 from web.guards import REGISTER_INCIDENT, oversight_only, requires
+from web.people import actor_names
 from web.render import beijing, fragment, page
 from web.visible import wait_visible
 
@@ -206,6 +207,7 @@ class IncidentController(Controller):
         departments = list((await db.execute(select(Department).order_by(col(Department.id)))).scalars())
         return await page("incident/case.html", db, user, status_code=refusal.status if refusal else 200, row=row,
                           v=view, events=events, clocks=clock_rows(deadlines, now),
+                          actors=await actor_names(db, (e.actor for e in events)),
                           names={d.id: d.name for d in departments}, refusal=refusal,
                           departments=[d for d in departments if d.active and d.id != view.department_id],
                           actions=ACTIONS.available(view, await actions.actor_of(db, user), now), **_context(now))

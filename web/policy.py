@@ -25,8 +25,10 @@ from gongkai.roles import WIDE_ROLES, Actor, DepartmentKind
 from models import AuditEvent, Deadline, Department, PolicyCase, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
+from web.clocks import clock_states
 from web.deps import temporal_client
 from web.guards import DRAFT_POLICY, requires
+from web.people import actor_names
 from web.render import page
 from web.visible import wait_visible
 
@@ -152,6 +154,8 @@ class PolicyController(Controller):
         now = datetime.now(CST)
         return await page("policy/case.html", db, user, status_code=refusal.status if refusal else 200, row=row,
                           v=view, events=events, deadlines=deadlines, refusal=refusal,
+                          clock_states=await clock_states(db, deadlines, now),
+                          actors=await actor_names(db, (e.actor for e in events)),
                           actions=ACTIONS.available(view, await actions.actor_of(db, user), now),
                           today=now.date().isoformat(), **_options())
 

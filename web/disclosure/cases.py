@@ -47,6 +47,7 @@ from models.disclosure import APPLICATION, REPLY
 from web import actions, forms
 from web.actions import Refusal
 from web.audit import audit
+from web.clocks import clock_states
 from web.deps import temporal_client
 from web.disclosure import correction
 from web.disclosure.duplicates import Earlier, before_registering, repeated_by
@@ -56,6 +57,7 @@ from web.disclosure.letters import case_letter, letter_ref, pdf_response, seal_u
 from web.disclosure.service import PROCESS, now_utc, start, visible
 from web.downloads import download
 from web.guards import REGISTER_REQUEST, requires
+from web.people import actor_names
 from web.register import lookup_keys
 from web.register.query import viewer
 from web.render import beijing, fragment, page
@@ -124,6 +126,8 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
         names[view.assignee_id] = assignee.display_name if assignee else "?"
     return {
         "row": row, "v": view, "stage_zh": STAGE_ZH, "deadlines": deadlines, "countdown": countdown,
+        "clock_states": await clock_states(db, deadlines, now),
+        "actors": await actor_names(db, (e.actor for e in events)),
         "identity": identity(row, full=reveal or sees_in_full(actor, row.department_id, row.assignee_id)),
         "actions": PROCESS.actions.available(view, actor, now), "labels": {a: PROCESS.actions.label(a)
                                                                           for a in PROCESS.actions.actions},
