@@ -21,6 +21,7 @@ from gongkai import incident as rules
 from gongkai.clock import CST
 from gongkai.errors import Conflict, GongkaiError, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
+from gongkai.people import actor_names
 from gongkai.roles import WIDE_ROLES, Actor
 from gongkai.rules import get_rule
 from models import AuditEvent, Deadline, Department, IncidentCase, User
@@ -29,7 +30,6 @@ from web.actions import UNAVAILABLE, Process, Refusal
 from web.deps import temporal_client
 from web.errors import status_for
 from web.guards import REGISTER_INCIDENT, oversight_only, requires
-from web.people import actor_names
 from web.render import beijing, fragment, page
 from web.visible import wait_visible
 

@@ -21,6 +21,7 @@ from gongkai import policy as rules
 from gongkai.clock import CST
 from gongkai.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
+from gongkai.people import actor_names
 from gongkai.roles import WIDE_ROLES, Actor, DepartmentKind
 from models import AuditEvent, Deadline, Department, PolicyCase, User
 from web import actions, forms
@@ -28,7 +29,6 @@ from web.actions import UNAVAILABLE, Process, Refusal
 from web.clocks import clock_states
 from web.deps import temporal_client
 from web.guards import DRAFT_POLICY, requires
-from web.people import actor_names
 from web.render import page
 from web.visible import wait_visible
 

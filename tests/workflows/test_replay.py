@@ -42,7 +42,9 @@ RECORDED = {
                       "disclosure_correction_online", "disclosure_correction_post",
                       "disclosure_confirmation_overdue",
                       # Letters as official documents (patches receipt-letter, consultation-letters).
-                      "disclosure_letters", "disclosure_receipt_online"],
+                      "disclosure_letters", "disclosure_receipt_online",
+                      # The handling officer told of returns, extensions, 督办 (patch officer-notices).
+                      "disclosure_officer_notices", "policy_drafter_told"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 

@@ -41,6 +41,7 @@ from gongkai.errors import InvalidInput, NotFound
 from gongkai.intake import allocate
 from gongkai.letters import with_seal
 from gongkai.masking import sees_in_full
+from gongkai.people import actor_names
 from gongkai.roles import ROLE_ZH, Actor, Role
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, IntakeKey, Letter, User
 from models.disclosure import APPLICATION, REPLY
@@ -57,7 +58,6 @@ from web.disclosure.letters import case_letter, letter_ref, pdf_response, seal_u
 from web.disclosure.service import PROCESS, now_utc, start, visible
 from web.downloads import download
 from web.guards import REGISTER_REQUEST, requires
-from web.people import actor_names
 from web.register import lookup_keys
 from web.register.query import viewer
 from web.render import beijing, fragment, page
