@@ -41,6 +41,7 @@ from web.headers import security_headers
 from web.home import HomeController
 from web.inbox import InboxController
 from web.incident import IncidentApi, IncidentController
+from web.notices import NoticesController
 from web.office import OfficeController
 from web.policy import PolicyController
 from web.register import RegisterController
@@ -95,6 +96,7 @@ def create_app(
             AuthController, HomeController, AdminController, OfficeController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
+            NoticesController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from litestar import Controller, get, post
-from litestar.response import Redirect, Template
-from sqlalchemy import select, update
+from litestar import Controller, get
+from litestar.response import Template
+from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Department, Notification, Task, User
@@ -30,10 +30,3 @@ class HomeController(Controller):
         department = await db.get(Department, user.department_id)
         return await page("home.html", db, user, tasks=tasks, notifications=notes, department=department,
                           beijing=beijing)
-
-    @post("/notifications/{note_id:int}/read")
-    async def mark_read(self, db: AsyncSession, user: User, note_id: int) -> Redirect:
-        await db.execute(update(Notification).where(
-            Notification.id == note_id, Notification.user_id == user.id).values(read_at=datetime.now(UTC)))
-        await db.commit()
-        return Redirect("/")

@@ -1,0 +1,67 @@
+"""Notices (提醒): mark one or all read, in place with htmx (the whole section comes back, with the
+header's badge out of band) or by a plain POST that returns home; and the badge alone, which the
+header polls so a new notice shows without a reload."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select, update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Notification, User
+from web import forms
+from web.render import beijing, fragment
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+SHOWN = 50  # unread notices the home page lists
+
+
+async def unread(db: AsyncSession, user: User) -> list[Notification]:
+    return list((await db.execute(select(Notification).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None)).order_by(
+        col(Notification.created_at).desc(), col(Notification.id).desc()).limit(SHOWN))).scalars())
+
+
+async def unread_count(db: AsyncSession, user: User) -> int:
+    return (await db.execute(select(func.count(col(Notification.id))).where(
+        Notification.user_id == user.id, col(Notification.read_at).is_(None)))).scalar_one()
+
+
+class NoticesController(Controller):
+    path = "/notifications"
+    include_in_schema = False
+
+    async def _answer(self, request: Request, db: AsyncSession, user: User) -> Template | Redirect:
+        await db.commit()
+        if not request.headers.get("hx-request"):
+            return Redirect("/")
+        return fragment("_notices.html", user, notifications=await unread(db, user), beijing=beijing,
+                        nav={"unread": await unread_count(db, user)}, oob=True)
+
+    @post("/{note_id:int}/read")
+    async def mark_read(self, request: Request, db: AsyncSession, user: User, note_id: int) -> Template | Redirect:
+        await db.execute(update(Notification).where(
+            col(Notification.id) == note_id, Notification.user_id == user.id,
+            col(Notification.read_at).is_(None)).values(read_at=datetime.now(UTC)))
+        return await self._answer(request, db, user)
+
+    @post("/read-all")
+    async def mark_all_read(self, request: Request, db: AsyncSession, user: User, data: Form) -> Template | Redirect:
+        """Those the page showed (up to the newest it listed): one that arrived since stays unread."""
+        q = update(Notification).where(Notification.user_id == user.id, col(Notification.read_at).is_(None))
+        up_to = forms.number(data, "up_to", "提醒", default=0)
+        if up_to:
+            q = q.where(col(Notification.id) <= up_to)
+        await db.execute(q.values(read_at=datetime.now(UTC)))
+        return await self._answer(request, db, user)
+
+    @get("/badge")
+    async def badge(self, db: AsyncSession, user: User) -> Template:
+        return fragment("_unread_badge.html", user, nav={"unread": await unread_count(db, user)})
