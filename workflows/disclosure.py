@@ -168,13 +168,13 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
     async def claim(self, actor: Actor) -> DisclosureView:
         self.state.assignee_id = actor.user_id
         self.move_deadlines()
-        return await self.project(actor.username, "claimed", f"{actor.username} 认领")
+        return await self.project(actor.username, "claimed", "认领办理")
 
     @action
     async def release(self, actor: Actor) -> DisclosureView:
         self.state.assignee_id = None
         self.move_deadlines()
-        return await self.project(actor.username, "released", f"{actor.username} 退回待认领")
+        return await self.project(actor.username, "released", "退回待认领")
 
     @action
     async def assign(self, actor: Actor, officer_id: int, department_id: int) -> DisclosureView:
