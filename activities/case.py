@@ -19,10 +19,10 @@ from temporalio.converter import value_to_type
 
 from activities.deadline import recipients
 from activities.store import insert_once, sync_stage_tasks, update_if_older
-from contracts.case import CaseProjection, LetterSpec
+from contracts.case import CaseProjection, LetterSpec, NoticeSpec
 from gongkai.clock import start_of_day
 from gongkai.logs import bind, get_logger
-from models import AuditEvent, Letter, Notification
+from models import AuditEvent, Letter, Notification, User
 
 log = get_logger(__name__)
 SUMMARY_LIMIT = 500  # the audit entry's column
@@ -78,7 +78,7 @@ class CaseActivities:
                     issued = await self.issue_letter(session, p, view, letter)
                     await session.execute(update(Letter).where(col(Letter.key) == letter.key).values(**issued))
             for notice in p.notices:
-                for uid in await recipients(session, notice.to, notice.department_id):
+                for uid in await _notice_recipients(session, notice):
                     created += await insert_once(session, Notification(
                         key=f"{notice.key}/{uid}", user_id=uid, case_id=p.case_id, level=notice.level,
                         title=notice.title[:200], body=notice.body[:1000]))
@@ -94,6 +94,16 @@ class CaseActivities:
         if (await session.execute(select(model.version).where(model.id == p.case_id))).first() is None:
             raise RuntimeError(f"{self.PROCESS} {p.case_id} not created yet")  # retried; reconciliation restores it
         return False
+
+
+async def _notice_recipients(session: AsyncSession, notice: NoticeSpec) -> list[int]:
+    """Who a notice reaches: the account it names by login if active, else its audience."""
+    if notice.username:
+        uid = (await session.execute(select(User.id).where(
+            col(User.username) == notice.username, col(User.active)))).scalar_one_or_none()
+        if uid is not None:
+            return [uid]
+    return await recipients(session, notice.to, notice.department_id, notice.assignee_id)
 
 
 def day_start(value: str | None) -> datetime | None:

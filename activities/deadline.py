@@ -3,7 +3,7 @@ the idempotent projection of deadlines, reminders and escalations into SQL."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -16,8 +16,9 @@ from contracts.deadline import CloseInput, DeadlineRef, FireInput, RungAt, Sched
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockSpec, Due, compute, local_date
 from gongkai.errors import DateOutOfRange
-from gongkai.explain import explain, span_zh
+from gongkai.explain import explain
 from gongkai.failures import to_application_error
+from gongkai.instants import deadline_text, instant_text, overdue_text
 from gongkai.logs import bind, get_logger
 from gongkai.rules import AUDIENCE_ZH, Rule, get_rule
 from gongkai.workdays import FIRST_YEAR, LAST_YEAR, WorkdayCalendar, supported
@@ -25,10 +26,11 @@ from models import AuditEvent, Deadline, Department, Notification, Role, Task, U
 from models.accounts import DepartmentKind
 
 log = get_logger(__name__)
+LATE = timedelta(minutes=1)  # a rung sent this long after its instant says the time it is sent
 
 
 def _fmt(at: datetime | None) -> str:
-    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") if at else "—"
+    return instant_text(at)
 
 
 async def recipients(session: AsyncSession, to: str, department_id: int | None,
@@ -150,13 +152,11 @@ class DeadlineActivities:
             title = f"【已到期】{ref.title}：{rule.label}"
         else:
             title = f"【即将到期】{ref.title}：{rule.label}"
-        if rung.at < data.due_at:
-            when = f"距截止还有{span_zh(data.due_at - rung.at)}"
-        elif rung.at == data.due_at:
-            when = "已到截止时间"
-        else:
-            when = f"已超期{span_zh(rung.at - data.due_at)}"
-        body = (f"{rule.label}截止于 {_fmt(data.due_at)}（北京时间），{when}。"
+        # Said as of when it is sent: a rung fired late (a case registered after its instant, a worker
+        # that was down) must not say the time it was planned for; a timer's jitter is not lateness.
+        sent = data.at if data.at is not None and data.at - rung.at >= LATE else rung.at
+        when = overdue_text(data.due_at, sent)
+        body = (f"{rule.label}{deadline_text(data.due_at)}（北京时间），{when}。"
                 f"提醒对象：{AUDIENCE_ZH[rung.to]}。案件：{ref.case_id}")
         async with self.session_factory() as session:
             users = await self._recipients(session, ref, rung.to)

@@ -12,16 +12,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.case import CaseActivities, day_start, iso_date
+from activities.deadline import recipients
 from activities.store import insert_once, next_letter_number
 from contracts.case import CaseProjection, LetterSpec
 from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput, pending_corrections
 from gongkai.clock import local_date
 from gongkai.disclosure import Stage, public_note
+from gongkai.instants import deadline_text
 from gongkai.intake import FINGERPRINT
 from gongkai.letters import doc_number, render_disclosure_letter, series
 from gongkai.logs import bind, get_logger
 from gongkai.lookup import ID_DOC, PHONE, LookupKeys
 from gongkai.office import load_office
+from gongkai.people import actor_names
 from gongkai.roles import Role
 from models import (
     AuditEvent,
@@ -172,10 +175,20 @@ class DisclosureActivities(CaseActivities):
                 key=sv.key, case_id=sv.request_id, workflow_id=sv.workflow_id, process="disclosure",
                 kind="supervision", title=f"{title}：{sv.note}"[:200], department_id=sv.department_id,
                 role=Role.DEPT_HEAD, due_at=sv.due_at))
+            by = (await actor_names(session, [sv.actor])).get(sv.actor, sv.actor)
+            due = f"答复期限{deadline_text(sv.due_at)}（北京时间）。" if sv.due_at else ""
+            body = f"督办意见：{sv.note}（督办人：{by}）。{due}"
             for uid in heads:
                 await insert_once(session, Notification(
-                    key=f"{sv.key}/{uid}", user_id=uid, case_id=sv.request_id, level=1, title=title,
-                    body=f"督办意见：{sv.note}（督办人：{sv.actor}）"))
+                    key=f"{sv.key}/{uid}", user_id=uid, case_id=sv.request_id, level=1, title=title, body=body))
+            # The handling officer is told too (the case's assignee, else the department's officers).
+            assignee = (await session.execute(select(DisclosureRequest.assignee_id).where(
+                DisclosureRequest.id == sv.request_id))).scalar_one_or_none()
+            for uid in await recipients(session, "assignee", sv.department_id, assignee):
+                if uid not in heads:
+                    await insert_once(session, Notification(
+                        key=f"{sv.key}/officer/{uid}", user_id=uid, case_id=sv.request_id, level=1,
+                        title=f"【督办】您办理的依申请公开 {sv.request_id}", body=body))
             await insert_once(session, AuditEvent(
                 key=f"{sv.key}/audit", case_id=sv.request_id, actor=sv.actor, action="supervised",
                 summary=f"发出督办单：{sv.note}"[:500], detail={"department_id": sv.department_id, "heads": heads}))

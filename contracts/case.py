@@ -46,6 +46,8 @@ class NoticeSpec:
     title: str
     body: str
     level: int = 0
+    assignee_id: int | None = None  # "assignee": this person; none: the department's officers
+    username: str = ""  # "assignee": this account, when a case knows its officer by login (a policy's drafter)
 
 
 @dataclass

@@ -56,6 +56,7 @@ class FireInput:
     ref: DeadlineRef
     rung: RungAt
     due_at: datetime
+    at: datetime | None = None  # when it is sent (None in histories recorded before it was sent along)
 
 
 @dataclass

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from gongkai.clock import CST, UNIT_EN, UNIT_ZH, Due, Step
+from gongkai.clock import UNIT_EN, UNIT_ZH, Due, Step
+from gongkai.instants import instant_text, span_text
 from gongkai.statutory import BASIS_ZH
 
 WEEKDAY_ZH = "一二三四五六日"
@@ -25,22 +26,12 @@ def _t(at: datetime | None) -> str:
 
 def due_text(at: datetime) -> str:
     """Beijing time; midnight is written as 24:00 of the day before, as the law counts it."""
-    local = at.astimezone(CST)
-    if local.hour == 0 and local.minute == 0:
-        return f"{(local - timedelta(days=1)).strftime('%Y-%m-%d')} 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
+    return instant_text(at)
 
 
 def span_zh(delta: timedelta) -> str:
     """A duration as officers read a countdown: 3小时12分, 2天4小时."""
-    minutes = int(abs(delta).total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}天{hours}小时" if hours else f"{days}天"
-    if hours:
-        return f"{hours}小时{mins:02d}分"
-    return f"{mins}分钟"
+    return span_text(delta)
 
 
 def _zh(step: Step, due: Due) -> str:

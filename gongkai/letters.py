@@ -4,7 +4,7 @@ and the Chinese way dates are written in it. The PDF is gongkai/letter_pdf.py's.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gongkai.clock import CST
 from gongkai.disclosure import CONSULTATION_KINDS, INTAKE_CHANNELS, REASON_LABEL
+from gongkai.instants import last_day
 from gongkai.office import Office
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "letters"),
@@ -60,11 +61,6 @@ def _cn(value: date | datetime | str | None) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(CST).date()
     return chinese_date(value)
-
-
-def last_day(due_at: datetime) -> date:
-    """The last day a deadline instant leaves: a midnight due (24:00) belongs to the day before."""
-    return (due_at.astimezone(CST) - timedelta(microseconds=1)).date()
 
 
 def paragraphs(text: str | None) -> list[str]:

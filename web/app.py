@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from temporalio.client import Client
 
 from gongkai.database import make_async_engine, make_session_factory
-from gongkai.explain import due_text
+from gongkai.instants import deadline_text, instant_text
 from gongkai.keys import derive
 from gongkai.logs import clear as clear_log_context
 from gongkai.settings import Settings, get_settings
@@ -41,9 +41,9 @@ from web.headers import security_headers
 from web.home import HomeController
 from web.inbox import InboxController
 from web.incident import IncidentApi, IncidentController
+from web.notices import NoticesController
 from web.office import OfficeController
 from web.policy import PolicyController
-from web.reading import ReadingController
 from web.register import RegisterController
 from web.render import ViewUndefined, beijing
 from web.report import ReportController
@@ -60,7 +60,8 @@ def _fresh_log_context(request) -> None:
 
 
 def _template_globals(engine: JinjaTemplateEngine) -> None:
-    engine.engine.globals.update(beijing=beijing, due_text=lambda at: due_text(at) if at else "—")
+    engine.engine.globals.update(beijing=beijing, due_text=instant_text, deadline_text=deadline_text)
+    engine.engine.filters.update(instant=instant_text, deadline=deadline_text)
     engine.engine.undefined = ViewUndefined
 
 
@@ -96,7 +97,7 @@ def create_app(
             AuthController, HomeController, AdminController, OfficeController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
-            ReadingController, SignOffController,
+            SignOffController, NoticesController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

@@ -21,6 +21,7 @@ from gongkai import incident as rules
 from gongkai.clock import CST
 from gongkai.errors import Conflict, GongkaiError, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
+from gongkai.people import actor_names
 from gongkai.roles import WIDE_ROLES, Actor
 from gongkai.rules import get_rule
 from models import AuditEvent, Deadline, Department, IncidentCase, User
@@ -206,6 +207,7 @@ class IncidentController(Controller):
         departments = list((await db.execute(select(Department).order_by(col(Department.id)))).scalars())
         return await page("incident/case.html", db, user, status_code=refusal.status if refusal else 200, row=row,
                           v=view, events=events, clocks=clock_rows(deadlines, now),
+                          actors=await actor_names(db, (e.actor for e in events)),
                           names={d.id: d.name for d in departments}, refusal=refusal,
                           departments=[d for d in departments if d.active and d.id != view.department_id],
                           actions=ACTIONS.available(view, await actions.actor_of(db, user), now), **_context(now))

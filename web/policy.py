@@ -21,10 +21,12 @@ from gongkai import policy as rules
 from gongkai.clock import CST
 from gongkai.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
+from gongkai.people import actor_names
 from gongkai.roles import WIDE_ROLES, Actor, DepartmentKind
 from models import AuditEvent, Deadline, Department, PolicyCase, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
+from web.clocks import clock_states
 from web.decision import decision, opinions
 from web.deps import temporal_client
 from web.guards import DRAFT_POLICY, requires
@@ -144,6 +146,8 @@ class PolicyController(Controller):
         now = datetime.now(CST)
         return await page("policy/case.html", db, user, status_code=refusal.status if refusal else 200, row=row,
                           v=view, events=events, deadlines=deadlines, refusal=refusal,
+                          clock_states=await clock_states(db, deadlines, now),
+                          actors=await actor_names(db, (e.actor for e in events)),
                           opinions=await opinions(db, events),
                           actions=ACTIONS.available(view, await actions.actor_of(db, user), now),
                           today=now.date().isoformat(), now_local=now.strftime("%Y-%m-%dT%H:%M"),

@@ -1,13 +1,9 @@
 """待阅: what a person is told (reminders, escalation copies, notices for information), one row per
-case and matter, leaving out what their 待办 already holds; read together, a matter at a time."""
+case and matter, leaving out what their 待办 already holds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from litestar import Controller, post
-from litestar.response import Redirect
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,27 +17,8 @@ async def to_read(db: AsyncSession, user: User, todo: list[Matter[Task]]) -> lis
     notes = (await db.execute(select(Notification).where(
         Notification.user_id == user.id, col(Notification.read_at).is_(None)).order_by(
         col(Notification.created_at).desc(), col(Notification.id).desc()).limit(LIMIT))).scalars()
-    # A notice about a clock (or a case, when it names none) the person already has to act on is
-    # that task's copy: it is not a second row.
-    acting = {(m.first.case_id, t) for m in todo for t in (m.first.deadline_id, None)}
-    kept = [n for n in notes if (n.case_id, n.deadline_id) not in acting]
+    # A reminder about a clock the person already has to act on is that task's copy: not a second row.
+    # Notices that name no clock (a draft returned, an extension decided, a 督办) are news, always shown.
+    acting = {(m.first.case_id, m.first.deadline_id) for m in todo if m.first.deadline_id}
+    kept = [n for n in notes if not n.deadline_id or (n.case_id, n.deadline_id) not in acting]
     return fold(kept, lambda n: notice_matter(n.case_id, n.deadline_id, n.title))[:50]
-
-
-class ReadingController(Controller):
-    include_in_schema = False
-
-    @post("/notifications/{note_id:int}/read-matter")
-    async def read_matter(self, db: AsyncSession, user: User, note_id: int) -> Redirect:
-        """Marks read every unread notice of the same case and matter as this one."""
-        note = await db.get(Notification, note_id)
-        if note is not None and note.user_id == user.id:
-            same = notice_matter(note.case_id, note.deadline_id, note.title)
-            unread = (await db.execute(select(Notification).where(
-                Notification.user_id == user.id, Notification.case_id == note.case_id,
-                col(Notification.read_at).is_(None)))).scalars()
-            ids = [n.id for n in unread if notice_matter(n.case_id, n.deadline_id, n.title) == same]
-            await db.execute(update(Notification).where(col(Notification.id).in_(ids)).values(
-                read_at=datetime.now(UTC)))
-            await db.commit()
-        return Redirect("/")

@@ -13,6 +13,7 @@ from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
+from gongkai.instants import instant_text
 from gongkai.roles import ROLE_ZH
 from models import User
 from web.guards import capabilities
@@ -31,8 +32,11 @@ class ViewUndefined(Undefined):
             self._fail_with_undefined_error()
 
 
-def beijing(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.astimezone(CST).strftime(fmt) if value else "—"
+def beijing(value: datetime | None, fmt: str | None = None) -> str:
+    """An instant in Beijing time, written the one way (gongkai.instants), or in `fmt`."""
+    if value is None:
+        return "—"
+    return instant_text(value) if fmt is None else value.astimezone(CST).strftime(fmt)
 
 
 CASE_PATHS = {"disclosure": "/disclosure/", "policy": "/policy/", "incident": "/incidents/"}

@@ -138,7 +138,7 @@ class DurableDeadline:
             self.level = max(self.level, rung.level)
             if rung.level == 0 and rung is not latest:
                 continue
-            await call(DeadlineActivities.fire, FireInput(self.ref, rung, due))
+            await call(DeadlineActivities.fire, FireInput(self.ref, rung, due, now))
 
     async def run(self) -> str:
         """Runs until finish(); returns the outcome."""

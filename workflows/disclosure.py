@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai import disclosure as rules
     from gongkai.clock import CST, local_date, start_of_day
     from gongkai.disclosure import BEFORE_REPLY, OPEN_STAGES, Stage
+    from gongkai.instants import deadline_text
     from gongkai.roles import Actor, Role
     from workflows.calls import call
     from workflows.kit import CaseWorkflow, Work, action, case
@@ -167,13 +168,13 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
     async def claim(self, actor: Actor) -> DisclosureView:
         self.state.assignee_id = actor.user_id
         self.move_deadlines()
-        return await self.project(actor.username, "claimed", f"{actor.username} 认领")
+        return await self.project(actor.username, "claimed", "认领办理")
 
     @action
     async def release(self, actor: Actor) -> DisclosureView:
         self.state.assignee_id = None
         self.move_deadlines()
-        return await self.project(actor.username, "released", f"{actor.username} 退回待认领")
+        return await self.project(actor.username, "released", "退回待认领")
 
     @action
     async def assign(self, actor: Actor, officer_id: int, department_id: int) -> DisclosureView:
@@ -296,9 +297,21 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
             letters.append(self.letter("extension", "延期答复告知书"))
         extension.status, extension.comment = ("approved" if approve else "refused"), comment.strip()
         verdict = "同意" if approve else "不同意"
+        told = self.tell_officer("extension_decided", "【延期已批准】" if approve else "【延期未批准】", "")
+        if told:  # the notice names the reply's due instant as it now is
+            reply = self.deadline("reply")
+            if reply:
+                await reply.settled()
+            told[0].body = (f"公开办负责人{verdict}延期 {extension.days} 个工作日"
+                            + (f"（意见：{comment.strip()}）" if comment.strip() else "") + "。" + self._reply_due())
         return await self.project(actor.username, "extension_approved" if approve else "extension_refused",
                                   f"公开办负责人{verdict}延期 {extension.days} 个工作日"
-                                  + (f"：{comment.strip()}" if comment.strip() else ""), letters=letters)
+                                  + (f"：{comment.strip()}" if comment.strip() else ""), letters=letters,
+                                  notices=told)
+
+    def _reply_due(self) -> str:
+        reply = self.deadline("reply")
+        return f"答复期限{deadline_text(reply.due_at)}（北京时间）。" if reply and reply.due_at else ""
 
     # -- the reply -------------------------------------------------------------------------------------
     @action
@@ -322,7 +335,9 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
                                       detail={"opinion": comment.strip()})
         self.state.draft.comment = comment.strip()
         self._enter(Stage.HANDLING)
-        return await self.project(actor.username, "reply_returned", f"审签退回：{comment.strip()}")
+        told = self.tell_officer("reply_returned", "【答复草稿退回】",
+                                 f"公开办负责人退回答复草稿，意见：{comment.strip()}。请修改后重新报送审签。{self._reply_due()}")
+        return await self.project(actor.username, "reply_returned", f"审签退回：{comment.strip()}", notices=told)
 
     @action
     async def send_reply(self, actor: Actor, day: str, channel: str) -> DisclosureView:

@@ -30,15 +30,15 @@ with workflow.unsafe.imports_passed_through():
         ReleaseRecord,
     )
     from gongkai import incident as rules
-    from gongkai.clock import CST
     from gongkai.explain import span_zh
     from gongkai.incident import RESPONDING_STAGES, Stage
+    from gongkai.instants import instant_text
     from gongkai.roles import Actor, Role
     from workflows.kit import CaseWorkflow, Work, action, case
 
 
 def _at(value: datetime) -> str:
-    return value.astimezone(CST).strftime("%m-%d %H:%M")
+    return instant_text(value)  # the one way (gongkai.instants), in summaries and notices alike
 
 
 @case(WORKFLOW)

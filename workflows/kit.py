@@ -64,6 +64,9 @@ Project = Callable[[Any, CaseProjection], Awaitable["int | None"]]
 # keys; a policy's clocks from when publication was recorded), so reconciliation finds no drift
 # in them and their recorded path replays unchanged.
 CASE_KIT = "case-kit"
+# Patch id: the handling officer is told (a notice) when a draft comes back, an extension is decided;
+# cases running before keep the projections they recorded.
+OFFICER_NOTICES = "officer-notices"
 
 
 @dataclass
@@ -132,6 +135,15 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
     def owner(self) -> tuple[int | None, int | None]:
         """(department, assignee) the case's clocks remind."""
         return self.state.department_id, getattr(self.state, "assignee_id", None)
+
+    def tell_officer(self, what: str, title: str, body: str, *, username: str = "") -> list[NoticeSpec]:
+        """A notice for the case's handling officer (its assignee; `username`'s account; else the
+        owning department's officers), for the projection that records `what` happened."""
+        if not workflow.patched(OFFICER_NOTICES):
+            return []
+        department, assignee = self.owner()
+        return [NoticeSpec(f"{self.case_id}/{what}/{workflow.now().isoformat()}", "assignee", department,
+                           f"{title}{self.title()}"[:200], body[:1000], assignee_id=assignee, username=username)]
 
     # -- the run ---------------------------------------------------------------------------------------
     # `run` and the `state` query are made by @case on each process's class, typed with its input and view.

@@ -15,6 +15,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.policy import PolicyActivities
+    from contracts.case import NoticeSpec
     from contracts.policy import (
         ACTIONS,
         WORKFLOW,
@@ -122,7 +123,14 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         verdict = "公开属性审查通过" if approve else "公开属性审查退回"
         return await self.project(actor.username, "attribute_reviewed",
                                   verdict + (f"：{comment.strip()}" if comment.strip() else ""),
-                                  detail={"opinion": comment.strip()})
+                                  detail={"opinion": comment.strip()},
+                                  notices=[] if approve else self._returned("公开办审查公开属性后退回", comment))
+
+    def _returned(self, who: str, comment: str) -> list[NoticeSpec]:
+        """The drafter is told the document came back to drafting, and why."""
+        why = f"，意见：{comment.strip()}" if comment.strip() else ""
+        return self.tell_officer("returned", "【文件退回】", f"{who}{why}。文件已退回起草，请修改后重新报送审签。",
+                                 username=self.inp.created_by)
 
     # -- signing ----------------------------------------------------------------------------------------
     def _sign(self, actor: Actor, what: str) -> None:
@@ -145,7 +153,8 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         if not approve:
             self.state.stage = Stage.DRAFTING
             return await self.project(actor.username, "sign_off_returned", f"部门负责人退回：{comment.strip()}",
-                                      detail={"opinion": comment.strip()})
+                                      detail={"opinion": comment.strip()},
+                                      notices=self._returned("部门负责人审签退回", comment))
         self._sign(actor, "document+interpretation")
         self.state.stage = self._after_sign_off()
         return await self.project(actor.username, "signed_off",
@@ -162,7 +171,8 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         self.state.stage = Stage.DRAFTING
         self.state.comment = reasons.strip()
         return await self.project(actor.username, "returned_for_completion", f"退文：{reasons.strip()}",
-                                  detail={"opinion": reasons.strip()})
+                                  detail={"opinion": reasons.strip()},
+                                  notices=self._returned("政府办审核退文", reasons))
 
     @action
     async def leader_sign(self, actor: Actor, version: int, approve: bool, comment: str) -> PolicyView:
@@ -170,7 +180,8 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         if not approve:
             self.state.stage = Stage.DRAFTING
             return await self.project(actor.username, "leader_returned", f"领导退回：{comment.strip()}",
-                                      detail={"opinion": comment.strip()})
+                                      detail={"opinion": comment.strip()},
+                                      notices=self._returned("领导审签退回", comment))
         self._sign(actor, "government")
         self.state.stage = Stage.SECRECY_REVIEW
         return await self.project(actor.username, "leader_signed", f"领导审签（第{self.state.document_version}版）",
@@ -180,7 +191,8 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     async def secrecy_review(self, actor: Actor, passed: bool, note: str) -> PolicyView:
         self.state.stage = Stage.READY if passed else Stage.DRAFTING
         return await self.project(actor.username, "secrecy_reviewed", ("保密审查通过" if passed else "保密审查未通过")
-                                  + (f"：{note.strip()}" if note.strip() else ""))
+                                  + (f"：{note.strip()}" if note.strip() else ""),
+                                  notices=[] if passed else self._returned("保密审查未通过", note))
 
     # -- publication and interpretation ----------------------------------------------------------------
     @action

@@ -165,7 +165,9 @@ async def test_late_registration_is_overdue_at_once(env, db, run):
     principal = [n for n in notes["zhuyao"] if n.level == 2]
     assert len(sup) == 1 and sup[0].title == "【已到期】突发事件 某化工厂仓库火灾：重大突发事件权威信息发布"
     assert len(principal) == 1 and principal[0].title.startswith("【已超期】")
-    assert "已超期1小时00分" in principal[0].body
+    # said as of when it was sent (1 h 20 over at registration), not when the rung was planned (+1 h)
+    assert "已超期1小时20分" in principal[0].body and "已超期1小时00分" not in principal[0].body
+    assert "截止 " in principal[0].body
     assert "提醒对象：主要负责人" in principal[0].body
     assert not [n for n in notes["wjw_officer"] if n.title.startswith("【即将到期】")]
     release = await _deadline(db, f"{cid}/release")

@@ -44,7 +44,9 @@ RECORDED = {
                       # Letters as official documents (patches receipt-letter, consultation-letters).
                       "disclosure_letters", "disclosure_receipt_online",
                       # The website publication recorded with its time (record_website's optional `at`).
-                      "policy_website"],
+                      "policy_website",
+                      # The handling officer told of returns, extensions, 督办 (patch officer-notices).
+                      "disclosure_officer_notices", "policy_drafter_told"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 

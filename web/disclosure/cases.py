@@ -19,8 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.disclosure import DisclosureInput, ReviewRecord
 from gongkai import blobs
-from gongkai.calendar_store import load_calendar
-from gongkai.clock import CST, working_days_left
+from gongkai.clock import CST
 from gongkai.disclosure import (
     APPLICANT_TYPES,
     CONSULTATION_KINDS,
@@ -41,12 +40,14 @@ from gongkai.errors import InvalidInput, NotFound
 from gongkai.intake import allocate
 from gongkai.letters import with_seal
 from gongkai.masking import sees_in_full
+from gongkai.people import actor_names
 from gongkai.roles import ROLE_ZH, Actor, Role
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, IntakeKey, Letter, User
 from models.disclosure import APPLICATION, REPLY
 from web import actions, forms
 from web.actions import Refusal
 from web.audit import audit
+from web.clocks import clock_states
 from web.decision import decision, opinions
 from web.deps import temporal_client
 from web.disclosure import correction
@@ -100,10 +101,7 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
     or after `reveal` (which the caller has audited)."""
     deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == row.id)
                                        .order_by(col(Deadline.start_at)))).scalars())
-    cal = await load_calendar(db)
     now = datetime.now(CST)
-    countdown = {d.id: working_days_left(cal, now.date(), d.last_day) for d in deadlines if d.last_day
-                 and d.state == "running"}
     view = PROCESS.view_of(row)
     reply = next((d for d in deadlines if d.id == f"{row.id}/reply"), None)
     if reply is not None and reply.state == "running":  # a calendar change moves it without a new projection
@@ -124,7 +122,9 @@ async def case_context(db: AsyncSession, user: User, row: DisclosureRequest, *, 
         assignee = await db.get(User, view.assignee_id)
         names[view.assignee_id] = assignee.display_name if assignee else "?"
     return {
-        "row": row, "v": view, "stage_zh": STAGE_ZH, "deadlines": deadlines, "countdown": countdown,
+        "row": row, "v": view, "stage_zh": STAGE_ZH, "deadlines": deadlines,
+        "clock_states": await clock_states(db, deadlines, now),
+        "actors": await actor_names(db, (e.actor for e in events)),
         "identity": identity(row, full=reveal or sees_in_full(actor, row.department_id, row.assignee_id)),
         "actions": PROCESS.actions.available(view, actor, now), "labels": {a: PROCESS.actions.label(a)
                                                                           for a in PROCESS.actions.actions},
