@@ -11,9 +11,9 @@ from typing import Generic, TypeVar
 from gongkai.roles import HEADS, WIDE_ROLES, Role
 
 T = TypeVar("T")
-# A notice's title starts with its urgency (【即将到期】, 【已超期】, 【督办】 ...), which changes as the
-# same matter goes on; the rest names the matter.
-_MARK = re.compile(r"^【[^】]*】")
+# A reminder's title starts with its urgency, which changes as the same matter goes on; the rest
+# names the matter. Other marks (【答复草稿退回】, 【延期已批准】, 【督办】 ...) name different news.
+_MARK = re.compile(r"^【(即将到期|已到期|已超期)】")
 
 
 @dataclass(frozen=True)

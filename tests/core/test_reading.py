@@ -26,7 +26,10 @@ def test_a_cases_escalations_and_supervisions_fold_into_one_row_each():
 def test_notices_of_one_clock_are_one_matter_whatever_their_urgency_mark():
     assert notice_matter("DR-1", "DR-1/reply", "【即将到期】依申请公开 DR-1：答复期限") == \
         notice_matter("DR-1", "DR-1/reply", "【已超期】依申请公开 DR-1：答复期限")
-    assert notice_matter("DR-1", None, "【督办】依申请公开 DR-1") == notice_matter("DR-1", None, "依申请公开 DR-1")
+    # news of different kinds about one case are different rows; the same news twice is one
+    assert notice_matter("DR-1", None, "【答复草稿退回】依申请公开 DR-1") != \
+        notice_matter("DR-1", None, "【延期已批准】依申请公开 DR-1")
+    assert notice_matter("DR-1", None, "【督办】依申请公开 DR-1") == notice_matter("DR-1", None, "【督办】依申请公开 DR-1")
     assert notice_matter("DR-1", "DR-1/reply", "x") != notice_matter("DR-1", "DR-1/confirmation", "x")
 
 
