@@ -6,6 +6,7 @@ refusal names its field."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from gongkai.errors import DateOutOfRange, InvalidInput
 from gongkai.workdays import FIRST_YEAR, LAST_YEAR, supported
@@ -38,3 +39,19 @@ def day(value: str, *, field: str, what: str, today: date, not_before: date | No
     if not_before is not None and parsed < not_before:
         raise InvalidInput(f"{what}不能早于{before_what}（{not_before.isoformat()}）", field=field)
     return parsed
+
+
+def check_url(value: str, *, field: str, what: str, limit: int = 500, required: bool = True) -> str:
+    """A web address someone can open: http or https, with a host ("not a url" is refused)."""
+    value = text(value, field=field, what=what, limit=limit, required=required)
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme.lower() not in {"http", "https"} or not host or any(c.isspace() for c in value):
+        raise InvalidInput(f"{what}应为以 http:// 或 https:// 开头的完整网址", field=field)
+    return value

@@ -87,7 +87,8 @@ async def test_register_view_board_and_inbox(live, db):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;现场已封控" in page and "<script>alert(1)" not in page
     inbox = (await live.get("/inbox")).text
     assert f'href="/incidents/{cid}"' in inbox and re.search(r"剩余 3小时5\d分", inbox)
-    assert (await live.get("/incidents/board")).status_code == 403  # an officer has no board
+    board = await live.get("/incidents/board")  # the responsible department sees its own case on the board
+    assert board.status_code == 200 and f'data-incident="{cid}"' in board.text
 
     # a co-responsible department sees the case; another department does not
     await post_form(live, "/logout", {}, token_from="/")
@@ -96,6 +97,8 @@ async def test_register_view_board_and_inbox(live, db):
     await post_form(live, "/logout", {}, token_from="/")
     await login(live, "jyj_officer")
     assert (await live.get(f"/incidents/{cid}")).status_code == 403
+    board = await live.get("/incidents/board")  # not another department's
+    assert board.status_code == 200 and f'data-incident="{cid}"' not in board.text
     r = await post_form(live, f"/incidents/{cid}/release", {"text": "x", "channel": "weibo", "approved_by": "y"},
                         token_from="/incidents")
     assert r.status_code == 403
