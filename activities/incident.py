@@ -36,7 +36,8 @@ class IncidentActivities(CaseActivities):
     async def issue_letter(self, session: AsyncSession, p: CaseProjection, view: IncidentView, letter: LetterSpec
                            ) -> dict[str, Any]:
         """The 督办通知单 of the supervision this projection issued: the next 文号 of the 督 series."""
-        record = next(s for s in view.supervisions if s.version == p.version)
+        number = int(letter.key.rsplit("/", 1)[-1])  # {case}/letter:supervision/{number}
+        record = next(s for s in view.supervisions if s.number == number)
         office = await load_office(session)
         year = local_date(p.at).year
         doc_no = doc_number(office.agency_code, letter.kind, year,

@@ -90,7 +90,6 @@ class Supervision:
     by: str
     at: datetime
     department_id: int  # the lead department when it was issued, which must answer
-    version: int  # the projection that issued its notice (the letter's key)
     due_at: datetime | None = None  # the feedback deadline
     feedback: str = ""
     feedback_by: str = ""

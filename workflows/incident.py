@@ -237,12 +237,11 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
         """A 督办: its 督办通知单 (numbered, issued with this projection) and its feedback clock, which
         the lead department's feedback stops."""
         s, inp = self.state, self.inp
-        number = len(s.supervisions) + 1
-        clock = self.start_deadline(f"supervision:{number}", rules.SUPERVISION_RULE, workflow.now(),
-                                    key=f"supervision/{number}")
-        await clock.settled()
+        number, now = len(s.supervisions) + 1, workflow.now()
+        clock = self.start_deadline(f"supervision:{number}", rules.SUPERVISION_RULE, now, key=f"supervision/{number}")
+        await clock.settled()  # its due instant, for the notice
         record = Supervision(number, note.strip(), required.strip() or rules.SUPERVISION_REQUIRED, actor.username,
-                             workflow.now(), s.department_id, self.version + 1, clock.due_at)
+                             now, s.department_id, clock.due_at)
         s.supervisions.append(record)
         due = f"，请于 {due_text(record.due_at)} 前反馈落实情况" if record.due_at else ""
         title = f"【督办】突发事件 {inp.title}"
@@ -250,7 +249,7 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
         key = f"{self.case_id}/supervision/{number}"
         notices = [NoticeSpec(f"{key}/department", "department", s.department_id, title, body, level=1),
                    NoticeSpec(f"{key}/head", "department_head", s.department_id, title, body, level=1)]
-        letter = LetterSpec(f"{self.case_id}/letter:supervision/{record.version}", "supervision",
+        letter = LetterSpec(f"{self.case_id}/letter:supervision/{number}", "supervision",
                             f"督办通知单（第{number}号）", public=False)
         return await self.project(actor.username, "supervised", f"发出督办通知单（第{number}号）：{record.matter}{due}",
                                   letters=[letter], notices=notices)

@@ -42,7 +42,10 @@ RECORDED = {
                       "disclosure_correction_online", "disclosure_correction_post",
                       "disclosure_confirmation_overdue",
                       # Letters as official documents (patches receipt-letter, consultation-letters).
-                      "disclosure_letters", "disclosure_receipt_online"],
+                      "disclosure_letters", "disclosure_receipt_online",
+                      # Incidents: a 督办 with its notice and feedback clock (new updates supervise,
+                      # supervision_feedback); a release on several channels with link and screenshot.
+                      "incident_supervision", "incident_several_channels"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 
