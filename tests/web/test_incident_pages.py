@@ -179,3 +179,38 @@ async def test_the_json_api_registers_and_acts(live, db):
     await post_form(live, "/logout", {}, token_from="/")
     await login(live, "jyj_officer")
     assert (await live.get(f"/api/incidents/{case['id']}")).status_code == 403
+
+
+async def test_a_release_form_refuses_a_bad_link_or_picture_beside_its_field(live, db):
+    """The release form is multipart: several channels, the link, a screenshot checked by its content
+    (a text file named .png is not a picture) and its size; the JSON API takes `channels` and `link`."""
+    await login(live, "wjw_officer")
+    r = await _register(live, db, grade="general", co_departments=[])
+    cid = r.headers["location"].rsplit("/", 1)[-1]
+    form = {"text": "情况通报", "channels": ["website", "weibo"], "approved_by": "王主任",
+            "link": "not a url"}
+    r = await post_form(live, f"/incidents/{cid}/release", form, token_from=f"/incidents/{cid}")
+    assert r.status_code == 400
+    assert re.search(r'data-error-for="link">发布链接应为以 http:// 或 https:// 开头的完整网址', r.text)
+    assert 'id="channel-website" checked' in r.text and 'id="channel-wechat" >' in r.text  # the ticks are kept
+    form["link"] = "https://www.example.gov.cn/1.html"
+    fake = {"screenshot": ("shot.png", b"<html>not a picture</html>", "image/png")}
+    r = await post_form(live, f"/incidents/{cid}/release", form, token_from=f"/incidents/{cid}", files=fake)
+    assert r.status_code == 400 and 'data-error-for="screenshot">发布截图应为 PNG 或 JPG 图片' in r.text
+    big = {"screenshot": ("big.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024), "image/png")}
+    r = await post_form(live, f"/incidents/{cid}/release", form, token_from=f"/incidents/{cid}", files=big)
+    assert r.status_code == 400 and "发布截图不能超过 2MB" in r.text
+    async with db.session_factory() as s:
+        assert (await s.get(IncidentCase, cid)).releases == 0
+
+    headers = {"x-csrftoken": await csrf(live, "/")}
+    r = await live.post(f"/api/incidents/{cid}/release", headers=headers, json={
+        "text": "情况通报", "channels": ["wechat", "briefing"], "approved_by": "王主任"})
+    assert r.status_code == 400 and r.json()["detail"]["field"] == "link"
+    r = await live.post(f"/api/incidents/{cid}/release", headers=headers, json={
+        "text": "情况通报", "channels": ["wechat", "briefing"], "approved_by": "王主任",
+        "link": "https://mp.weixin.qq.com/s/abc"})
+    assert r.status_code == 200
+    release = r.json()["state"]["releases"][0]
+    assert (release["channels"], release["link"]) == (["wechat", "briefing"], "https://mp.weixin.qq.com/s/abc")
+    assert (await live.get(f"/incidents/{cid}/releases/1/screenshot")).status_code == 404  # none was sent
