@@ -120,7 +120,8 @@ async def test_a_release_on_several_channels_with_link_and_screenshot(system):
         async with officer.expect_response(lambda r: r.url.endswith("/release")) as answer:
             await officer.click("#do-release")
         assert (await answer.value).status == 400
-        assert await officer.inner_text('[data-error-for="link"]') == "发布链接应为以 http:// 或 https:// 开头的完整网址"
+        message = await officer.inner_text('[data-error-for="link"]')
+        assert message == "发布链接应为以 http:// 或 https:// 开头的完整网址"
         assert await officer.input_value("#text") == "某路段塌陷已围挡，无人员伤亡，请绕行"
         assert all([await officer.is_checked(f"#channel-{c}") for c in ("website", "weibo", "briefing")])
         assert not await officer.is_checked("#channel-wechat")
