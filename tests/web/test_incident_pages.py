@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from temporalio.service import RPCError, RPCStatusCode
 
 from gongkai.clock import CST
-from models import AuditEvent, Deadline, Department, IncidentCase, IntakeKey, Notification, Task
+from models import AuditEvent, Deadline, Department, IncidentCase, IntakeKey, Letter, Notification, Task
 from tests.web.conftest import csrf, login, post_form
 
 
@@ -214,3 +214,44 @@ async def test_a_release_form_refuses_a_bad_link_or_picture_beside_its_field(liv
     release = r.json()["state"]["releases"][0]
     assert (release["channels"], release["link"]) == (["wechat", "briefing"], "https://mp.weixin.qq.com/s/abc")
     assert (await live.get(f"/incidents/{cid}/releases/1/screenshot")).status_code == 404  # none was sent
+
+
+async def test_supervision_over_http_who_may_issue_see_and_answer_it(live, db):
+    """Only supervisors issue a 督办 (from either board, back to it); its notice opens for those who may
+    see the case; only the responsible department answers it."""
+    await login(live, "wjw_officer")
+    r = await _register(live, db, grade="general", co_departments=[])
+    cid = r.headers["location"].rsplit("/", 1)[-1]
+    r = await post_form(live, f"/incidents/{cid}/supervise", {"note": "请回应"}, token_from=f"/incidents/{cid}")
+    assert r.status_code == 403 and "只有督办人员" in r.text
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "duban")
+    board = (await live.get("/board")).text
+    assert f'action="/incidents/{cid}/supervise?next=/board"' in board  # the supervisors' board offers it too
+    r = await post_form(live, f"/incidents/{cid}/supervise?next=/board", {"note": ""}, token_from="/board")
+    assert r.status_code == 400 and 'data-error-for="note">请填写督办事项' in r.text
+    r = await post_form(live, f"/incidents/{cid}/supervise?next=/board", {"note": "网上关注度高，请尽快回应"},
+                        token_from="/board")
+    assert r.status_code in (302, 303) and r.headers["location"] == "/board"
+    async with db.session_factory() as s:
+        letter = (await s.execute(select(Letter).where(Letter.case_id == cid))).scalar_one()
+    notice = await live.get(f"/incidents/{cid}/letters/{letter.id}")
+    assert notice.status_code == 200 and "督办事项：</strong>网上关注度高，请尽快回应" in notice.text
+    board = (await live.get("/board")).text  # the feedback clock, with who handles it
+    assert "督办反馈期限" in board and "郑洁（卫健委经办人）" in board
+
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_officer")  # another department: neither the notice nor the answer
+    assert (await live.get(f"/incidents/{cid}/letters/{letter.id}")).status_code == 403
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "wjw_officer")
+    page = (await live.get(f"/incidents/{cid}")).text
+    assert f'href="/incidents/{cid}/letters/{letter.id}"' in page and 'id="feedback-form-1"' in page
+    r = await post_form(live, f"/incidents/{cid}/supervision_feedback", {"number": "1", "feedback": " "},
+                        token_from=f"/incidents/{cid}")
+    assert r.status_code == 400 and 'data-error-for="feedback">请填写督办落实情况' in r.text
+    r = await post_form(live, f"/incidents/{cid}/supervision_feedback", {"number": "1", "feedback": "已回应"},
+                        token_from=f"/incidents/{cid}")
+    assert r.status_code in (302, 303)
+    async with db.session_factory() as s:
+        assert (await s.get(Deadline, f"{cid}/supervision/1")).state == "met"
