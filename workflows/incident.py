@@ -77,8 +77,9 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
             wanted.append(task("evaluation", "评估回应效果并办结", None, Role.OFFICE_HEAD))
         if s.stage in RESPONDING_STAGES:
             wanted += [task(f"assist:{co}", "配合回应", co) for co in s.co_departments]
-        wanted += [task(f"supervision:{v.number}", f"反馈督办落实情况（第{v.number}号督办）", v.department_id,
-                        clock=f"supervision:{v.number}") for v in s.supervisions if v.open]
+        if s.stage is not Stage.CLOSED:  # a closed case cancels its feedback clocks, and asks for no answer
+            wanted += [task(f"supervision:{v.number}", f"反馈督办落实情况（第{v.number}号督办）", v.department_id,
+                            clock=f"supervision:{v.number}") for v in s.supervisions if v.open]
         return wanted
 
     def legacy_task_key(self, work: Work, since: int) -> str:
