@@ -159,7 +159,12 @@ async def test_a_supervision_from_the_board_gives_a_notice_and_the_feedback_clos
         supervisor = await _page(browser, refused, system, "duban")
         await supervisor.goto(f"{system}/incidents/board")
         card = supervisor.locator(f'[data-incident="{cid}"]')
-        await card.locator('input[name="note"]').fill("网传禽流感，尚未回应，请立即核实并发布权威信息")
+        note = card.locator('input[name="note"]')
+        await note.fill("网传禽流感，尚未回应，请立即核实并发布权威信息")
+        first = await supervisor.get_attribute("#incident-board", "data-rendered")
+        # the board refreshes itself every 15 s: what is typed in the 督办 note stays
+        await supervisor.locator(f'#incident-board:not([data-rendered="{first}"])').wait_for(timeout=25000)
+        assert await note.input_value() == "网传禽流感，尚未回应，请立即核实并发布权威信息"
         await card.locator(f'[data-supervise="{cid}"]').click()
         await supervisor.wait_for_url(f"{system}/incidents/board")
         assert "督办反馈期限" in await supervisor.locator(f'[data-incident="{cid}"]').inner_text()
