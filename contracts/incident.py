@@ -9,7 +9,7 @@ from gongkai import incident as rules
 from gongkai.actions import Action, ActionTable, Who, roles
 from gongkai.errors import ActionNotAllowed, InvalidInput
 from gongkai.incident import OPEN_FOR_RELEASES, RESPONDING_STAGES, Stage
-from gongkai.roles import Actor
+from gongkai.roles import SUPERVISORS, Actor
 
 WORKFLOW = "IncidentWorkflow"  # the workflow type: clients start cases by this name
 
@@ -32,13 +32,30 @@ class IncidentInput:
 
 
 @dataclass
+class Screenshot:
+    """A picture of the release as published (PNG or JPEG, checked by its content), in the blob store."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+@dataclass
 class Release:
-    """An authoritative release (权威信息发布): what, where, when, approved by whom."""
+    """An authoritative release (权威信息发布): what, where (every channel it went out on, with the
+    address where it can be read and a screenshot of it), when, approved by whom."""
 
     text: str
-    channel: str
+    channel: str  # the first of `channels` (the one channel a release had before several could be recorded)
     released_at: datetime
     approved_by: str
+    channels: list[str] = field(default_factory=list)
+    link: str = ""
+    screenshot: Screenshot | None = None
+
+    def all_channels(self) -> list[str]:
+        return list(self.channels) or [self.channel]
 
 
 @dataclass
@@ -57,6 +74,31 @@ class ReleaseRecord:
     approved_by: str
     by: str
     recorded_at: datetime
+    channels: list[str] = field(default_factory=list)  # empty in releases recorded with one channel
+    link: str = ""
+    screenshot: Screenshot | None = None
+
+
+@dataclass
+class Supervision:
+    """A 督办 of the case: its 督办通知单 (the letter issued with it), and the responsible department's
+    feedback, which stops its feedback clock."""
+
+    number: int  # 1, 2, … within the case
+    matter: str  # 督办事项: what the supervisor found
+    required: str  # 办理要求: what the department must do
+    by: str
+    at: datetime
+    department_id: int  # the lead department when it was issued, which must answer
+    due_at: datetime | None = None  # the feedback deadline
+    feedback: str = ""
+    feedback_by: str = ""
+    feedback_at: datetime | None = None
+    outcome: str = ""  # met, late (feedback after the deadline)
+
+    @property
+    def open(self) -> bool:
+        return self.feedback_at is None
 
 
 @dataclass
@@ -98,6 +140,7 @@ class IncidentState:
     late: list[str] = field(default_factory=list)  # clocks already run out at registration
     follow_ups: int = 0
     closed_at: datetime | None = None
+    supervisions: list[Supervision] = field(default_factory=list)
 
     @classmethod
     def opened(cls, inp: IncidentInput) -> "IncidentState":
@@ -141,9 +184,14 @@ def _evaluated(v: IncidentView, _now: datetime) -> None:
 
 # -- what each action's input must be (facts, now, then the update's arguments after the actor) -----------
 def _release(v: IncidentView, now: datetime, item: Release) -> None:
-    rules.check_release(item.text, item.channel, item.approved_by)
+    # A release listing its channels (the form, newer clients) gives the link of those online; one
+    # sent with a single `channel` (older clients) is accepted as before.
+    rules.check_release(item.text, item.all_channels(), item.approved_by, item.link, needs_link=bool(item.channels))
     fields.text(item.text, field="text", what="发布内容", limit=4000)
     fields.text(item.approved_by, field="approved_by", what="审核签发人", limit=100)
+    fields.url(item.link, field="link", what="发布链接", required=False)
+    if item.screenshot is not None:
+        rules.check_screenshot(item.screenshot.content_type, item.screenshot.size)
     rules.check_instant(item.released_at, v.occurred_at or item.released_at, now, "发布时间")
 
 
@@ -187,6 +235,25 @@ def _evaluation(_v: IncidentView, _now: datetime, effect: str, summary: str) -> 
     fields.text(summary, field="summary", what="评估意见", limit=400)
 
 
+def _supervision(_v: IncidentView, _now: datetime, note: str, required: str = "") -> None:
+    fields.text(note, field="note", what="督办事项", limit=300, empty="请填写督办事项")
+    fields.text(required, field="required", what="办理要求", limit=300, required=False)
+
+
+def _feedback(v: IncidentView, _now: datetime, number: int, text: str) -> None:
+    found = next((s for s in v.supervisions if s.number == number), None)
+    if found is None:
+        raise InvalidInput("督办通知单不存在", field="number")
+    if not found.open:
+        raise ActionNotAllowed(f"第{number}号督办已反馈")
+    fields.text(text, field="feedback", what="落实情况", limit=1000, empty="请填写督办落实情况")
+
+
+def _under_supervision(v: IncidentView, _now: datetime) -> None:
+    if not any(s.open for s in v.supervisions):
+        raise ActionNotAllowed("没有待反馈的督办")
+
+
 def _deciders(what: str) -> Who[object]:
     return roles(rules.DECIDERS, f"只有公开办负责人、督办人员或领导可以{what}")
 
@@ -204,4 +271,9 @@ ACTIONS = ActionTable[IncidentView](lambda v: v.stage, rules.STAGE_ZH, [
     Action("evaluate", "保存评估", frozenset({Stage.EVALUATION}), _deciders("评估和办结"), check=_evaluation,
            early="结束回应后才能评估"),
     Action("close", "办结", frozenset({Stage.EVALUATION}), _deciders("评估和办结"), _evaluated),
+    Action("supervise", "督办", frozenset(Stage) - {Stage.CLOSED},
+           roles(SUPERVISORS, "只有督办人员、公开办负责人或领导可以督办"), check=_supervision,
+           early="案件已办结，不能再督办"),
+    Action("supervision_feedback", "反馈督办落实情况", frozenset(Stage) - {Stage.CLOSED}, _responsible,
+           _under_supervision, check=_feedback, early="案件已办结"),
 ])

@@ -71,28 +71,31 @@ def clock_plan(grade: str, occurred_at: datetime, detected_at: datetime,
 
 def check_registration(*, title: str, grade: str, source: str, occurred_at: datetime, detected_at: datetime,
                        now: datetime, location: str, follow_up_hours: int) -> None:
-    problems = []
+    """Every problem at once, each beside its field (`detail["fields"]`); the grade has no default:
+    an unchosen one is refused, so no case is registered as 特别重大 by a click on 登记."""
+    problems: dict[str, str] = {}
     if not title.strip():
-        problems.append("请填写事件简述")
+        problems["title"] = "请填写事件简述"
     if not location.strip():
-        problems.append("请填写发生地点")
+        problems["location"] = "请填写发生地点"
     if grade not in GRADES:
-        problems.append("请选择事件等级")
+        problems["grade"] = "请选择事件等级"
     if source not in SOURCES:
-        problems.append("请选择信息来源")
+        problems["source"] = "请选择信息来源"
     if occurred_at > now + CLOCK_SKEW:
-        problems.append("发生时间不能晚于当前时间")
+        problems["occurred_at"] = "发生时间不能晚于当前时间"
     elif occurred_at < now - MAX_BACKDATE:
-        problems.append("发生时间早于30天前，请核对")
+        problems["occurred_at"] = "发生时间早于30天前，请核对"
     if detected_at > now + CLOCK_SKEW:
-        problems.append("发现时间不能晚于当前时间")
+        problems["detected_at"] = "发现时间不能晚于当前时间"
     elif detected_at < occurred_at:
-        problems.append("发现时间不能早于发生时间")
+        problems["detected_at"] = "发现时间不能早于发生时间"
     lo, hi = FOLLOW_UP_HOURS_RANGE
     if not lo <= follow_up_hours <= hi:
-        problems.append(f"持续发布提醒间隔应在{lo}至{hi}小时之间")
+        problems["follow_up_hours"] = f"持续发布提醒间隔应在{lo}至{hi}小时之间"
     if problems:
-        raise InvalidInput("；".join(problems), detail={"problems": problems})
+        raise InvalidInput("；".join(problems.values()), field=next(iter(problems)),
+                           detail={"problems": list(problems.values()), "fields": problems})
 
 
 def countdown_zh(due_at: datetime, now: datetime) -> str:
@@ -118,16 +121,41 @@ def require_responsible(actor: Actor, lead: int, co: list[int]) -> None:
     raise PermissionDenied("只有责任部门或公开办可以登记发布情况")
 
 
-def check_release(text: str, channel: str, approved_by: str) -> None:
-    problems = []
+ONLINE_CHANNELS = frozenset({"website", "weibo", "wechat"})  # a release there has an address to read it at
+SCREENSHOT_MAX_BYTES = 2 * 1024 * 1024
+SCREENSHOT_TYPES = frozenset({"image/png", "image/jpeg"})
+SUPERVISION_RULE = "incident_supervision"  # the 督办通知单's feedback clock (rules.toml)
+SUPERVISION_REQUIRED = "请立即核实处置，按时限发布权威信息，并在反馈时限内报送落实情况。"
+
+
+def check_release(text: str, channels: list[str], approved_by: str, link: str = "", *, needs_link: bool = True) -> None:
+    """A release names every channel it went out on; one put online gives the address to read it at
+    (its form is fields.url's)."""
+    problems: dict[str, str] = {}
     if not text.strip():
-        problems.append("请填写发布内容")
-    if channel not in CHANNELS:
-        problems.append("请选择发布渠道")
+        problems["text"] = "请填写发布内容"
+    if not channels or any(c not in CHANNELS for c in channels):
+        problems["channels"] = "请选择发布渠道（可多选）"
+    elif len(set(channels)) != len(channels):
+        problems["channels"] = "发布渠道重复"
+    elif needs_link and not link.strip() and ONLINE_CHANNELS & set(channels):
+        problems["link"] = "在政府网站、政务微博或政务微信发布的，请填写发布链接"
     if not approved_by.strip():
-        problems.append("请填写审核签发人")
+        problems["approved_by"] = "请填写审核签发人"
     if problems:
-        raise InvalidInput("；".join(problems), field="text" if not text.strip() else None)
+        raise InvalidInput("；".join(problems.values()), field=next(iter(problems)),
+                           detail={"fields": problems})
+
+
+def check_screenshot(content_type: str, size: int) -> None:
+    if content_type not in SCREENSHOT_TYPES:
+        raise InvalidInput("发布截图应为 PNG 或 JPG 图片", field="screenshot")
+    if not 0 < size <= SCREENSHOT_MAX_BYTES:
+        raise InvalidInput(f"发布截图不能超过 {SCREENSHOT_MAX_BYTES // 1024 // 1024}MB", field="screenshot")
+
+
+def channels_zh(channels: list[str]) -> str:
+    return "、".join(CHANNELS.get(c, c) for c in channels)
 
 
 def check_press(place: str, spokesperson: str) -> None:
@@ -145,6 +173,17 @@ def check_instant(at: datetime, occurred_at: datetime, now: datetime, what: str)
         raise InvalidInput(f"{what}不能晚于当前时间")
     if at < occurred_at:
         raise InvalidInput(f"{what}不能早于事件发生时间")
+
+
+def board_order(cases: list[tuple[str, list[datetime], datetime]]) -> list[str]:
+    """The board's order, most urgent first: (case, its running clocks' due instants, when it happened).
+    A case is as urgent as its nearest due instant, so the longest overdue come first, then those
+    with the least time left; cases with no running clock follow, oldest event first."""
+    def key(item: tuple[str, list[datetime], datetime]) -> tuple[int, datetime, str]:
+        case_id, dues, occurred = item
+        return (0, min(dues), case_id) if dues else (1, occurred, case_id)
+
+    return [c[0] for c in sorted(cases, key=key)]
 
 
 def hour_urgency(due_at: datetime, now: datetime) -> str:

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from gongkai.clock import CST
 from gongkai.disclosure import CONSULTATION_KINDS, INTAKE_CHANNELS, REASON_LABEL
+from gongkai.explain import due_text
 from gongkai.instants import last_day
 from gongkai.office import Office
 
@@ -26,7 +27,8 @@ SEAL_MARK = "<!--seal-->"
 # The word each kind of letter adds to the agency's 代字 in its 文号, and the series it is numbered
 # in (every reply, whatever its disposition, is one series: 答).
 SERIES_WORD = {"receipt": "受", "correction": "补", "consultation": "征告", "consultation_request": "征",
-               "extension": "延", "reply": "答", "withdrawn": "撤", "abandoned": "终"}
+               "extension": "延", "reply": "答", "withdrawn": "撤", "abandoned": "终",
+               "supervision": "督"}
 
 DIGITS = "〇一二三四五六七八九"
 
@@ -103,6 +105,17 @@ def render_disclosure_letter(kind: str, title: str, request: Any, view: Any, *, 
         due_day=last_day(due_at) if due_at else None, today=now.astimezone(CST).date(),
         seal_mark=SEAL_MARK if seal else "", decision="告知" if kind == "abandoned" else "答复",
     )
+
+
+def render_supervision_notice(*, title: str, doc_no: str, office: Office, case: dict[str, str], matter: str,
+                              required: str, due_at: datetime | None, department: str, issuer: str, now: datetime,
+                              seal: bool) -> str:
+    """督办通知单: which case, what is found, what is required, by when to answer (the feedback
+    deadline, written as every deadline is), who issued it, when; every value escaped."""
+    return _env.get_template("supervision.html").render(
+        kind="supervision", title=title, doc_no=doc_no, office=office, to=department, case=case, matter=matter,
+        required=required, due=due_text(due_at) if due_at else "", issuer=issuer,
+        today=now.astimezone(CST).date(), seal_mark=SEAL_MARK if seal else "", files=[])
 
 
 def with_seal(body: str, src: str | None) -> str:

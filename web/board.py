@@ -4,17 +4,22 @@ or due within N working days, grouped by department, with the escalation level r
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from litestar import Controller, get
 from litestar.params import Parameter
 from litestar.response import Template
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, end_of_day, shift_working_days
+from gongkai.explain import span_zh
 from gongkai.incident import countdown_zh, hour_urgency
+from gongkai.roles import Role
 from models import Deadline, Department, User
 from web.guards import oversight_only
 from web.inbox import PROCESS_ZH, urgency
@@ -38,6 +43,39 @@ async def year_counts(db: AsyncSession, year: int) -> dict[str, int]:
     return {"open": open_, "overdue": overdue, "met": closed.get("met", 0), "late": closed.get("late", 0)}
 
 
+def late_by(process: str, due_at: datetime, left: int | str | None, now: datetime) -> str:
+    """How long a clock has been overdue, as the board writes it: in hours and minutes for an hour
+    clock (已超期3小时05分), in working days past its last day otherwise (已超期2个工作日); "" when not."""
+    if due_at > now:
+        return ""
+    if process == "incident":
+        return f"已超期{span_zh(now - due_at)}"
+    days = -left if isinstance(left, int) else 0
+    return f"已超期{days}个工作日" if days > 0 else "已超期（不足1个工作日）"
+
+
+async def handlers(db: AsyncSession, rows: Sequence[Any]) -> Callable[[Any], list[str]]:
+    """Who handles each clock: its assignee, or else the officers of its department (by name)."""
+    wanted_departments = {d.department_id for d in rows if d.assignee_id is None and d.department_id is not None}
+    wanted_users = {d.assignee_id for d in rows if d.assignee_id is not None}
+    found = (await db.execute(select(User.id, User.display_name, User.department_id, User.role).where(
+        col(User.active), or_(col(User.id).in_(wanted_users), and_(
+            col(User.department_id).in_(wanted_departments), User.role == Role.OFFICER))))).all() \
+        if rows else []
+    by_id = {u.id: u.display_name for u in found}
+    officers: dict[int, list[str]] = defaultdict(list)
+    for u in found:
+        if u.role == Role.OFFICER:
+            officers[u.department_id].append(u.display_name)
+
+    def people(d: Any) -> list[str]:
+        if d.assignee_id is not None:
+            return [by_id[d.assignee_id]] if d.assignee_id in by_id else []
+        return sorted(officers.get(d.department_id, []))
+
+    return people
+
+
 class BoardController(Controller):
     path = "/board"
     include_in_schema = False
@@ -48,15 +86,18 @@ class BoardController(Controller):
         cal = await load_calendar(db)
         horizon = end_of_day(shift_working_days(cal, now.date(), within))
         columns = (Deadline.id, Deadline.case_id, Deadline.process, Deadline.label, Deadline.due_at,
-                   Deadline.provisional, Deadline.level, Deadline.department_id)
+                   Deadline.provisional, Deadline.level, Deadline.department_id, Deadline.assignee_id)
         rows = (await db.execute(select(*columns).where(Deadline.state == "running", Deadline.due_at <= horizon)
                                  .order_by(Deadline.due_at).limit(BOARD_LIMIT))).all()
         names = {d.id: d.name for d in (await db.execute(select(Department))).scalars()}
+        people = await handlers(db, rows)
         groups: dict[str, list] = defaultdict(list)
         for d in rows:
             level, left = (hour_urgency(d.due_at, now), countdown_zh(d.due_at, now)) if d.process == "incident" \
                 else urgency(cal, d.due_at, now)
-            groups[names.get(d.department_id, "未分配")].append((d, level, left))
+            info = {"department": names.get(d.department_id, "未分配"), "people": people(d),
+                    "late": late_by(d.process, d.due_at, left, now)}
+            groups[names.get(d.department_id, "未分配")].append((d, level, left, info))
         return await page("board.html", db, user, groups=dict(sorted(groups.items())), within=within,
                           counts=await year_counts(db, now.year), year=now.year, beijing=beijing,
                           process_zh=PROCESS_ZH, total=len(rows))

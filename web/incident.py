@@ -8,28 +8,31 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
+from litestar.datastructures import State, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from contracts.incident import ACTIONS, WORKFLOW, IncidentInput, IncidentView, PressConference, Release
+from contracts.incident import ACTIONS, WORKFLOW, IncidentInput, IncidentView, PressConference, Release, Screenshot
+from gongkai import blobs
 from gongkai import incident as rules
 from gongkai.clock import CST
 from gongkai.errors import Conflict, GongkaiError, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
+from gongkai.letters import with_seal
 from gongkai.people import actor_names
-from gongkai.roles import WIDE_ROLES, Actor
+from gongkai.roles import ACCOUNT_ROLES, WIDE_ROLES, Actor, DepartmentKind
 from gongkai.rules import get_rule
-from models import AuditEvent, Deadline, Department, IncidentCase, User
+from models import AuditEvent, Deadline, Department, IncidentCase, Letter, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
 from web.deps import temporal_client
+from web.disclosure.letters import case_letter, letter_ref, pdf_response
 from web.errors import status_for
-from web.guards import REGISTER_INCIDENT, oversight_only, requires
+from web.guards import REGISTER_INCIDENT, requires
 from web.render import beijing, fragment, page
 from web.visible import wait_visible
 
@@ -38,18 +41,26 @@ PROCESS = Process("incident", "事件", "/incidents", IncidentCase, IncidentView
 CLOCK_RULES = ("authoritative_release", "press_conference", "opinion_response")
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 may_register = requires(REGISTER_INCIDENT, "当前账号不能登记突发事件")
+# Every account: the office and oversight see all open cases, a department those it is responsible for.
+may_see_board = requires(ACCOUNT_ROLES, "请先登录")
 
 
-def can_view(user: User, row: IncidentCase) -> bool:
-    return user.role in WIDE_ROLES or user.department_id == row.department_id or \
-        user.department_id in (row.co_departments or [])
+def can_view(user: User, row: IncidentCase, kind: str | None = None) -> bool:
+    """The office and oversight see every case (`kind`: the user's department's; the open-information
+    office's staff too, who coordinate the response); a department sees the cases it is responsible for."""
+    return user.role in WIDE_ROLES or kind == DepartmentKind.OPENNESS_OFFICE or \
+        user.department_id == row.department_id or user.department_id in (row.co_departments or [])
+
+
+async def department_kind(db: AsyncSession, user: User) -> str | None:
+    return (await db.execute(select(Department.kind).where(Department.id == user.department_id))).scalar_one_or_none()
 
 
 async def visible(db: AsyncSession, user: User, case_id: str) -> IncidentCase:
     row = await db.get(IncidentCase, case_id)
     if row is None:
         raise NotFound("事件不存在")
-    if not can_view(user, row):
+    if not can_view(user, row, await department_kind(db, user)):
         raise PermissionDenied("无权查看其他部门的事件")
     return row
 
@@ -108,29 +119,55 @@ async def args_for(db: AsyncSession, action: str, data: dict[str, Any], actor: A
         wanted = forms.number(data, "department_id", "新的牵头部门", low=1, chosen=True)
         return [actor, await _active_department(db, wanted, "新的牵头部门", "department_id"), text("reason")]
     args: dict[str, Any] = {
-        "release": lambda: [Release(text("text"), text("channel"), forms.instant(data, "released_at", "发布时间", now),
-                                    text("approved_by"))],
+        "release": lambda: [release_of(data, now)],
         "press_conference": lambda: [PressConference(forms.instant(data, "held_at", "发布会时间", now), text("place"),
                                                      text("spokesperson"), forms.flag(data, "head_attended"))],
         "classify": lambda: [text("category"), text("note")],
         "refer": lambda: [text("target"), text("note")],
         "evaluate": lambda: [text("effect"), text("summary")],
         "end_response": lambda: [], "close": lambda: [],
+        "supervise": lambda: [text("note"), text("required")],
+        "supervision_feedback": lambda: [forms.number(data, "number", "督办通知单编号", low=1), text("feedback")],
     }
     if action not in args:
         raise actions.unknown_action()
     return [actor, *args[action]()]
 
 
+def release_of(data: dict[str, Any], now: datetime, screenshot: Screenshot | None = None) -> Release:
+    """A release from a form (checkboxes `channels`) or JSON (`channels`, or the one `channel` of older clients)."""
+    channels = forms.strings(data, "channels")
+    return Release(forms.text(data, "text"), channels[0] if channels else forms.text(data, "channel"),
+                   forms.instant(data, "released_at", "发布时间", now), forms.text(data, "approved_by"),
+                   channels, forms.text(data, "link"), screenshot)
+
+
+async def screenshot_of(upload: Any) -> Screenshot | None:
+    """The release's screenshot, checked by its content (PNG or JPEG) and size, stored like every upload."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None
+    content = await upload.read(rules.SCREENSHOT_MAX_BYTES + 1)
+    ctype = blobs.sniff(content) or ""
+    rules.check_screenshot(ctype, len(content))
+    name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1][-200:]
+    return Screenshot(name, ctype, len(content), blobs.save(content))
+
+
 async def open_incidents(db: AsyncSession, user: User) -> list[tuple[IncidentCase, list[Deadline]]]:
-    rows = [r for r in (await db.execute(select(IncidentCase).where(IncidentCase.stage != "closed")
-                                         .order_by(col(IncidentCase.occurred_at)))).scalars() if can_view(user, r)]
+    """The open cases this user may see, most urgent first (rules.board_order)."""
+    kind = await department_kind(db, user)
+    found = await db.execute(select(IncidentCase).where(IncidentCase.stage != "closed")
+                             .order_by(col(IncidentCase.occurred_at)))
+    rows = [r for r in found.scalars() if can_view(user, r, kind)]
     deadlines: dict[str, list[Deadline]] = {}
     if rows:
         for d in (await db.execute(select(Deadline).where(col(Deadline.case_id).in_([r.id for r in rows]))
                                    .order_by(col(Deadline.due_at)))).scalars():
             deadlines.setdefault(d.case_id, []).append(d)
-    return [(r, deadlines.get(r.id, [])) for r in rows]
+    order = rules.board_order([(r.id, [d.due_at for d in deadlines.get(r.id, []) if d.state == "running"],
+                                r.occurred_at) for r in rows])
+    by_id = {r.id: r for r in rows}
+    return [(by_id[i], deadlines.get(i, [])) for i in order]
 
 
 def clock_rows(deadlines: list[Deadline], now: datetime) -> list[dict[str, Any]]:
@@ -144,10 +181,21 @@ def clock_rows(deadlines: list[Deadline], now: datetime) -> list[dict[str, Any]]
     return out
 
 
+def field_errors(error: GongkaiError | None) -> dict[str, str]:
+    """Each refused field's message, to show beside it (all of them, not only the first)."""
+    if error is None:
+        return {}
+    found = dict(error.detail.get("fields") or {})
+    if error.field and error.field not in found:
+        found[error.field] = error.message
+    return found
+
+
 def _context(now: datetime) -> dict[str, Any]:
     return {"grades": rules.GRADES, "sources": rules.SOURCES, "channels": rules.CHANNELS, "triage": rules.TRIAGE,
             "targets": rules.REFERRAL_TARGETS, "effects": rules.EFFECTS, "stage_zh": rules.STAGE_ZH,
             "now_local": now.strftime(LOCAL_FORMAT), "beijing": beijing,
+            "supervision_required": rules.SUPERVISION_REQUIRED,
             "labels": {a: ACTIONS.label(a) for a in ACTIONS.actions}}
 
 
@@ -158,8 +206,9 @@ class IncidentController(Controller):
     @get("/")
     async def index(self, db: AsyncSession, user: User) -> Template:
         now = datetime.now(CST)
+        kind = await department_kind(db, user)
         rows = [r for r in (await db.execute(select(IncidentCase).order_by(col(IncidentCase.occurred_at).desc())
-                                             .limit(300))).scalars() if can_view(user, r)]
+                                             .limit(300))).scalars() if can_view(user, r, kind)]
         return await page("incident/index.html", db, user, rows=rows, **_context(now))
 
     @get("/new", guards=[may_register])
@@ -175,7 +224,8 @@ class IncidentController(Controller):
         leads = departments if user.role in rules.DECIDERS else [d for d in departments if d.id == user.department_id]
         return await page("incident/new.html", db, user, status_code=status_code, departments=departments, leads=leads,
                           error=error.message if error else None, error_field=error.field if error else None,
-                          v=values, form_key=values.get("form_key") or uuid.uuid4().hex, **_context(now))
+                          errors=field_errors(error), v=values, form_key=values.get("form_key") or uuid.uuid4().hex,
+                          **_context(now))
 
     @post("/new", guards=[may_register])
     async def create(self, db: AsyncSession, state: State, user: User, data: Form) -> Redirect | Template:
@@ -185,7 +235,7 @@ class IncidentController(Controller):
             return await self._form(db, user, exc, forms.typed(data), status_code=status_for(exc))
         return Redirect(f"/incidents/{case_id}")
 
-    @get("/board", guards=[oversight_only])
+    @get("/board", guards=[may_see_board])
     async def board(self, request: Request, db: AsyncSession, user: User) -> Template:
         now = datetime.now(CST)
         items = [(r, clock_rows(ds, now)) for r, ds in await open_incidents(db, user)]
@@ -205,7 +255,10 @@ class IncidentController(Controller):
         deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == row.id)
                                            .order_by(col(Deadline.due_at)))).scalars())
         departments = list((await db.execute(select(Department).order_by(col(Department.id)))).scalars())
+        letters = {letter.key: letter for letter in (await db.execute(
+            select(Letter).where(Letter.case_id == row.id).order_by(col(Letter.id)))).scalars()}
         return await page("incident/case.html", db, user, status_code=refusal.status if refusal else 200, row=row,
+                          letters=letters,
                           v=view, events=events, clocks=clock_rows(deadlines, now),
                           actors=await actor_names(db, (e.actor for e in events)),
                           names={d.id: d.name for d in departments}, refusal=refusal,
@@ -216,16 +269,66 @@ class IncidentController(Controller):
     async def case(self, db: AsyncSession, user: User, case_id: str) -> Template:
         return await self._case(db, user, case_id)
 
+    @post("/{case_id:str}/release")
+    async def release(self, request: Request, db: AsyncSession, state: State, user: User,
+                      case_id: str) -> Redirect | Template:
+        """登记发布: several channels (checkboxes), the link and a screenshot (so a form of its own: multipart)."""
+        await visible(db, user, case_id)
+        form = await request.form()
+        data: dict[str, Any] = {k: form.get(k) for k in form if k not in {"channels", "screenshot"}}
+        data = {k: v for k, v in data.items() if isinstance(v, str)}
+        data["channels"] = [v for v in form.getall("channels", []) if isinstance(v, str)]
+
+        async def args() -> list[Any]:
+            release = release_of(data, datetime.now(CST), await screenshot_of(form.get("screenshot")))
+            return [await actions.actor_of(db, user), release]
+
+        return await actions.submit(state, db, PROCESS, case_id, "release", args, data,
+                                    lambda refusal: self._case(db, user, case_id, refusal))
+
+    @get("/{case_id:str}/releases/{number:int}/screenshot")
+    async def screenshot(self, db: AsyncSession, user: User, case_id: str, number: int) -> Response:
+        """A release's screenshot, for those who may see the case."""
+        view = PROCESS.view_of(await visible(db, user, case_id))
+        if not 0 < number <= len(view.releases) or view.releases[number - 1].screenshot is None:
+            raise NotFound("截图不存在")
+        shot = view.releases[number - 1].screenshot
+        assert shot is not None
+        return Response(blobs.read(shot.sha256), media_type=shot.content_type,
+                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
+
+    @get("/{case_id:str}/letters/{letter_id:str}")
+    async def letter(self, db: AsyncSession, user: User, case_id: str, letter_id: str) -> Template | Response:
+        """A 督办通知单 on screen (`12`), or its PDF (`12.pdf`)."""
+        await visible(db, user, case_id)
+        number, as_pdf = letter_ref(letter_id)
+        letter = await case_letter(db, case_id, number)
+        if as_pdf:
+            return await pdf_response(db, letter)
+        seal = f"/incidents/{case_id}/letters/{letter.id}/seal" if letter.seal_sha256 else None
+        return Template("disclosure/letter.html", context={
+            "letter": letter, "body": with_seal(letter.body, seal),
+            "pdf": f"/incidents/{case_id}/letters/{letter.id}.pdf"})
+
+    @get("/{case_id:str}/letters/{letter_id:str}/seal")
+    async def letter_seal(self, db: AsyncSession, user: User, case_id: str, letter_id: str) -> Response:
+        await visible(db, user, case_id)
+        letter = await case_letter(db, case_id, letter_ref(letter_id)[0])
+        if not letter.seal_sha256:
+            raise NotFound("该文书没有电子印章")
+        content = blobs.read(letter.seal_sha256)
+        return Response(content, media_type=blobs.sniff(content) or "application/octet-stream")
+
     @post("/{case_id:str}/{action:str}")
     async def act(self, db: AsyncSession, state: State, user: User, case_id: str, action: str,
-                  data: Form) -> Redirect | Template:
+                  data: Form, next: str | None = None) -> Redirect | Template:
         await visible(db, user, case_id)
 
         async def args() -> list[Any]:
             return await args_for(db, action, data, await actions.actor_of(db, user))
 
         return await actions.submit(state, db, PROCESS, case_id, action, args, data,
-                                    lambda refusal: self._case(db, user, case_id, refusal))
+                                    lambda refusal: self._case(db, user, case_id, refusal), next)
 
 
 async def as_json(db: AsyncSession, user: User, case_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.incident import IncidentActivities
-    from contracts.case import NoticeSpec
+    from contracts.case import LetterSpec, NoticeSpec
     from contracts.incident import (
         ACTIONS,
         WORKFLOW,
@@ -28,9 +28,10 @@ with workflow.unsafe.imports_passed_through():
         Referral,
         Release,
         ReleaseRecord,
+        Supervision,
     )
     from gongkai import incident as rules
-    from gongkai.explain import span_zh
+    from gongkai.explain import due_text, span_zh
     from gongkai.incident import RESPONDING_STAGES, Stage
     from gongkai.instants import instant_text
     from gongkai.roles import Actor, Role
@@ -76,6 +77,9 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
             wanted.append(task("evaluation", "评估回应效果并办结", None, Role.OFFICE_HEAD))
         if s.stage in RESPONDING_STAGES:
             wanted += [task(f"assist:{co}", "配合回应", co) for co in s.co_departments]
+        if s.stage is not Stage.CLOSED:  # a closed case cancels its feedback clocks, and asks for no answer
+            wanted += [task(f"supervision:{v.number}", f"反馈督办落实情况（第{v.number}号督办）", v.department_id,
+                            clock=f"supervision:{v.number}") for v in s.supervisions if v.open]
         return wanted
 
     def legacy_task_key(self, work: Work, since: int) -> str:
@@ -144,9 +148,11 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
     async def release(self, actor: Actor, item: Release) -> IncidentView:
         s = self.state
         first = not s.releases
-        s.releases.append(ReleaseRecord(item.text.strip(), item.channel, item.released_at, item.approved_by.strip(),
-                                        actor.username, workflow.now()))
-        channel = rules.CHANNELS[item.channel]
+        channels = item.all_channels()
+        s.releases.append(ReleaseRecord(item.text.strip(), channels[0], item.released_at, item.approved_by.strip(),
+                                        actor.username, workflow.now(), list(item.channels), item.link.strip(),
+                                        item.screenshot))
+        channel = rules.channels_zh(channels)
         if not first:
             return await self.project(actor.username, "follow_up_release",
                                       f"持续发布（第{len(s.releases)}次，{channel}，{_at(item.released_at)}）")
@@ -225,3 +231,37 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
         self.state.stage = Stage.CLOSED
         self.state.closed_at = workflow.now()
         return await self.project(actor.username, "closed", "办结")
+
+    # -- supervision (督办) -----------------------------------------------------------------------
+    @action
+    async def supervise(self, actor: Actor, note: str, required: str = "") -> IncidentView:
+        """A 督办: its 督办通知单 (numbered, issued with this projection) and its feedback clock, which
+        the lead department's feedback stops."""
+        s, inp = self.state, self.inp
+        number, now = len(s.supervisions) + 1, workflow.now()
+        clock = self.start_deadline(f"supervision:{number}", rules.SUPERVISION_RULE, now, key=f"supervision/{number}")
+        await clock.settled()  # its due instant, for the notice
+        record = Supervision(number, note.strip(), required.strip() or rules.SUPERVISION_REQUIRED, actor.username,
+                             now, s.department_id, clock.due_at)
+        s.supervisions.append(record)
+        due = f"，请于 {due_text(record.due_at)} 前反馈落实情况" if record.due_at else ""
+        title = f"【督办】突发事件 {inp.title}"
+        body = f"督办事项：{record.matter}。办理要求：{record.required}{due}。案件：{self.case_id}"
+        key = f"{self.case_id}/supervision/{number}"
+        notices = [NoticeSpec(f"{key}/department", "department", s.department_id, title, body, level=1),
+                   NoticeSpec(f"{key}/head", "department_head", s.department_id, title, body, level=1)]
+        letter = LetterSpec(f"{self.case_id}/letter:supervision/{number}", "supervision",
+                            f"督办通知单（第{number}号）", public=False)
+        return await self.project(actor.username, "supervised", f"发出督办通知单（第{number}号）：{record.matter}{due}",
+                                  letters=[letter], notices=notices)
+
+    @action
+    async def supervision_feedback(self, actor: Actor, number: int, text: str) -> IncidentView:
+        record = next(v for v in self.state.supervisions if v.number == number)
+        now = workflow.now()
+        record.feedback, record.feedback_by, record.feedback_at = text.strip(), actor.username, now
+        record.outcome = self.finish_at(f"supervision:{number}", now, actor.username) or \
+            ("late" if record.due_at is not None and now > record.due_at else "met")
+        verdict = "，超过反馈时限" if record.outcome == "late" else "，在反馈时限内"
+        return await self.project(actor.username, "supervision_answered",
+                                  f"反馈第{number}号督办落实情况{verdict}：{record.feedback}")

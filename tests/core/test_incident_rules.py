@@ -60,3 +60,54 @@ def test_registration_problems_are_listed_together():
 def test_countdowns(left, text, urgency):
     assert rules.countdown_zh(NOW + left, NOW) == text
     assert rules.hour_urgency(NOW + left, NOW) == urgency
+
+
+def test_each_registration_problem_names_its_field_and_an_unchosen_grade_is_one():
+    with pytest.raises(InvalidInput) as exc:
+        rules.check_registration(title="t", grade="", source="", occurred_at=EVENT, detected_at=FOUND, now=NOW,
+                                 location="l", follow_up_hours=24)
+    assert exc.value.field == "grade"
+    assert exc.value.detail["fields"] == {"grade": "请选择事件等级", "source": "请选择信息来源"}
+
+
+def test_the_board_puts_the_longest_overdue_first_then_the_least_time_left():
+    cases = [("calm", [NOW + timedelta(hours=40)], EVENT),
+             ("no_clock", [], EVENT - timedelta(days=1)),
+             ("soon", [NOW + timedelta(minutes=20), NOW + timedelta(hours=20)], EVENT),
+             ("late", [NOW - timedelta(minutes=10)], EVENT),
+             ("later", [NOW - timedelta(hours=3), NOW + timedelta(hours=1)], EVENT + timedelta(hours=1))]
+    assert rules.board_order(cases) == ["later", "late", "soon", "calm", "no_clock"]
+
+
+def test_a_release_lists_its_channels_and_the_online_ones_give_their_link():
+    rules.check_release("t", ["website", "weibo", "briefing"], "王", "https://www.example.gov.cn/1")
+    rules.check_release("t", ["briefing"], "王")  # a press briefing has no address
+    rules.check_release("t", ["weibo"], "王", needs_link=False)  # an older client's single channel
+    for channels, link, field, message in [
+        ([], "", "channels", "请选择发布渠道（可多选）"),
+        (["website", "tv"], "", "channels", "请选择发布渠道（可多选）"),
+        (["weibo", "weibo"], "https://a.cn", "channels", "发布渠道重复"),
+        (["wechat"], "", "link", "在政府网站、政务微博或政务微信发布的，请填写发布链接"),
+    ]:
+        with pytest.raises(InvalidInput) as exc:
+            rules.check_release("t", channels, "王", link)
+        assert (exc.value.field, exc.value.message) == (field, message)
+
+
+@pytest.mark.parametrize(("content_type", "size", "message"), [
+    ("image/gif", 100, "发布截图应为 PNG 或 JPG 图片"),
+    ("", 100, "发布截图应为 PNG 或 JPG 图片"),
+    ("image/png", rules.SCREENSHOT_MAX_BYTES + 1, "发布截图不能超过 2MB"),
+    ("image/jpeg", 0, "发布截图不能超过 2MB"),
+])
+def test_a_screenshot_is_a_picture_of_limited_size(content_type, size, message):
+    with pytest.raises(InvalidInput) as exc:
+        rules.check_screenshot(content_type, size)
+    assert (exc.value.field, exc.value.message) == ("screenshot", message)
+    rules.check_screenshot("image/png", 1024)
+
+
+def test_the_supervision_feedback_clock_is_a_local_rule_in_hours():
+    rule = get_rule(rules.SUPERVISION_RULE)
+    assert (rule.kind, rule.amount, rule.label) == ("hours", 4, "督办反馈期限")
+    assert "本机关内部工作规定" in rule.source and "非法定期限" in rule.source

@@ -29,7 +29,8 @@ def test_notices_of_one_clock_are_one_matter_whatever_their_urgency_mark():
     # news of different kinds about one case are different rows; the same news twice is one
     assert notice_matter("DR-1", None, "【答复草稿退回】依申请公开 DR-1") != \
         notice_matter("DR-1", None, "【延期已批准】依申请公开 DR-1")
-    assert notice_matter("DR-1", None, "【督办】依申请公开 DR-1") == notice_matter("DR-1", None, "【督办】依申请公开 DR-1")
+    supervised = "【督办】依申请公开 DR-1"
+    assert notice_matter("DR-1", None, supervised) == notice_matter("DR-1", None, supervised)
     assert notice_matter("DR-1", "DR-1/reply", "x") != notice_matter("DR-1", "DR-1/confirmation", "x")
 
 

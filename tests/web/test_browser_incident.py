@@ -64,7 +64,8 @@ async def test_incident_from_registration_to_closure(system, db, tmp_path: Path)
 
         # the department releases, holds the press conference, triages, refers the rumour
         await phone.fill("#text", "区人民医院门诊楼火情已扑灭，无人员伤亡，门诊暂停半天")
-        await phone.select_option("#channel", "weibo")
+        await phone.check("#channel-weibo")
+        await phone.fill("#link", "https://weibo.com/example/1")
         await phone.fill("#approved_by", "卫健委王主任")
         await phone.click("#do-release")
         await phone.wait_for_selector('#incident-stage[data-stage="press"]')

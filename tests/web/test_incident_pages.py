@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from temporalio.service import RPCError, RPCStatusCode
 
 from gongkai.clock import CST
-from models import AuditEvent, Deadline, Department, IncidentCase, IntakeKey, Notification, Task
+from models import AuditEvent, Deadline, Department, IncidentCase, IntakeKey, Letter, Notification, Task
 from tests.web.conftest import csrf, login, post_form
 
 
@@ -87,7 +87,8 @@ async def test_register_view_board_and_inbox(live, db):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;现场已封控" in page and "<script>alert(1)" not in page
     inbox = (await live.get("/inbox")).text
     assert f'href="/incidents/{cid}"' in inbox and re.search(r"剩余 3小时5\d分", inbox)
-    assert (await live.get("/incidents/board")).status_code == 403  # an officer has no board
+    board = await live.get("/incidents/board")  # the responsible department sees its own case on the board
+    assert board.status_code == 200 and f'data-incident="{cid}"' in board.text
 
     # a co-responsible department sees the case; another department does not
     await post_form(live, "/logout", {}, token_from="/")
@@ -96,6 +97,8 @@ async def test_register_view_board_and_inbox(live, db):
     await post_form(live, "/logout", {}, token_from="/")
     await login(live, "jyj_officer")
     assert (await live.get(f"/incidents/{cid}")).status_code == 403
+    board = await live.get("/incidents/board")  # not another department's
+    assert board.status_code == 200 and f'data-incident="{cid}"' not in board.text
     r = await post_form(live, f"/incidents/{cid}/release", {"text": "x", "channel": "weibo", "approved_by": "y"},
                         token_from="/incidents")
     assert r.status_code == 403
@@ -176,3 +179,79 @@ async def test_the_json_api_registers_and_acts(live, db):
     await post_form(live, "/logout", {}, token_from="/")
     await login(live, "jyj_officer")
     assert (await live.get(f"/api/incidents/{case['id']}")).status_code == 403
+
+
+async def test_a_release_form_refuses_a_bad_link_or_picture_beside_its_field(live, db):
+    """The release form is multipart: several channels, the link, a screenshot checked by its content
+    (a text file named .png is not a picture) and its size; the JSON API takes `channels` and `link`."""
+    await login(live, "wjw_officer")
+    r = await _register(live, db, grade="general", co_departments=[])
+    cid = r.headers["location"].rsplit("/", 1)[-1]
+    form = {"text": "情况通报", "channels": ["website", "weibo"], "approved_by": "王主任",
+            "link": "not a url"}
+    r = await post_form(live, f"/incidents/{cid}/release", form, token_from=f"/incidents/{cid}")
+    assert r.status_code == 400
+    assert 'data-error-for="link">发布链接应为完整的网址，以 http:// 或 https:// 开头' in r.text
+    assert 'id="channel-website" checked' in r.text and 'id="channel-wechat" >' in r.text  # the ticks are kept
+    form["link"] = "https://www.example.gov.cn/1.html"
+    fake = {"screenshot": ("shot.png", b"<html>not a picture</html>", "image/png")}
+    r = await post_form(live, f"/incidents/{cid}/release", form, token_from=f"/incidents/{cid}", files=fake)
+    assert r.status_code == 400 and 'data-error-for="screenshot">发布截图应为 PNG 或 JPG 图片' in r.text
+    big = {"screenshot": ("big.png", b"\x89PNG\r\n\x1a\n" + b"0" * (2 * 1024 * 1024), "image/png")}
+    r = await post_form(live, f"/incidents/{cid}/release", form, token_from=f"/incidents/{cid}", files=big)
+    assert r.status_code == 400 and "发布截图不能超过 2MB" in r.text
+    async with db.session_factory() as s:
+        assert (await s.get(IncidentCase, cid)).releases == 0
+
+    headers = {"x-csrftoken": await csrf(live, "/")}
+    r = await live.post(f"/api/incidents/{cid}/release", headers=headers, json={
+        "text": "情况通报", "channels": ["wechat", "briefing"], "approved_by": "王主任"})
+    assert r.status_code == 400 and r.json()["detail"]["field"] == "link"
+    r = await live.post(f"/api/incidents/{cid}/release", headers=headers, json={
+        "text": "情况通报", "channels": ["wechat", "briefing"], "approved_by": "王主任",
+        "link": "https://mp.weixin.qq.com/s/abc"})
+    assert r.status_code == 200
+    release = r.json()["state"]["releases"][0]
+    assert (release["channels"], release["link"]) == (["wechat", "briefing"], "https://mp.weixin.qq.com/s/abc")
+    assert (await live.get(f"/incidents/{cid}/releases/1/screenshot")).status_code == 404  # none was sent
+
+
+async def test_supervision_over_http_who_may_issue_see_and_answer_it(live, db):
+    """Only supervisors issue a 督办 (from either board, back to it); its notice opens for those who may
+    see the case; only the responsible department answers it."""
+    await login(live, "wjw_officer")
+    r = await _register(live, db, grade="general", co_departments=[])
+    cid = r.headers["location"].rsplit("/", 1)[-1]
+    r = await post_form(live, f"/incidents/{cid}/supervise", {"note": "请回应"}, token_from=f"/incidents/{cid}")
+    assert r.status_code == 403 and "只有督办人员" in r.text
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "duban")
+    board = (await live.get("/board")).text
+    assert f'action="/incidents/{cid}/supervise?next=/board"' in board  # the supervisors' board offers it too
+    r = await post_form(live, f"/incidents/{cid}/supervise?next=/board", {"note": ""}, token_from="/board")
+    assert r.status_code == 400 and 'data-error-for="note">请填写督办事项' in r.text
+    r = await post_form(live, f"/incidents/{cid}/supervise?next=/board", {"note": "网上关注度高，请尽快回应"},
+                        token_from="/board")
+    assert r.status_code in (302, 303) and r.headers["location"] == "/board"
+    async with db.session_factory() as s:
+        letter = (await s.execute(select(Letter).where(Letter.case_id == cid))).scalar_one()
+    notice = await live.get(f"/incidents/{cid}/letters/{letter.id}")
+    assert notice.status_code == 200 and "督办事项：</strong>网上关注度高，请尽快回应" in notice.text
+    board = (await live.get("/board")).text  # the feedback clock, with who handles it
+    assert "督办反馈期限" in board and "郑洁（卫健委经办人）" in board
+
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "jyj_officer")  # another department: neither the notice nor the answer
+    assert (await live.get(f"/incidents/{cid}/letters/{letter.id}")).status_code == 403
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "wjw_officer")
+    page = (await live.get(f"/incidents/{cid}")).text
+    assert f'href="/incidents/{cid}/letters/{letter.id}"' in page and 'id="feedback-form-1"' in page
+    r = await post_form(live, f"/incidents/{cid}/supervision_feedback", {"number": "1", "feedback": " "},
+                        token_from=f"/incidents/{cid}")
+    assert r.status_code == 400 and 'data-error-for="feedback">请填写督办落实情况' in r.text
+    r = await post_form(live, f"/incidents/{cid}/supervision_feedback", {"number": "1", "feedback": "已回应"},
+                        token_from=f"/incidents/{cid}")
+    assert r.status_code in (302, 303)
+    async with db.session_factory() as s:
+        assert (await s.get(Deadline, f"{cid}/supervision/1")).state == "met"

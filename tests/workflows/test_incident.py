@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 from temporalio.client import WorkflowUpdateFailedError
 
-from contracts.incident import IncidentInput, PressConference, Release
+from contracts.incident import IncidentInput, PressConference, Release, Screenshot
 from gongkai.clock import CST
-from models import AuditEvent, Deadline, IncidentCase, Notification, Task, User
+from models import AuditEvent, Deadline, IncidentCase, Letter, Notification, Task, User
 from tests.support.histories import record
 from tests.workflows.disclosure_support import act, actors, department_id
 from workflows.incident import IncidentWorkflow
@@ -299,3 +299,98 @@ async def test_lead_department_reassigned_mid_response(env, db, run):
     assert soon not in [n.title for n in notes["wjw_officer"]]
     view = await act(h, IncidentWorkflow.release, a["zrzy_officer"], await _release(env))
     assert view.stage == "press" and (await _deadline(db, f"{cid}/release")).state == "met"
+
+
+async def test_supervision_notice_and_its_feedback_clock(env, db, run):
+    """A 督办 on an incident: only supervisors issue it; it issues a numbered 督办通知单 (not shown to
+    the public) and starts its own feedback clock (rules.toml, a local rule) with a task and notices
+    for the lead department; the department's feedback stops that clock. A second 督办 left
+    unanswered escalates at its due instant."""
+    a = await actors(db)
+    cid = "IN-2026-000006"
+    h = await _start(env, db, run, cid, grade="general", co=())
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await act(h, IncidentWorkflow.supervise, a["wjw_officer"], "请立即回应", "")
+    assert "只有督办人员" in refused.value.cause.message
+    with pytest.raises(WorkflowUpdateFailedError) as empty:
+        await act(h, IncidentWorkflow.supervise, a["duban"], "  ", "")
+    assert empty.value.cause.message == "请填写督办事项"
+    with pytest.raises(WorkflowUpdateFailedError) as nothing:
+        await act(h, IncidentWorkflow.supervision_feedback, a["wjw_officer"], 1, "已处理")
+    assert nothing.value.cause.message == "没有待反馈的督办"
+
+    now = await env.get_current_time()
+    view = await act(h, IncidentWorkflow.supervise, a["duban"], "网上关注度持续上升，尚未回应", "")
+    first = view.supervisions[0]
+    assert (first.number, first.department_id, first.by) == (1, await department_id(db, "WJW"), "duban")
+    assert first.due_at == first.at + timedelta(hours=4) and first.at >= now and first.open
+    clock = await _deadline(db, f"{cid}/supervision/1")
+    assert (clock.rule, clock.label, clock.state, clock.due_at) == ("incident_supervision", "督办反馈期限", "running",
+                                                                    first.due_at)
+    async with db.session_factory() as s:
+        letter = (await s.execute(select(Letter).where(Letter.case_id == cid))).scalar_one()
+        task = (await s.execute(select(Task).where(Task.case_id == cid, Task.kind == "stage:incident_supervision:1"))
+                ).scalar_one()
+    assert (letter.kind, letter.title, letter.public) == ("supervision", "督办通知单（第1号）", False)
+    assert letter.doc_no.endswith("〔2026〕1号") and "督〔" in letter.doc_no
+    for text in ("督办事项：", "网上关注度持续上升，尚未回应", "办理要求：", "反馈时限：", "督办人：", "赵督办",
+                 "区卫生健康委"):
+        assert text in letter.body, text
+    assert (task.status, task.due_at, task.department_id) == ("open", first.due_at, first.department_id)
+    notes = await _notes(db, cid)
+    assert any(n.title == "【督办】突发事件 某化工厂仓库火灾" and "网上关注度持续上升" in n.body
+               for n in notes["wjw_officer"])
+
+    with pytest.raises(WorkflowUpdateFailedError) as other:
+        await act(h, IncidentWorkflow.supervision_feedback, a["jyj_officer"], 1, "已处理")
+    assert "责任部门" in other.value.cause.message
+    await env.sleep(timedelta(hours=1))
+    view = await act(h, IncidentWorkflow.supervision_feedback, a["wjw_officer"], 1, "已于政务微博发布情况通报")
+    assert (view.supervisions[0].outcome, view.supervisions[0].feedback) == ("met", "已于政务微博发布情况通报")
+    assert (await _deadline(db, f"{cid}/supervision/1")).state == "met"
+    with pytest.raises(WorkflowUpdateFailedError) as again:
+        await act(h, IncidentWorkflow.supervision_feedback, a["wjw_officer"], 1, "再次反馈")
+    assert again.value.cause.message == "没有待反馈的督办"
+
+    await act(h, IncidentWorkflow.supervise, a["gkb_head"], "发布内容未回应群众关切", "补充发布处置进展")
+    await env.sleep(timedelta(hours=4, minutes=5))  # past the second feedback deadline: to supervision
+    second = await _deadline(db, f"{cid}/supervision/2")
+    assert (second.state, second.level) == ("running", 1)
+    view = await act(h, IncidentWorkflow.supervision_feedback, a["wjw_officer"], 2, "已补充发布")
+    assert view.supervisions[1].outcome == "late"
+    assert (await _deadline(db, f"{cid}/supervision/2")).state == "late"
+    entries = [e.summary for e in await _audit(db, cid) if e.action in {"supervised", "supervision_answered"}]
+    assert entries[0].startswith("发出督办通知单（第1号）：网上关注度持续上升，尚未回应，请于 ")
+    assert entries[1] == "反馈第1号督办落实情况，在反馈时限内：已于政务微博发布情况通报"
+    assert entries[3] == "反馈第2号督办落实情况，超过反馈时限：已补充发布"
+    await _record(h, "supervision")
+
+
+async def test_a_release_on_several_channels_with_link_and_screenshot(env, db, run):
+    """Several channels at once; an online one needs its link, which must be a web address."""
+    a = await actors(db)
+    cid = "IN-2026-000007"
+    h = await _start(env, db, run, cid, grade="general", co=())
+    now = await env.get_current_time()
+    for release, message in [
+        (Release("通报", "website", now, "王副主任", ["website", "weibo"]),
+         "在政府网站、政务微博或政务微信发布的，请填写发布链接"),
+        (Release("通报", "website", now, "王副主任", ["website"], "not a url"),
+         "发布链接应为完整的网址，以 http:// 或 https:// 开头，例如 https://www.gov.cn/zhengce/"),
+        (Release("通报", "tv", now, "王副主任", ["tv"]), "请选择发布渠道（可多选）"),
+        (Release("通报", "website", now, "王副主任", ["website"], "https://www.example.gov.cn/a",
+                 Screenshot("a.gif", "image/gif", 10, "0" * 64)), "发布截图应为 PNG 或 JPG 图片"),
+    ]:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act(h, IncidentWorkflow.release, a["wjw_officer"], release)
+        assert refused.value.cause.message == message
+    shot = Screenshot("weibo.png", "image/png", 2048, "a" * 64)
+    view = await act(h, IncidentWorkflow.release, a["wjw_officer"],
+                     Release("情况通报", "website", now, "王副主任", ["website", "weibo", "briefing"],
+                             "https://www.example.gov.cn/xxgk/1.html", shot))
+    r = view.releases[0]
+    assert (r.channel, r.channels, r.link, r.screenshot) == (
+        "website", ["website", "weibo", "briefing"], "https://www.example.gov.cn/xxgk/1.html", shot)
+    summary = [e.summary for e in await _audit(db, cid) if e.action == "authoritative_release"][0]
+    assert summary.startswith("首次发布权威信息（政府网站、政务微博、新闻发布会，")
+    await _record(h, "several_channels")

@@ -46,7 +46,10 @@ RECORDED = {
                       # The website publication recorded with its time (record_website's optional `at`).
                       "policy_website",
                       # The handling officer told of returns, extensions, 督办 (patch officer-notices).
-                      "disclosure_officer_notices", "policy_drafter_told"],
+                      "disclosure_officer_notices", "policy_drafter_told",
+                      # Incidents: a 督办 with its notice and feedback clock (new updates supervise,
+                      # supervision_feedback); a release on several channels with link and screenshot.
+                      "incident_supervision", "incident_several_channels"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 

@@ -177,7 +177,7 @@ def policy_seen(who: Viewer) -> ColumnElement[bool]:
 
 
 def incident_seen(who: Viewer, dialect: str) -> ColumnElement[bool]:
-    if who.wide:
+    if who.wide or who.kind == DepartmentKind.OPENNESS_OFFICE:
         return true()
     return or_(col(IncidentCase.department_id) == who.department_id,
                _member(IncidentCase.co_departments, who.department_id, dialect))
