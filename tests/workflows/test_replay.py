@@ -42,7 +42,9 @@ RECORDED = {
                       "disclosure_correction_online", "disclosure_correction_post",
                       "disclosure_confirmation_overdue",
                       # Letters as official documents (patches receipt-letter, consultation-letters).
-                      "disclosure_letters", "disclosure_receipt_online"],
+                      "disclosure_letters", "disclosure_receipt_online",
+                      # Versions made at submission, not at every save (patch policy-version-at-submit).
+                      "policy_version_at_submit"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 
