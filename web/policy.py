@@ -164,8 +164,14 @@ class PolicyController(Controller):
                   next: str | None = None) -> Redirect | Template:
         row = await visible(db, user, case_id)
 
-        async def args() -> list[Any]:
-            return args_for(action, data, await actions.actor_of(db, user), row)
+        async def _args(name: str) -> list[Any]:
+            return args_for(name, data, await actions.actor_of(db, user), row)
 
-        return await actions.submit(state, db, PROCESS, case_id, action, args, data,
-                                    lambda refusal: self._case(db, user, case_id, refusal), next)
+        show = lambda refusal: self._case(db, user, case_id, refusal)  # noqa: E731
+        if action == "submit" and "document_text" in data:
+            # 报送审签 from the drafting form saves what was typed first; the gate judges the saved draft.
+            saved = await actions.submit(state, db, PROCESS, case_id, "update_draft", lambda: _args("update_draft"),
+                                         data, show)
+            if not isinstance(saved, Redirect):
+                return saved
+        return await actions.submit(state, db, PROCESS, case_id, action, lambda: _args(action), data, show, next)
