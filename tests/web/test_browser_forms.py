@@ -109,6 +109,17 @@ async def test_a_draft_survives_an_expired_session(system, db):
             assert await _drafts(db, f"policy:{cid}") == []
             await page.reload()
             assert await page.locator(".draft-note").count() == 0
+
+            # Typed after the session ended: the server cannot keep it, the tab does until the login.
+            await context.clear_cookies()
+            await page.fill("#plan_text", "解读方案：会后补写")
+            await page.wait_for_selector('#draft-form .draft-status[data-state="failed"]')
+            await page.click("#save-draft")
+            await _login_here(page, "jyj_officer")
+            assert page.url == f"{system}/policy/{cid}"
+            await page.locator("#draft-form .draft-note").wait_for()
+            assert await page.input_value("#plan_text") == "解读方案：会后补写"
+            assert len(await _drafts(db, f"policy:{cid}")) == 1  # and now on the server
             assert refused == []
         finally:
             await browser.close()

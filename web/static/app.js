@@ -89,28 +89,51 @@ function fillDraft(form, fields) {
   return changed;
 }
 
-function saveDraft(form) {
+// A save the server refused (the session ended while typing) is held in this tab only
+// (sessionStorage, gone with the tab) until the person is signed in again and it reaches the server.
+var PENDING = "gongkai-draft:";
+
+function holdPending(key, fields) {
+  try { window.sessionStorage.setItem(PENDING + key, JSON.stringify(fields)); } catch (e) { /* storage off */ }
+}
+
+function takePending(key) {
+  try {
+    var held = window.sessionStorage.getItem(PENDING + key);
+    return held ? JSON.parse(held) : null;
+  } catch (e) { return null; }
+}
+
+function dropPending(key) {
+  try { window.sessionStorage.removeItem(PENDING + key); } catch (e) { /* storage off */ }
+}
+
+function saveDraft(form, fields) {
   var key = form.dataset.draft;
-  form.dataset.draftSaving = "1";
-  return fetch("/drafts", {method: "POST", credentials: "same-origin", headers: csrfHeaders(),
-                           body: JSON.stringify({key: key, fields: draftFields(form)})})
+  fields = fields || draftFields(form);
+  var saving = fetch("/drafts", {method: "POST", credentials: "same-origin", headers: csrfHeaders(),
+                                 body: JSON.stringify({key: key, fields: fields})})
     .then(function (response) {
       var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
       if (!response.ok || response.redirected || !json) throw new Error("not saved");
       return response.json();
     })
     .then(function (body) {
+      dropPending(key);
       form.dataset.draftSaved = body.saved_at;
       var status = draftStatus(form);
       status.textContent = "已暂存（" + body.saved_at + "）";
       status.dataset.state = "saved";
     })
     .catch(function () {
+      holdPending(key, fields);
       var status = draftStatus(form);
-      status.textContent = "暂存失败（可能已退出登录），提交前请先复制所填内容";
+      status.textContent = "暂存失败（可能已退出登录）：内容暂留在本窗口，重新登录后回到本页即可恢复";
       status.dataset.state = "failed";
     })
-    .then(function () { delete form.dataset.draftSaving; });
+    .then(function () { if (form._saving === saving) form._saving = null; });
+  form._saving = saving;
+  return saving;
 }
 
 function draftStatus(form) {
@@ -129,26 +152,37 @@ function restoreDraft(form) {
   form.dataset.draftChecked = "1";
   // A refused submission shows what was typed already; the draft would only repeat it.
   if (form.querySelector(".field-error") || document.getElementById("form-error")) return;
+  var pending = takePending(form.dataset.draft);
+  if (pending) {  // typed after the session ended: back in the form, and now on the server
+    fillDraft(form, pending);
+    saveDraft(form, pending).then(function () {
+      if (form.dataset.draftSaved) showRestored(form, form.dataset.draftSaved);
+    });
+    return;
+  }
   fetch("/drafts?key=" + encodeURIComponent(form.dataset.draft),
         {credentials: "same-origin", headers: {"Accept": "application/json"}})
     .then(function (response) { return response.ok && !response.redirected ? response.json() : {draft: null}; })
     .then(function (body) {
       if (!body || !body.draft || form.dataset.dirty) return;
-      if (!fillDraft(form, body.draft.fields)) return;
-      var note = document.createElement("div");
-      note.className = "warning draft-note";
-      note.setAttribute("role", "status");
-      note.textContent = "已恢复未提交的草稿（保存于 " + body.draft.saved_at + "）";
-      var discard = document.createElement("button");
-      discard.type = "button";
-      discard.className = "secondary";
-      discard.dataset.draftDiscard = "";
-      discard.textContent = "放弃草稿";
-      note.appendChild(document.createTextNode(" "));
-      note.appendChild(discard);
-      form.insertBefore(note, form.firstChild);
+      if (fillDraft(form, body.draft.fields)) showRestored(form, body.draft.saved_at);
     })
     .catch(function () { /* no draft shown; the form keeps what the page holds */ });
+}
+
+function showRestored(form, savedAt) {
+  var note = document.createElement("div");
+  note.className = "warning draft-note";
+  note.setAttribute("role", "status");
+  note.textContent = "已恢复未提交的草稿（保存于 " + savedAt + "）";
+  var discard = document.createElement("button");
+  discard.type = "button";
+  discard.className = "secondary";
+  discard.dataset.draftDiscard = "";
+  discard.textContent = "放弃草稿";
+  note.appendChild(document.createTextNode(" "));
+  note.appendChild(discard);
+  form.insertBefore(note, form.firstChild);
 }
 
 function restoreDrafts(root) {
@@ -166,7 +200,7 @@ function typedIn(event) {
   form.dataset.dirty = "1";  // a refresh of the region holding it waits (below)
   if (!form.dataset.draft) return;
   clearTimeout(form._draftTimer);
-  form._draftTimer = setTimeout(function () { saveDraft(form); }, DRAFT_DELAY);
+  form._draftTimer = setTimeout(function () { form._draftTimer = null; saveDraft(form); }, DRAFT_DELAY);
 }
 document.addEventListener("input", typedIn);
 document.addEventListener("change", typedIn);
@@ -174,6 +208,20 @@ document.addEventListener("change", typedIn);
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.dataset.draft) return;
+  if ((form._draftTimer || form._saving) && !form.dataset.flushed) {
+    // Typed since the last save: saved first, then submitted (so a submission the server cannot
+    // take, its session ended, still finds the text after login, and a taken one deletes it after).
+    event.preventDefault();
+    var submitter = event.submitter;
+    var saved = form._draftTimer ? saveDraft(form) : form._saving;
+    clearTimeout(form._draftTimer);
+    form._draftTimer = null;
+    saved.then(function () {
+      form.dataset.flushed = "1";
+      form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+    });
+    return;
+  }
   clearTimeout(form._draftTimer);
   var named = form.querySelector('input[name="_draft"]');
   if (!named) {
