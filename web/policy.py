@@ -59,6 +59,14 @@ def draft_from(data: dict[str, Any]) -> Draft:
                  materials_text=text("materials_text"))
 
 
+def _typed_anew(data: dict[str, Any], row: PolicyCase) -> bool:
+    """Whether the drafting form holds other than the saved draft (unreadable input: the save says why)."""
+    try:
+        return draft_from(data) != PROCESS.view_of(row).draft
+    except (InvalidInput, Conflict):
+        return True
+
+
 def args_for(action: str, data: dict[str, Any], actor: Actor, row: PolicyCase) -> list[Any]:
     text = lambda n: forms.text(data, n)  # noqa: E731
     yes = forms.flag(data, "approve")
@@ -168,8 +176,9 @@ class PolicyController(Controller):
             return args_for(name, data, await actions.actor_of(db, user), row)
 
         show = lambda refusal: self._case(db, user, case_id, refusal)  # noqa: E731
-        if action == "submit" and "document_text" in data:
-            # 报送审签 from the drafting form saves what was typed first; the gate judges the saved draft.
+        if action == "submit" and "document_text" in data and _typed_anew(data, row):
+            # 报送审签 from the drafting form saves what was typed first (when it differs from the saved
+            # draft); the gate judges the saved draft.
             saved = await actions.submit(state, db, PROCESS, case_id, "update_draft", lambda: _args("update_draft"),
                                          data, show)
             if not isinstance(saved, Redirect):

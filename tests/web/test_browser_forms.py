@@ -56,7 +56,9 @@ async def test_policy_typed_then_submitted_keeps_the_text(system, db):
             cid = await _new_policy(page, system)
             await page.fill("#document_text", DOCUMENT)
             await page.click("#submit-policy")  # the plan is still missing: refused, the text stays
-            assert "解读方案" in await page.inner_text("#draft-form")
+            refusal = page.locator("#draft-form .field-error")
+            await refusal.wait_for()
+            assert "解读方案" in await refusal.inner_text()
             assert "政策文件" not in await page.inner_text("#missing")
             assert "公开属性" not in await page.inner_text("#missing")
             assert await page.input_value("#document_text") == DOCUMENT

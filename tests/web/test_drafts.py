@@ -110,3 +110,22 @@ def test_a_kept_token_opens_only_as_signed_and_within_the_day(uploads):
     assert kept.restore({"kept": f"{'0' * 64}.{name}.{at}.{mac}"}) == []  # another file: signature fails
     old = kept.token(digest, "证件.pdf", at=int(time.time()) - kept.MAX_AGE - 1)
     assert kept.restore({"kept": old}) == []
+
+
+async def test_submitting_the_drafting_form_saves_what_was_typed_first(live, db):
+    from models import AuditEvent, PolicyCase
+    from tests.web.test_policy_pages import DRAFT, _new_policy
+
+    await login(live, "jyj_officer")
+    cid = await _new_policy(live, "department")
+    refused = await post_form(live, f"/policy/{cid}/submit", {**DRAFT, "plan_text": ""}, token_from=f"/policy/{cid}")
+    assert refused.status_code == 400 and "解读方案" in refused.text
+    assert DRAFT["document_text"] in refused.text  # saved, and shown again
+    taken = await post_form(live, f"/policy/{cid}/submit", DRAFT, token_from=f"/policy/{cid}")
+    assert taken.status_code in (302, 303)
+    async with db.session_factory() as s:
+        row = await s.get(PolicyCase, cid)
+        saves = (await s.execute(select(AuditEvent).where(AuditEvent.case_id == cid,
+                                                          AuditEvent.action == "draft_updated"))).scalars().all()
+    assert row is not None and row.stage == "sign_off" and row.document_version == 1
+    assert row.state["draft"]["document_text"] == DRAFT["document_text"] and len(saves) == 2
