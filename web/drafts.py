@@ -99,6 +99,12 @@ class DraftController(Controller):
             return Response({"draft": None})
         return Response({"draft": {"fields": fields, "saved_at": beijing(row.saved_at)}})
 
+    @get("/keys")
+    async def keys(self, db: AsyncSession, user: User) -> Response:
+        """Which forms have a draft: a page with many drafted forms (the board) asks once."""
+        return Response({"keys": list((await db.execute(select(FormDraft.key).where(
+            FormDraft.user_id == user.id))).scalars())})
+
     @post("/", status_code=200)
     async def save(self, db: AsyncSession, state: State, user: User, data: dict[str, Any]) -> Response:
         key, fields = _key(data.get("key")), _fields(data.get("fields"))

@@ -29,6 +29,7 @@ async def test_a_draft_is_kept_sealed_for_its_author_only_and_discarded(client, 
     assert saved.status_code == 200 and saved.json()["saved_at"]
     read = (await client.get("/drafts", params={"key": "policy:PD-2026-000001"})).json()["draft"]
     assert read["fields"] == {"document_text": "实施意见全文", "materials": ["qa"]}  # no token, no number
+    assert (await client.get("/drafts/keys")).json() == {"keys": ["policy:PD-2026-000001"]}
     async with db.session_factory() as s:
         row = (await s.execute(select(FormDraft))).scalar_one()
     assert "实施意见全文".encode() not in row.data
@@ -36,6 +37,7 @@ async def test_a_draft_is_kept_sealed_for_its_author_only_and_discarded(client, 
     await post_form(client, "/logout", {}, token_from="/")
     await login(client, "zrzy_officer")  # someone else: nothing to read
     assert (await client.get("/drafts", params={"key": "policy:PD-2026-000001"})).json() == {"draft": None}
+    assert (await client.get("/drafts/keys")).json() == {"keys": []}
     await post_form(client, "/logout", {}, token_from="/")
 
     await login(client, "jyj_officer")

@@ -186,9 +186,20 @@ function showRestored(form, savedAt) {
 }
 
 function restoreDrafts(root) {
-  var forms = root.querySelectorAll ? root.querySelectorAll("form[data-draft]") : [];
-  Array.prototype.forEach.call(forms, restoreDraft);
-  if (root.matches && root.matches("form[data-draft]")) restoreDraft(root);
+  var forms = Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll("form[data-draft]") : []);
+  if (root.matches && root.matches("form[data-draft]")) forms.push(root);
+  forms = forms.filter(function (form) { return !form.dataset.draftChecked; });
+  if (!forms.length) return;
+  // One question for the page (the board holds a form per row), then only the forms with a draft.
+  fetch("/drafts/keys", {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    .then(function (response) { return response.ok && !response.redirected ? response.json() : {keys: []}; })
+    .then(function (body) {
+      forms.forEach(function (form) {
+        var key = form.dataset.draft;
+        if ((body.keys || []).indexOf(key) >= 0 || takePending(key)) restoreDraft(form);
+      });
+    })
+    .catch(function () { /* no drafts shown */ });
 }
 
 document.addEventListener("DOMContentLoaded", function () { restoreDrafts(document); });
