@@ -77,6 +77,7 @@ class PolicyState:
     comment: str = ""  # the last return's or review's reason
     published: Publication = field(default_factory=Publication)
     notes: list[str] = field(default_factory=list)  # public-opinion notes while in force
+    submitted_files: str = ""  # fingerprint of the files last submitted: a new version only when they differ
 
     @classmethod
     def opened(cls, inp: PolicyInput) -> "PolicyState":

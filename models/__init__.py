@@ -5,6 +5,7 @@ from models.audit import AuditEvent
 from models.calendar import CalendarVersion
 from models.deadline import Deadline
 from models.disclosure import CaseCounter, DisclosureAttachment, DisclosureRequest, DisclosureReview, IntakeKey
+from models.draft import FormDraft
 from models.inbox import Notification, Task
 from models.incident import IncidentCase
 from models.letter import Letter, LetterCounter
@@ -14,6 +15,6 @@ from models.throttle import Throttle
 
 __all__ = [
     "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
-    "DisclosureRequest", "DisclosureReview", "IncidentCase", "IntakeKey", "Letter", "LetterCounter", "Notification",
-    "OfficeProfile", "PolicyCase", "PolicyVersion", "Role", "Task", "Throttle", "User", "WebSession",
+    "DisclosureRequest", "DisclosureReview", "FormDraft", "IncidentCase", "IntakeKey", "Letter", "LetterCounter",
+    "Notification", "OfficeProfile", "PolicyCase", "PolicyVersion", "Role", "Task", "Throttle", "User", "WebSession",
 ]

@@ -36,6 +36,7 @@ from web.csrf import SessionCSRFMiddleware
 from web.deps import provide_db, provide_user
 from web.disclosure.cases import CaseController, DisclosureApi
 from web.disclosure.public import PublicController, TrackController
+from web.drafts import DraftController, DraftDiscardMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import security_headers
 from web.home import HomeController
@@ -97,13 +98,13 @@ def create_app(
             AuthController, HomeController, AdminController, OfficeController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
-            SignOffController, NoticesController,
+            SignOffController, NoticesController, DraftController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
         # CORS for /codec first; the CSRF check runs inside the session middleware: it needs the session's id.
         middleware=[cors(settings.temporal_ui_origin), sessions.middleware,
-                    DefineMiddleware(SessionCSRFMiddleware, config=csrf)],
+                    DefineMiddleware(SessionCSRFMiddleware, config=csrf), DraftDiscardMiddleware],
         stores={"sessions": SQLSessionStore(session_factory)},
         before_send=[security_headers],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from gongkai import errors
 from gongkai.logs import get_logger
+from web.return_to import lost_session, to_login
 
 log = get_logger(__name__)
 
@@ -51,7 +50,7 @@ def _render(request: Request, status: int, message: str, code: str, detail: dict
         return Response({"error": code, "message": message, "detail": detail or {}}, status_code=status,
                         media_type=MediaType.JSON)
     if status == 401:
-        return Redirect(f"/login?next={quote(request.url.path)}")
+        return to_login(request)
     return Template("error.html", context={"status": status, "message": message}, status_code=status)
 
 
@@ -66,6 +65,8 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     message = HTTP_MESSAGES.get(status, "请求无法处理")
     if status == 400 and exc.detail and _wants_json(request):
         message = f"{message}：{exc.detail}"
+    if status == 403 and "CSRF" in str(exc.detail) and lost_session(request) and not _wants_json(request):
+        return to_login(request)  # a form's token refused because its session ended: sign in, back to its page
     return _render(request, status, message, "http_error")
 
 

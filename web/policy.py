@@ -62,6 +62,14 @@ def draft_from(data: dict[str, Any]) -> Draft:
                  materials_text=text("materials_text"))
 
 
+def _typed_anew(data: dict[str, Any], row: PolicyCase) -> bool:
+    """Whether the drafting form holds other than the saved draft (unreadable input: the save says why)."""
+    try:
+        return draft_from(data) != PROCESS.view_of(row).draft
+    except (InvalidInput, Conflict):
+        return True
+
+
 def args_for(action: str, data: dict[str, Any], actor: Actor, row: PolicyCase) -> list[Any]:
     text = lambda n: forms.text(data, n)  # noqa: E731
     yes = lambda: decision(data)  # noqa: E731
@@ -162,8 +170,15 @@ class PolicyController(Controller):
                   next: str | None = None) -> Redirect | Template:
         row = await visible(db, user, case_id)
 
-        async def args() -> list[Any]:
-            return args_for(action, data, await actions.actor_of(db, user), row)
+        async def _args(name: str) -> list[Any]:
+            return args_for(name, data, await actions.actor_of(db, user), row)
 
-        return await actions.submit(state, db, PROCESS, case_id, action, args, data,
-                                    lambda refusal: self._case(db, user, case_id, refusal), next)
+        show = lambda refusal: self._case(db, user, case_id, refusal)  # noqa: E731
+        if action == "submit" and "document_text" in data and _typed_anew(data, row):
+            # 报送审签 from the drafting form saves what was typed first (when it differs from the saved
+            # draft); the gate judges the saved draft.
+            saved = await actions.submit(state, db, PROCESS, case_id, "update_draft", lambda: _args("update_draft"),
+                                         data, show)
+            if not isinstance(saved, Redirect):
+                return saved
+        return await actions.submit(state, db, PROCESS, case_id, action, lambda: _args(action), data, show, next)

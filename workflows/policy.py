@@ -9,6 +9,8 @@ document) → interpretation published → follow-up reminders while in force �
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, timedelta
 
 from temporalio import workflow
@@ -36,6 +38,17 @@ with workflow.unsafe.imports_passed_through():
 
 # Patch id: a draft of the government office itself skips the office's review.
 OWN_DRAFT = "policy-own-draft-to-leader"
+# Patch id: saving updates the working draft; a new version of the document is made only when it is
+# submitted (报送审签) with files that differ from the last submitted ones.
+VERSION_AT_SUBMIT = "policy-version-at-submit"
+
+
+def _files(d: Draft) -> tuple:
+    return (d.has_document, d.has_plan, sorted(d.materials), d.document_text, d.plan_text, d.materials_text)
+
+
+def _fingerprint(d: Draft) -> str:
+    return hashlib.sha256(json.dumps(_files(d), ensure_ascii=False).encode()).hexdigest()
 
 
 @case(WORKFLOW)
@@ -97,11 +110,11 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     # -- drafting and the gate ------------------------------------------------------------------------
     @action
     async def update_draft(self, actor: Actor, draft: Draft) -> PolicyView:
-        def files(d: Draft) -> tuple:
-            return (d.has_document, d.has_plan, sorted(d.materials), d.document_text, d.plan_text, d.materials_text)
-
         s = self.state
-        if files(draft) != files(s.draft) or s.document_version == 0:
+        if workflow.patched(VERSION_AT_SUBMIT):
+            s.draft = draft
+            return await self.project(actor.username, "draft_updated", "保存工作稿")
+        if _files(draft) != _files(s.draft) or s.document_version == 0:
             s.document_version += 1
         s.draft = draft
         return await self.project(actor.username, "draft_updated", f"更新文件及解读（第{s.document_version}版）")
@@ -109,6 +122,11 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     @action
     async def submit(self, actor: Actor) -> PolicyView:
         d = self.state.draft
+        if workflow.patched(VERSION_AT_SUBMIT):
+            s = self.state
+            if _fingerprint(d) != s.submitted_files or s.document_version == 0:
+                s.document_version += 1
+            s.submitted_files = _fingerprint(d)
         if not rules.is_fully_public(d.disclosure_mode, d.disclosure_scope):
             self.state.stage = Stage.ATTRIBUTE_REVIEW
             return await self.project(actor.username, "submitted",

@@ -49,8 +49,8 @@ async def test_complete_and_on_time(env, db, run):
     with pytest.raises(WorkflowUpdateFailedError) as gate:
         await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     assert "解读方案" in str(gate.value.cause) and "解读材料" in str(gate.value.cause)
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     with pytest.raises(WorkflowUpdateFailedError) as wrong_head:
         await act(h, PolicyWorkflow.sign, a["zrzy_head"], view.document_version, True, "")
     assert "起草部门负责人" in str(wrong_head.value.cause)
@@ -83,16 +83,17 @@ async def test_complete_and_on_time(env, db, run):
 async def test_returned_by_the_government_office_then_resubmitted(env, db, run):
     a = await actors(db)
     h = await _start(env, db, run, "PD-2026-000002", issuance="government")
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
     view = await act(h, PolicyWorkflow.office_review, a["zfb_head"], False, "解读材料未说明政策出台背景")
     assert view.stage == "drafting" and view.returns == 1
     assert (await _row(db, "PD-2026-000002")).returns == 1
     better = Draft("proactive", "full", "", True, True, ["qa", "graphic", "expert"], "政府网站")
     view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], better)
+    assert view.document_version == 1  # saving changes the working draft; submitting makes the version
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     assert view.document_version == 2
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     with pytest.raises(WorkflowUpdateFailedError) as outdated:
         await act(h, PolicyWorkflow.sign, a["jyj_head"], 1, True, "")
     assert "第1版" in str(outdated.value.cause)
@@ -112,8 +113,8 @@ async def test_only_the_government_office_reviews_a_draft_and_never_its_own(env,
     a = await actors(db)
     zfb = await department_id(db, "ZFB")
     h = await _start(env, db, run, "PD-2026-000006", issuance="government", reviewing_office=zfb)
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
     assert view.stage == "office_review"
     for who in ("jyj_head", "gkb_head"):
@@ -128,8 +129,8 @@ async def test_only_the_government_office_reviews_a_draft_and_never_its_own(env,
     # The office's own draft: its head signs it, and it goes to the leader without a review by itself.
     own = await _start(env, db, run, "PD-2026-000007", issuance="government", drafter="ZFB",
                        created_by="zfb_head", reviewing_office=zfb)
-    view = await act(own, PolicyWorkflow.update_draft, a["zfb_head"], COMPLETE)
-    await act(own, PolicyWorkflow.submit, a["zfb_head"])
+    await act(own, PolicyWorkflow.update_draft, a["zfb_head"], COMPLETE)
+    view = await act(own, PolicyWorkflow.submit, a["zfb_head"])
     view = await act(own, PolicyWorkflow.sign, a["zfb_head"], view.document_version, True, "")
     assert view.stage == "leader_sign_off"
     with pytest.raises(WorkflowUpdateFailedError):
@@ -150,16 +151,16 @@ async def test_sign_off_returned_then_signed_and_non_public_goes_to_attribute_re
     with pytest.raises(WorkflowUpdateFailedError) as gate:
         await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     assert "理由" in str(gate.value.cause)
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"],
-                     Draft("on_request", "full", "涉及个人信息，依申请公开", True, True, ["qa"]))
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"],
+              Draft("on_request", "full", "涉及个人信息，依申请公开", True, True, ["qa"]))
     view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     assert view.stage == "attribute_review"
     await act(h, PolicyWorkflow.review_attribute, a["gkb_head"], True, "同意依申请公开")
     view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, False, "问答部分需补充适用范围")
     assert view.stage == "drafting" and view.comment == "问答部分需补充适用范围"
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"],
-                     Draft("on_request", "full", "涉及个人信息，依申请公开", True, True, ["qa", "graphic"]))
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"],
+              Draft("on_request", "full", "涉及个人信息，依申请公开", True, True, ["qa", "graphic"]))
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     await act(h, PolicyWorkflow.review_attribute, a["gkb_head"], True, "")
     view = await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
     assert view.stage == "secrecy_review" and view.signatures[-1].version == 2
@@ -169,8 +170,8 @@ async def test_sign_off_returned_then_signed_and_non_public_goes_to_attribute_re
 async def test_interpretation_published_late_is_escalated(env, db, run):
     a = await actors(db)
     h = await _start(env, db, run, "PD-2026-000004")
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
     await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
     await act(h, PolicyWorkflow.publish, a["jyj_officer"], await _today(env), "http://x/zc/4")
@@ -189,8 +190,8 @@ async def test_the_clocks_count_from_the_publication_date_entered(env, db, run):
     records it; an interpretation recorded late is judged by the day it was published."""
     a = await actors(db)
     h = await _start(env, db, run, "PD-2026-000005", normative=True)
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")  # Monday 1 June
     await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
     await env.sleep(timedelta(days=4))  # recorded on Friday 5 June ...
@@ -260,3 +261,29 @@ async def test_the_website_publication_is_recorded_with_its_time_and_judged_by_i
     assert website.state == "met"  # escalated while unrecorded, yet on the website in time
     assert summary.startswith("规范性文件已在政府网站发布（") and "http://www.example.gov.cn/gfxwj/9" in summary
     await _record(h, "website")
+
+
+async def test_saving_keeps_the_version_and_submitting_makes_one(env, db, run):
+    """Saving updates the working draft; each submission with changed files is a new version, and a
+    resubmission of the same files is the same version (patch policy-version-at-submit)."""
+    a = await actors(db)
+    h = await _start(env, db, run, "PD-2026-000011")
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], replace(COMPLETE, document_text="初稿"))
+    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], replace(COMPLETE, document_text="初稿（改）"))
+    assert view.document_version == 0 and view.draft.document_text == "初稿（改）"
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    assert view.document_version == 1 and view.stage == "sign_off"
+    view = await act(h, PolicyWorkflow.sign, a["jyj_head"], 1, False, "请补充背景")
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])  # the same files again
+    assert view.document_version == 1
+    view = await act(h, PolicyWorkflow.sign, a["jyj_head"], 1, False, "仍需补充")
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], replace(COMPLETE, document_text="第二稿"))
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    assert view.document_version == 2
+    view = await act(h, PolicyWorkflow.sign, a["jyj_head"], 2, True, "")
+    assert view.stage == "secrecy_review" and view.signatures[-1].version == 2
+    async with db.session_factory() as s:
+        summaries = [e.summary for e in (await s.execute(select(AuditEvent).where(
+            AuditEvent.case_id == "PD-2026-000011", AuditEvent.action == "draft_updated"))).scalars()]
+    assert summaries == ["保存工作稿"] * 3
+    await _record(h, "version_at_submit")

@@ -49,7 +49,9 @@ RECORDED = {
                       "disclosure_officer_notices", "policy_drafter_told",
                       # Incidents: a 督办 with its notice and feedback clock (new updates supervise,
                       # supervision_feedback); a release on several channels with link and screenshot.
-                      "incident_supervision", "incident_several_channels"],
+                      "incident_supervision", "incident_several_channels",
+                      # Versions made at submission, not at every save (patch policy-version-at-submit).
+                      "policy_version_at_submit"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 

@@ -67,11 +67,11 @@ async def test_policy_task_keys_and_clocks(env, db, run):
     h = await env.client.start_workflow(PolicyWorkflow.run, PolicyInput(
         cid, "关于加快推进老旧小区改造的实施意见", "department", await department_id(db, "JYJ")), id=cid,
         task_queue=queue)
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"],
-                     Draft("proactive", "full", "", True, True, ["qa"]))  # version 2
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"],
+              Draft("proactive", "full", "", True, True, ["qa"]))  # version 2
     # Before the kit a policy's task took a new key at every version; now it keeps it while wanted.
     assert await _keys(db, cid) == {f"{cid}/stage:drafting/2" if legacy else f"{cid}/stage:policy_drafting/1"}
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
     await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
     await env.sleep(timedelta(days=2))

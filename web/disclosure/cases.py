@@ -51,8 +51,16 @@ from web.clocks import clock_states
 from web.decision import decision, opinions
 from web.deps import temporal_client
 from web.disclosure import correction
+from web.disclosure import kept as kept_uploads
 from web.disclosure.duplicates import Earlier, before_registering, repeated_by
-from web.disclosure.forms import parse_request_form, read_uploads, reply_uploads, save_uploads, store_uploads
+from web.disclosure.forms import (
+    RequestForm,
+    parse_request_form,
+    read_uploads,
+    reply_uploads,
+    save_uploads,
+    store_uploads,
+)
 from web.disclosure.identity import handles, identity, record
 from web.disclosure.letters import case_letter, letter_ref, pdf_response, seal_url
 from web.disclosure.service import PROCESS, now_utc, start, visible
@@ -163,13 +171,16 @@ class CaseController(Controller):
 
     async def _register_page(self, db: AsyncSession, user: User, form: dict | None = None,
                              refusal: InvalidInput | None = None, status_code: int = 200,
-                             duplicates: list[Earlier] | None = None) -> Template:
+                             duplicates: list[Earlier] | None = None,
+                             kept: list[dict[str, Any]] | None = None) -> Template:
         departments = list((await db.execute(select(Department).where(col(Department.active))
                                              .order_by(col(Department.id)))).scalars())
         return await page("disclosure/register.html", db, user, status_code=status_code, departments=departments,
                           form=form or {"form_key": uuid.uuid4().hex, "department_id": str(user.department_id),
                                         "received_date": datetime.now(CST).date().isoformat()},
                           error=refusal.message if refusal else None, error_field=refusal.field if refusal else None,
+                          errors=refusal.detail.get("errors", {}) if refusal else {},
+                          kept=refusal.detail.get("uploads", []) if refusal else kept or [],
                           applicant_types=APPLICANT_TYPES,
                           id_doc_types=ID_DOC_TYPES, intake_channels=INTAKE_CHANNELS, provision_forms=PROVISION_FORMS,
                           provision_channels=PROVISION_CHANNELS, duplicates=duplicates or [])
@@ -183,6 +194,7 @@ class CaseController(Controller):
                        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
                        ) -> Template | Redirect:
         values = {k: v for k, v in data.items() if isinstance(v, str)}
+        form: RequestForm | None = None
         try:
             form = await parse_request_form(data, public=False)
             dept = await db.get(Department, form.department_id)
@@ -191,6 +203,8 @@ class CaseController(Controller):
             if user.role != Role.OFFICE_HEAD and dept.id != user.department_id:
                 raise InvalidInput("只能登记到本部门办理；需要其他部门办理的，请登记后转办", field="department_id")
         except InvalidInput as exc:
+            if "uploads" not in exc.detail and form is not None:  # refused after parsing: keep its files
+                exc.detail["uploads"] = kept_uploads.keep(form.uploads)
             return await self._register_page(db, user, values, exc, 400)
         # 重复申请 (GIR Art. 36(6)): warn before registering, unless the officer has seen the warning
         # and chose 仍然登记, or this very form already made its request (a resubmission).
@@ -200,8 +214,9 @@ class CaseController(Controller):
             a = form.applicant
             earlier = await before_registering(db, lookup_keys(state), await viewer(db, user), name=a.name,
                                                id_number=a.id_doc_number, phone=a.phone, description=form.description)
-            if earlier and not confirmed:
-                return await self._register_page(db, user, values, status_code=409, duplicates=earlier)
+            if earlier and not confirmed:  # the files come back with the warning, kept for the next try
+                return await self._register_page(db, user, values, status_code=409, duplicates=earlier,
+                                                 kept=kept_uploads.keep(form.uploads))
         # Allocating commits and the wait reads afresh: both in their own session, so this page's
         # objects (the user) stay loaded for the answer.
         async with state.session_factory() as own:

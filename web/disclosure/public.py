@@ -99,7 +99,7 @@ class PublicController(Controller):
             form = await parse_request_form(data, public=True)
         except InvalidInput as exc:
             return await page("disclosure/apply.html", db, None, status_code=400, form=values, error=exc.message,
-                              **_options())
+                              errors=exc.detail.get("errors", {}), kept=exc.detail.get("uploads", []), **_options())
         if await db.get(IntakeKey, form.key) is None:
             await state.throttles.intake(client_address(request))
         # The same content again (back, then submit a fresh copy of the form) is the same request.
