@@ -4,7 +4,7 @@ Signers see what changed between the version they sign and the one before. Cases
 before this have no rows; their first version submitted after it is the first one kept.
 
 Revision ID: 0015_reading
-Revises: 0012_register
+Revises: 0013_drafts
 Create Date: 2026-12-01 23:00:00
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 import models.base
 
 revision = '0015_reading'
-down_revision = '0012_register'
+down_revision = '0013_drafts'
 branch_labels = None
 depends_on = None
 
