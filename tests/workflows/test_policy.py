@@ -226,8 +226,8 @@ async def test_the_website_publication_is_recorded_with_its_time_and_judged_by_i
     escalated, it is judged by when the document went up; an address nobody can open is refused."""
     a = await actors(db)
     h = await _start(env, db, run, "PD-2026-000009", normative=True)
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
     await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
     published = local_date(await env.get_current_time())
