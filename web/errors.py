@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from gongkai import errors
 from gongkai.logs import get_logger
+from web.returns import go_to, return_path
 
 log = get_logger(__name__)
 
@@ -24,6 +23,7 @@ STATUS = {
     errors.CalendarYearMissing: 422,
     errors.TooManyAttempts: 429,
 }
+CHANGE_PASSWORD = "/account/password"
 HTTP_MESSAGES = {
     400: "请求格式不正确",
     401: "请先登录",
@@ -50,8 +50,10 @@ def _render(request: Request, status: int, message: str, code: str, detail: dict
     if _wants_json(request):
         return Response({"error": code, "message": message, "detail": detail or {}}, status_code=status,
                         media_type=MediaType.JSON)
-    if status == 401:
-        return Redirect(f"/login?next={quote(request.url.path)}")
+    if status == 401:  # to the login page, and back to where the person was (web/returns.py)
+        return go_to(request, "/login", return_path(request))
+    if code == errors.PasswordChangeRequired.code:
+        return go_to(request, CHANGE_PASSWORD, return_path(request), htmx_status=403)
     return Template("error.html", context={"status": status, "message": message}, status_code=status)
 
 
