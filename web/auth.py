@@ -21,9 +21,8 @@ from gongkai.logs import get_logger
 from gongkai.passwords import verify_password
 from models import AuditEvent, User
 from web.deps import current_user_or_none
-from web.errors import CHANGE_PASSWORD
 from web.render import page
-from web.returns import safe_next
+from web.returns import CHANGE_PASSWORD, safe_next
 from web.sessions import sign_in
 from web.throttle import client_address, retry_after
 

@@ -1,5 +1,6 @@
 """The one place where domain errors (and framework errors) become HTTP responses: JSON under
-/api, a Chinese error page elsewhere, a redirect to the login page when not logged in."""
+/api, a Chinese error page elsewhere, a redirect to the login page when not logged in (for htmx,
+HX-Redirect) and to the password change when one is due (web/returns.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from litestar.response import Template
 
 from gongkai import errors
 from gongkai.logs import get_logger
-from web.returns import go_to, return_path
+from web.returns import CHANGE_PASSWORD, go_to, return_path
 
 log = get_logger(__name__)
 
@@ -23,7 +24,6 @@ STATUS = {
     errors.CalendarYearMissing: 422,
     errors.TooManyAttempts: 429,
 }
-CHANGE_PASSWORD = "/account/password"
 HTTP_MESSAGES = {
     400: "请求格式不正确",
     401: "请先登录",

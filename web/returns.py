@@ -16,6 +16,7 @@ from litestar import Request, Response
 from litestar.response import Redirect
 
 NO_RETURN = ("/login", "/logout", "/static/", "/api/")
+CHANGE_PASSWORD = "/account/password"  # where an account whose password an administrator set goes first
 
 
 def local_path(target: str | None) -> str | None:
