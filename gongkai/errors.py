@@ -46,6 +46,12 @@ class NotAuthenticated(GongkaiError):
     code = "not_authenticated"
 
 
+class PasswordChangeRequired(PermissionDenied):
+    """Signed in with a password an administrator set: nothing else until it is changed."""
+
+    code = "password_change_required"
+
+
 class ActionNotAllowed(GongkaiError):
     """The action is not allowed in the case's current state (a rejected update)."""
 

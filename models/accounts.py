@@ -32,6 +32,8 @@ class User(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set by an administrator (a new account, a reset): the owner changes it before anything else.
+    must_change_password: bool = False
 
 
 class WebSession(SQLModel, table=True):
@@ -43,3 +45,21 @@ class WebSession(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
+
+
+class DisplayLink(SQLModel, table=True):
+    """A wall screen's read-only link to a board (大屏): made and revoked by an administrator, it
+    belongs to no person's session, so it does not expire with one. Only a hash of its token is kept
+    (like sessions'): the link itself is shown once, when it is made."""
+
+    __tablename__ = "display_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=100)
+    board: str = Field(default="incidents", max_length=32)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_by: str | None = Field(default=None, max_length=64)
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -32,20 +32,33 @@ DEMO_DEPARTMENTS = [
     ("ZRZY", "区自然资源局", DepartmentKind.DEPARTMENT),
     ("WJW", "区卫生健康委", DepartmentKind.DEPARTMENT),
 ]
+# Display names are people's names: the header shows the role beside the name (web/templates/base.html),
+# so a name that carried its role read "李明（公开办经办人）（经办人）". The office is a 区 (DEMO_OFFICE):
+# its departments say 区; the names say no title of either a 区 or a 县. Demo accounts keep the demo
+# password without a forced change (they are for trying the system out; accounts an administrator
+# creates must change theirs).
 DEMO_ACCOUNTS = [
     ("admin", "系统管理员", Role.ADMIN, "GKB"),
-    ("gkb_head", "王主任（公开办负责人）", Role.OFFICE_HEAD, "GKB"),
-    ("gkb_officer", "李明（公开办经办人）", Role.OFFICER, "GKB"),
-    ("duban", "赵督办", Role.SUPERVISOR, "GKB"),
-    ("leader", "陈副区长（分管领导）", Role.LEADER, "ZFB"),
-    ("zhuyao", "钱区长（主要负责人）", Role.PRINCIPAL_HEAD, "ZFB"),
-    ("zfb_head", "周主任（政府办负责人）", Role.DEPT_HEAD, "ZFB"),
-    ("jyj_head", "刘局长（教育局负责人）", Role.DEPT_HEAD, "JYJ"),
-    ("jyj_officer", "张华（教育局经办人）", Role.OFFICER, "JYJ"),
-    ("zrzy_head", "孙局长（自然资源局负责人）", Role.DEPT_HEAD, "ZRZY"),
-    ("zrzy_officer", "吴静（自然资源局经办人）", Role.OFFICER, "ZRZY"),
-    ("wjw_officer", "郑洁（卫健委经办人）", Role.OFFICER, "WJW"),
+    ("gkb_head", "王建国", Role.OFFICE_HEAD, "GKB"),
+    ("gkb_officer", "李明", Role.OFFICER, "GKB"),
+    ("duban", "赵敏", Role.SUPERVISOR, "GKB"),
+    ("leader", "陈立新", Role.LEADER, "ZFB"),
+    ("zhuyao", "钱志远", Role.PRINCIPAL_HEAD, "ZFB"),
+    ("zfb_head", "周平", Role.DEPT_HEAD, "ZFB"),
+    ("jyj_head", "刘洪", Role.DEPT_HEAD, "JYJ"),
+    ("jyj_officer", "张华", Role.OFFICER, "JYJ"),
+    ("zrzy_head", "孙涛", Role.DEPT_HEAD, "ZRZY"),
+    ("zrzy_officer", "吴静", Role.OFFICER, "ZRZY"),
+    ("wjw_officer", "郑洁", Role.OFFICER, "WJW"),
 ]
+# The names earlier demo installations were seeded with: renamed on the next start, unless edited since.
+OLD_DEMO_NAMES = {
+    "gkb_head": "王主任（公开办负责人）", "gkb_officer": "李明（公开办经办人）", "duban": "赵督办",
+    "leader": "陈副区长（分管领导）", "zhuyao": "钱区长（主要负责人）", "zfb_head": "周主任（政府办负责人）",
+    "jyj_head": "刘局长（教育局负责人）", "jyj_officer": "张华（教育局经办人）",
+    "zrzy_head": "孙局长（自然资源局负责人）", "zrzy_officer": "吴静（自然资源局经办人）",
+    "wjw_officer": "郑洁（卫健委经办人）",
+}
 
 
 def seed(session: Session, *, demo: bool) -> dict[str, int]:
@@ -58,10 +71,12 @@ def seed(session: Session, *, demo: bool) -> dict[str, int]:
                 session.add(depts[code])
                 counts["departments"] += 1
         session.flush()
-        users = {u.username for u in session.exec(select(User))}
+        users = {u.username: u for u in session.exec(select(User))}
         password_hash = None
         for username, name, role, dept in DEMO_ACCOUNTS:
             if username in users:
+                if users[username].display_name == OLD_DEMO_NAMES.get(username):
+                    users[username].display_name = name
                 continue
             password_hash = password_hash or hash_password(DEMO_PASSWORD)
             session.add(User(username=username, display_name=name, password_hash=password_hash,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from litestar import Controller, get, post
@@ -129,8 +130,9 @@ class AdminController(Controller):
         except InvalidInput as exc:
             form = {k: v for k, v in data.items() if k != "password"}
             return await self._accounts_page(db, user, 400, exc.message, form)
+        # The administrator knows this password: its owner changes it at the first login.
         db.add(User(username=username, display_name=display, role=role, department_id=dept_id,
-                    password_hash=hash_password(data["password"])))
+                    password_hash=hash_password(data["password"]), must_change_password=True))
         _audit(db, user, "account_created", f"新建账号 {username}（{ROLE_ZH[Role(role)]}）", username=username)
         await db.commit()
         return Redirect("/admin/accounts")
@@ -162,8 +164,9 @@ class AdminController(Controller):
             return await page("admin/account_edit.html", db, user, status_code=400, account=account,
                               departments=await _departments(db), roles=ACCOUNT_ROLE_ZH, error=exc.message)
         account.display_name, account.role, account.department_id, account.active = display, role, dept_id, active
-        if new_password:
-            account.password_hash = hash_password(new_password)
+        if new_password:  # a reset: its owner's sessions end, and the owner changes it at the next login
+            account.password_hash, account.password_changed_at = hash_password(new_password), datetime.now(UTC)
+            account.must_change_password = account.id != user.id
         _audit(db, user, "account_updated", f"修改账号 {account.username}", username=account.username,
                role=role, department_id=dept_id, active=active, password_reset=bool(new_password))
         await db.commit()

@@ -25,6 +25,7 @@ from gongkai.logs import clear as clear_log_context
 from gongkai.settings import Settings, get_settings
 from gongkai.throttle import Limiter, Policy
 from models.base import utcnow
+from web.account import AccountController
 from web.admin import AdminController
 from web.apidocs import RENDER_PLUGINS
 from web.auth import AuthController
@@ -36,6 +37,7 @@ from web.csrf import SessionCSRFMiddleware
 from web.deps import provide_db, provide_user
 from web.disclosure.cases import CaseController, DisclosureApi
 from web.disclosure.public import PublicController, TrackController
+from web.display import DisplayAdminController, DisplayController
 from web.drafts import DraftController, DraftDiscardMiddleware
 from web.errors import EXCEPTION_HANDLERS
 from web.headers import security_headers
@@ -98,7 +100,8 @@ def create_app(
             AuthController, HomeController, AdminController, OfficeController, CalendarController, CalculatorController,
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
-            SignOffController, NoticesController, DraftController,
+            SignOffController, NoticesController, DraftController, AccountController, DisplayController,
+            DisplayAdminController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

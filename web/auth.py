@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
@@ -21,15 +22,12 @@ from gongkai.passwords import verify_password
 from models import AuditEvent, User
 from web.deps import current_user_or_none
 from web.render import page
+from web.returns import CHANGE_PASSWORD, safe_next
 from web.sessions import sign_in
 from web.throttle import client_address, retry_after
 
 log = get_logger(__name__)
 WRONG = "用户名或密码错误"
-
-
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
 class AuthController(Controller):
@@ -38,8 +36,8 @@ class AuthController(Controller):
     @get("/login")
     async def login_page(self, request: Request, db: AsyncSession, next: str | None = None) -> Template | Redirect:
         if await current_user_or_none(request, db):
-            return Redirect(_safe_next(next))
-        return await page("login.html", db, None, next=_safe_next(next), username="", error=None)
+            return Redirect(safe_next(next))
+        return await page("login.html", db, None, next=safe_next(next), username="", error=None)
 
     @post("/login")
     async def login(
@@ -48,7 +46,7 @@ class AuthController(Controller):
     ) -> Template | Redirect:
         username = (data.get("username") or "").strip()[:64]
         password = data.get("password") or ""
-        target = _safe_next(data.get("next"))
+        target = safe_next(data.get("next"))
         if not username or not password:
             return await page("login.html", db, None, status_code=400, next=target, username=username,
                               error="请输入用户名和密码")
@@ -74,7 +72,9 @@ class AuthController(Controller):
         await db.commit()
         sign_in(request, user)  # a new session id: one planted before the login stays anonymous
         log.info("login", username=user.username)
-        return Redirect(target)
+        if user.must_change_password:  # set by an administrator: changed before anything else
+            return Redirect(f"{CHANGE_PASSWORD}?next={quote(target, safe='/')}", status_code=303)
+        return Redirect(target, status_code=303)
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:

@@ -9,7 +9,7 @@ from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from gongkai.errors import NotAuthenticated
+from gongkai.errors import NotAuthenticated, PasswordChangeRequired
 from gongkai.logs import bind, get_logger
 from gongkai.temporal import connect
 from models import User
@@ -28,7 +28,8 @@ async def current_user_or_none(request: Request, db: AsyncSession) -> User | Non
     if not user_id:
         return None
     user = await db.get(User, user_id)
-    if user is None or not user.active or not matches(request, user_id, user.role, user.department_id):
+    if user is None or not user.active or not matches(request, user_id, user.role, user.department_id,
+                                                       user.password_changed_at):
         drop(request)  # deactivated, or role or department changed: sign in again
         return None
     bind(actor=user.username, path=request.url.path)
@@ -36,9 +37,13 @@ async def current_user_or_none(request: Request, db: AsyncSession) -> User | Non
 
 
 async def provide_user(request: Request, db: AsyncSession) -> User:
+    """The signed-in user; one whose password an administrator set must change it first (every page
+    that needs a user sends them to /account/password until they have)."""
     user = await current_user_or_none(request, db)
     if user is None:
         raise NotAuthenticated("请先登录")
+    if user.must_change_password:
+        raise PasswordChangeRequired("请先修改管理员设置的初始密码")
     return user
 
 

@@ -1,5 +1,6 @@
 """The one place where domain errors (and framework errors) become HTTP responses: JSON under
-/api, a Chinese error page elsewhere, a redirect to the login page when not logged in."""
+/api, a Chinese error page elsewhere, a redirect to the login page when not logged in (for htmx,
+HX-Redirect) and to the password change when one is due (web/returns.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from litestar.response import Template
 
 from gongkai import errors
 from gongkai.logs import get_logger
-from web.return_to import lost_session, to_login
+from web.returns import CHANGE_PASSWORD, go_to, return_path
 
 log = get_logger(__name__)
 
@@ -49,8 +50,10 @@ def _render(request: Request, status: int, message: str, code: str, detail: dict
     if _wants_json(request):
         return Response({"error": code, "message": message, "detail": detail or {}}, status_code=status,
                         media_type=MediaType.JSON)
-    if status == 401:
-        return to_login(request)
+    if status == 401:  # to the login page, and back to where the person was (web/returns.py)
+        return go_to(request, "/login", return_path(request))
+    if code == errors.PasswordChangeRequired.code:
+        return go_to(request, CHANGE_PASSWORD, return_path(request), htmx_status=403)
     return Template("error.html", context={"status": status, "message": message}, status_code=status)
 
 
@@ -65,8 +68,6 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     message = HTTP_MESSAGES.get(status, "请求无法处理")
     if status == 400 and exc.detail and _wants_json(request):
         message = f"{message}：{exc.detail}"
-    if status == 403 and "CSRF" in str(exc.detail) and lost_session(request) and not _wants_json(request):
-        return to_login(request)  # a form's token refused because its session ended: sign in, back to its page
     return _render(request, status, message, "http_error")
 
 

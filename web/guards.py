@@ -40,9 +40,9 @@ async def role_of(connection: ASGIConnection) -> Role | None:
     if not user_id:
         return None
     async with connection.app.state.session_factory() as db:
-        found = (await db.execute(select(User.role, User.department_id)
+        found = (await db.execute(select(User.role, User.department_id, User.password_changed_at)
                                   .where(User.id == user_id, User.active))).first()
-    if found is None or not matches(connection, user_id, found[0], found[1]):
+    if found is None or not matches(connection, user_id, found[0], found[1], found[2]):
         drop(connection)  # deactivated, or role or department changed: sign in again
         return None
     return Role(found[0])

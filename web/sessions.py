@@ -6,8 +6,9 @@ response, anonymous or not; this backend does neither (session fixation, a row p
   cookie cleared, and a fresh id is issued once something is stored;
 - signing in (`sign_in`) always issues a new id and deletes the old row;
 - an empty session has no row and no cookie (signing out deletes both);
-- a session records the role and department it was signed in with; once the account's differ
-  (or it is deactivated), the session is dropped and the user signs in again (`matches`).
+- a session records the role and department it was signed in with, and when the password it was
+  signed in with was set; once the account's differ (or it is deactivated), the session is dropped
+  and the user signs in again (`matches`): a changed or reset password ends the other sessions.
 """
 
 from __future__ import annotations
@@ -39,8 +40,13 @@ class _Loaded:
     renew: bool = False  # issue a new id when storing (signing in)
 
 
+def password_stamp(changed_at: datetime) -> str:
+    return changed_at.astimezone(UTC).isoformat()
+
+
 def _principal(user: User) -> dict[str, Any]:
-    return {"user_id": user.id, "role": str(user.role), "department_id": user.department_id}
+    return {"user_id": user.id, "role": str(user.role), "department_id": user.department_id,
+            "password": password_stamp(user.password_changed_at)}
 
 
 def sign_in(connection: ASGIConnection, user: User) -> None:
@@ -57,12 +63,13 @@ def drop(connection: ASGIConnection) -> None:
     connection.set_session({})
 
 
-def matches(connection: ASGIConnection, user_id: int, role: str, department_id: int) -> bool:
-    """Whether the session was signed in with this role and department (an account edited since,
-    or a session from before they were recorded, does not match)."""
+def matches(connection: ASGIConnection, user_id: int, role: str, department_id: int,
+            password_changed_at: datetime) -> bool:
+    """Whether the session was signed in with this role, department and password (an account edited
+    since, or a session from before they were recorded, does not match)."""
     session = connection.session
-    return (session.get("user_id"), session.get("role"), session.get("department_id")) == (
-        user_id, str(role), department_id)
+    return (session.get("user_id"), session.get("role"), session.get("department_id"), session.get("password")) == (
+        user_id, str(role), department_id, password_stamp(password_changed_at))
 
 
 def session_id(scope: Scope) -> str | None:

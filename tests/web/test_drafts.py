@@ -1,5 +1,5 @@
 """Drafts kept server-side (web/drafts.py), files kept across a refused /apply (web/disclosure/kept.py),
-and where a form posted after its session ended leads (web/return_to.py)."""
+and where a form posted after its session ended leads (web/returns.py)."""
 
 from __future__ import annotations
 

@@ -154,6 +154,32 @@ async def test_guessing_many_accounts_from_one_address_closes_that_address_only(
     assert (await _login(office, token, "jyj_head", PASSWORD)).status_code in (302, 303)
 
 
+async def test_an_office_behind_one_address_is_slowed_per_account_only(site, db, clock):
+    """Issue 15: behind one NAT address, a few typos by one person must not slow the others, and 30
+    failures between colleagues must not lock the office out. The delays are the account's; the
+    address has only a much higher cap."""
+    assert LOGIN_ADDRESS.limit is not None and LOGIN_ADDRESS.limit >= 100
+    office = site.client("192.0.2.9")
+    token = await csrf(office)
+    for _ in range(LOGIN_FREE + 1):
+        assert (await _login(office, token, "jyj_officer", "wrong-password1")).status_code == 401
+    waiting = await _login(office, token, "jyj_officer", PASSWORD)
+    assert waiting.status_code == 429 and "该账号登录失败次数过多" in waiting.text  # this account waits…
+    colleague = await _login(office, token, "zrzy_officer", PASSWORD)  # …its colleague at once
+    assert colleague.status_code == 303
+
+    others = ["admin", "gkb_head", "gkb_officer", "duban", "leader", "zhuyao", "zfb_head", "jyj_head", "zrzy_head",
+              "zrzy_officer", "wjw_officer"]
+    typos = [name for name in others for _ in range(2)] + [f"jyj_ofiser{i}" for i in range(5)]
+    office.cookies.clear()
+    token = await csrf(office)
+    answers = await asyncio.gather(*[_login(office, token, name, "wrong-password1") for name in typos])
+    assert [r.status_code for r in answers] == [401] * len(typos)  # answered at once, each a plain mistake
+    row = await _row(db, "login-addr:192.0.2.9")
+    assert row is not None and row.attempts == LOGIN_FREE + 1 + len(typos) > 30
+    assert (await _login(office, token, "jyj_head", PASSWORD)).status_code == 303  # the office is not locked out
+
+
 # -- /track and the public form ---------------------------------------------------------------------
 
 
