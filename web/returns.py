@@ -57,7 +57,9 @@ def return_path(request: Request) -> str:
     if request.method in {"GET", "HEAD"}:
         query = request.url.query
         return local_path(request.url.path + (f"?{query}" if query else "")) or "/"
-    return _same_origin_path(request, request.headers.get("referer")) or "/"
+    # Without a Referer, the form's action's parent: /policy/X/update_draft comes back to /policy/X.
+    parent = request.url.path.rstrip("/").rsplit("/", 1)[0]
+    return _same_origin_path(request, request.headers.get("referer")) or local_path(parent) or "/"
 
 
 def go_to(request: Request, page: str, target: str, htmx_status: int = 401) -> Response:

@@ -99,7 +99,7 @@ async def test_the_board_shows_the_department_its_own_cases_most_urgent_first(sy
         row = supervisor.locator(f'tr:has(a:text("{late}"))').filter(has_text="权威信息发布")
         status = await row.locator("[data-status]").inner_text()
         assert re.fullmatch(r"已超期(\d+分钟|1小时\d\d分)", status), status  # by how long, not just 已超期
-        assert await row.locator("[data-handler]").inner_text() == "区卫生健康委 · 郑洁（卫健委经办人）"
+        assert await row.locator("[data-handler]").inner_text() == "区卫生健康委 · 郑洁"
         await supervisor.screenshot(path=str(SHOTS / "board-overdue-by.png"), full_page=True)
         assert refused == []
         await browser.close()
@@ -177,7 +177,7 @@ async def test_a_supervision_from_the_board_gives_a_notice_and_the_feedback_clos
         await supervisor.wait_for_selector('[data-letter="supervision"]')
         notice = await supervisor.inner_text('[data-letter="supervision"]')
         for text in ("督办通知单（第1号）", "区卫生健康委：", f"{cid}号突发事件", "督办事项：网传禽流感，尚未回应",
-                     "办理要求：", "反馈时限：", "督办人：赵督办"):
+                     "办理要求：", "反馈时限：", "督办人：赵敏"):
             assert text in notice, text
         assert re.search(r"督〔\d{4}〕1号", notice)
         assert due in await supervisor.inner_text("[data-feedback-due]")  # the same deadline on the case

@@ -333,7 +333,7 @@ async def test_supervision_notice_and_its_feedback_clock(env, db, run):
                 ).scalar_one()
     assert (letter.kind, letter.title, letter.public) == ("supervision", "督办通知单（第1号）", False)
     assert letter.doc_no.endswith("〔2026〕1号") and "督〔" in letter.doc_no
-    for text in ("督办事项：", "网上关注度持续上升，尚未回应", "办理要求：", "反馈时限：", "督办人：", "赵督办",
+    for text in ("督办事项：", "网上关注度持续上升，尚未回应", "办理要求：", "反馈时限：", "督办人：", "赵敏",
                  "区卫生健康委"):
         assert text in letter.body, text
     assert (task.status, task.due_at, task.department_id) == ("open", first.due_at, first.department_id)

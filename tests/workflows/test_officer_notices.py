@@ -58,7 +58,7 @@ async def test_the_officer_is_told_of_a_return_an_extension_and_a_supervision(en
     await act(h, DisclosureWorkflow.supervise, a["duban"], "请加快办理")
     supervised = (await _notes(db, "jyj_officer", rid))[-1]
     assert supervised.title == f"【督办】您办理的依申请公开 {rid}" and "请加快办理" in supervised.body
-    assert "赵督办" in supervised.body and "duban" not in supervised.body  # the supervisor by name
+    assert "赵敏" in supervised.body and "duban" not in supervised.body  # the supervisor by name
     assert len(await _notes(db, "jyj_officer", rid)) == 3
     record((await h.fetch_history()).to_json(), "disclosure", "officer_notices")
 
@@ -80,8 +80,8 @@ async def test_the_drafter_is_told_when_a_policy_document_comes_back(env, db, ru
     a = await actors(db)
     cid = "PD-2026-000401"
     h = await start_policy(env, db, run, cid)
-    view = await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
-    await act(h, PolicyWorkflow.submit, a["jyj_officer"])
+    await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
+    view = await act(h, PolicyWorkflow.submit, a["jyj_officer"])
     await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, False, "依据不充分")
     [told] = await _notes(db, "jyj_officer", cid)
     assert told.title.startswith("【文件退回】") and "部门负责人审签退回" in told.body and "依据不充分" in told.body
