@@ -3,27 +3,14 @@ row per case and matter."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from litestar import Controller, get
 from litestar.response import Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from gongkai.worklist import Matter, fold, task_matter, widens_to
-from models import Department, Task, User
-from web.reading import to_read
+from gongkai.worklist import widens_to
+from models import Department, User
+from web.reading import to_read, todo_of
 from web.render import beijing, page
-from web.tasks import inbox_branches
-
-
-async def todo_of(db: AsyncSession, user: User) -> list[Matter[Task]]:
-    """待办: the open tasks addressed to the person, one row per case and matter, soonest first."""
-    tasks: list[Task] = []
-    for branch in inbox_branches(user):
-        tasks += (await db.execute(branch.order_by(Task.due_at).limit(100))).scalars()
-    latest = datetime.max.replace(tzinfo=UTC)
-    tasks = sorted(tasks, key=lambda t: (t.due_at is None, t.due_at or latest, t.id))
-    return fold(tasks, lambda t: task_matter(t.case_id, t.kind))[:20]
 
 
 class HomeController(Controller):

@@ -11,23 +11,17 @@ from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.worklist import notice_matter
 from models import Notification, User
 from web import forms
-from web.home import todo_of
-from web.reading import to_read
+from web.reading import reading_count, to_read, todo_of
 from web.render import beijing, fragment
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-async def unread_count(db: AsyncSession, user: User) -> int:
-    return (await db.execute(select(func.count(col(Notification.id))).where(
-        Notification.user_id == user.id, col(Notification.read_at).is_(None)))).scalar_one()
 
 
 async def answer(request: Request, db: AsyncSession, user: User) -> Template | Redirect:
@@ -37,7 +31,7 @@ async def answer(request: Request, db: AsyncSession, user: User) -> Template | R
         return Redirect("/")
     reading = await to_read(db, user, await todo_of(db, user))
     return fragment("home/_toread.html", user, reading=reading, beijing=beijing,
-                    nav={"unread": await unread_count(db, user)}, oob=True)
+                    nav={"unread": await reading_count(db, user)}, oob=True)
 
 
 class NoticesController(Controller):
@@ -66,7 +60,7 @@ class NoticesController(Controller):
 
     @get("/badge")
     async def badge(self, db: AsyncSession, user: User) -> Template:
-        return fragment("_unread_badge.html", user, nav={"unread": await unread_count(db, user)})
+        return fragment("_unread_badge.html", user, nav={"unread": await reading_count(db, user)})
 
     @post("/{note_id:int}/read-matter")
     async def read_matter(self, request: Request, db: AsyncSession, user: User, note_id: int) -> Template | Redirect:

@@ -1,19 +1,35 @@
-"""待阅: what a person is told (reminders, escalation copies, notices for information), one row per
-case and matter, leaving out what their 待办 already holds."""
+"""A person's day as the home page and the header show it: 待办 (the open tasks addressed to them)
+and 待阅 (what they are told: reminders, escalation copies, news of their cases), each one row per
+case and matter; 待阅 leaves out what their 待办 already holds. The header's counts are these rows."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from gongkai.worklist import Matter, fold, notice_matter
+from gongkai.worklist import Matter, fold, notice_matter, task_matter
 from models import Notification, Task, User
+from web.tasks import count_open, inbox_branches
 
 LIMIT = 200  # unread notices read to fold; the page shows the first 50 matters
+SHOWN = 50
 
 
-async def to_read(db: AsyncSession, user: User, todo: list[Matter[Task]]) -> list[Matter[Notification]]:
+async def todo_of(db: AsyncSession, user: User) -> list[Matter[Task]]:
+    """待办: the open tasks addressed to the person, one row per case and matter, soonest first."""
+    tasks: list[Task] = []
+    for branch in inbox_branches(user):
+        tasks += (await db.execute(branch.order_by(Task.due_at).limit(100))).scalars()
+    latest = datetime.max.replace(tzinfo=UTC)
+    tasks = sorted(tasks, key=lambda t: (t.due_at is None, t.due_at or latest, t.id))
+    return fold(tasks, lambda t: task_matter(t.case_id, t.kind))[:20]
+
+
+async def to_read(db: AsyncSession, user: User, todo: list[Matter[Task]],
+                  shown: int | None = SHOWN) -> list[Matter[Notification]]:
     notes = (await db.execute(select(Notification).where(
         Notification.user_id == user.id, col(Notification.read_at).is_(None)).order_by(
         col(Notification.created_at).desc(), col(Notification.id).desc()).limit(LIMIT))).scalars()
@@ -21,4 +37,13 @@ async def to_read(db: AsyncSession, user: User, todo: list[Matter[Task]]) -> lis
     # Notices that name no clock (a draft returned, an extension decided, a 督办) are news, always shown.
     acting = {(m.first.case_id, m.first.deadline_id) for m in todo if m.first.deadline_id}
     kept = [n for n in notes if not n.deadline_id or (n.case_id, n.deadline_id) not in acting]
-    return fold(kept, lambda n: notice_matter(n.case_id, n.deadline_id, n.title))[:50]
+    return fold(kept, lambda n: notice_matter(n.case_id, n.deadline_id, n.title))[:shown]
+
+
+async def reading_count(db: AsyncSession, user: User) -> int:
+    """The header's 待阅 count: the rows the home page's 待阅 holds (not the notices folded into them)."""
+    return len(await to_read(db, user, await todo_of(db, user), shown=None))
+
+
+async def nav_counts(db: AsyncSession, user: User) -> dict[str, int]:
+    return {"tasks": await count_open(db, user), "unread": await reading_count(db, user)}

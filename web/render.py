@@ -17,7 +17,7 @@ from gongkai.instants import instant_text
 from gongkai.roles import ROLE_ZH
 from models import User
 from web.guards import capabilities
-from web.tasks import nav_counts
+from web.reading import nav_counts
 
 
 class ViewUndefined(Undefined):

@@ -7,7 +7,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.worklist import acts_on_department_work, widens_to
-from models import Notification, Task, User
+from models import Task, User
 
 # gongkai.worklist.task_matter in SQL: a case's 督办 rows count once.
 MATTER = case((col(Task.kind).like("escalation:%"), "escalation"),
@@ -47,9 +47,3 @@ async def count_open(db: AsyncSession, user: User) -> int:
         matters = branch.with_only_columns(Task.case_id, MATTER).group_by(Task.case_id, MATTER)
         total += (await db.execute(select(func.count()).select_from(matters.subquery()))).scalar_one()
     return total
-
-
-async def nav_counts(db: AsyncSession, user: User) -> dict[str, int]:
-    unread = (await db.execute(select(func.count(col(Notification.id))).where(
-        Notification.user_id == user.id, col(Notification.read_at).is_(None)))).scalar_one()
-    return {"tasks": await count_open(db, user), "unread": unread}

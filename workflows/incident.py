@@ -246,7 +246,9 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
         s.supervisions.append(record)
         due = f"，请于 {due_text(record.due_at)} 前反馈落实情况" if record.due_at else ""
         title = f"【督办】突发事件 {inp.title}"
-        body = f"督办事项：{record.matter}。办理要求：{record.required}{due}。案件：{self.case_id}"
+        # what was typed may end in its own full stop: one sentence ending each, not "。，" or "。。"
+        matter, required = (t.rstrip("。；;，,. ") for t in (record.matter, record.required))
+        body = f"督办事项：{matter}。办理要求：{required}{due}。案件：{self.case_id}"
         key = f"{self.case_id}/supervision/{number}"
         notices = [NoticeSpec(f"{key}/department", "department", s.department_id, title, body, level=1),
                    NoticeSpec(f"{key}/head", "department_head", s.department_id, title, body, level=1)]

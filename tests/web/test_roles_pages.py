@@ -103,6 +103,8 @@ async def test_the_supervisor_home_has_one_row_per_case_and_matter_and_reads_a_m
     # the notice about the clock already in 待办 is not a second row; two of one clock are one
     assert "DR-2026-009001" not in reading
     assert reading.count("data-notification=") == 2 and "同一事项共2条" in reading and "化工厂泄漏" in reading
+    # the header counts those rows: four unread notices, one a copy of a 待办 clock, two of one clock
+    assert re.search(r'data-count="unread"[^>]*>2<', home)
     async with db.session_factory() as s:
         supervisor = await s.get(User, users["duban"])
         assert await count_open(s, supervisor) == 1  # the badge counts what the home lists

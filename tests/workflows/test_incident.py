@@ -338,8 +338,8 @@ async def test_supervision_notice_and_its_feedback_clock(env, db, run):
         assert text in letter.body, text
     assert (task.status, task.due_at, task.department_id) == ("open", first.due_at, first.department_id)
     notes = await _notes(db, cid)
-    assert any(n.title == "【督办】突发事件 某化工厂仓库火灾" and "网上关注度持续上升" in n.body
-               for n in notes["wjw_officer"])
+    [told] = [n for n in notes["wjw_officer"] if n.title == "【督办】突发事件 某化工厂仓库火灾"]
+    assert "网上关注度持续上升" in told.body and "。，" not in told.body  # the default 要求 ends in 。
 
     with pytest.raises(WorkflowUpdateFailedError) as other:
         await act(h, IncidentWorkflow.supervision_feedback, a["jyj_officer"], 1, "已处理")
