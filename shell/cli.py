@@ -147,6 +147,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recompute(args: argparse.Namespace) -> int:
+    """Tells every workflow with an open deadline to recompute it, as saving a calendar does: after
+    an upgrade that changes how working days are counted (e.g. provisional years' statutory holidays)."""
+    import asyncio
+
+    from gongkai.database import make_async_engine, make_session_factory
+    from gongkai.recompute import notify_calendar_changed
+    from gongkai.settings import get_settings
+    from worker import connect
+
+    settings = get_settings()
+
+    async def go() -> int:
+        engine = make_async_engine(settings)
+        try:
+            async with make_session_factory(engine)() as session:
+                return await notify_calendar_changed(await connect(settings), session)
+        finally:
+            await engine.dispose()
+
+    print(f"workflows told to recompute their deadlines: {asyncio.run(go())}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description="Gongkai (公开) open-government workflow")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("seed", cmd_seed, "load calendars and demo accounts (idempotent)"),
         ("rehash", cmd_rehash, "rewrite the lookup hashes of applicants' numbers with the current secret"),
         ("demo", cmd_demo, "create demo cases at different stages (only into an empty system)"),
+        ("recompute", cmd_recompute, "recompute every open deadline (after an upgrade that counts days differently)"),
     ]:
         sub.add_parser(name, help=text).set_defaults(func=func)
     return parser
