@@ -124,6 +124,27 @@ async def browser_login(page, base: str, username: str) -> None:
     await page.wait_for_selector("#who")
 
 
+async def browser_apply(page, base: str, id_copy, *, name: str = "赵六", id_doc: str = "11010119850505123X",
+                        phone: str = "13900000000", email: str = "zhao@example.cn",
+                        description: str = "申请公开本区2026年老旧小区改造项目清单") -> None:
+    """A person applies on /apply as a natural person, with an identity scan, answered by email."""
+    await page.goto(f"{base}/apply")
+    await page.select_option("#applicant_type", "natural_person")
+    await page.fill("#name", name)
+    await page.fill("#id_doc_number", id_doc)
+    await page.fill("#phone", phone)
+    await page.fill("#email", email)
+    await page.fill("#description", description)
+    await page.select_option("#provision_channel", "email")
+    await page.set_input_files("#attachments", str(id_copy))
+    await page.click("#apply-submit")
+
+
+async def browser_receipt(page) -> tuple[str, str]:
+    """The tracking and query codes the receipt page shows."""
+    return (await page.inner_text("#tracking-code")).strip(), (await page.inner_text("#query-code")).strip()
+
+
 async def browser_track(page, base: str, code: str, query_code: str) -> None:
     """The applicant opens their request on /track with its two codes."""
     await page.goto(f"{base}/track")

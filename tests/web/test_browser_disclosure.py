@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
-from tests.web.conftest import browser_ask_correction, browser_login, browser_track
+from tests.web.conftest import browser_apply, browser_ask_correction, browser_login, browser_receipt, browser_track
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +31,8 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
         context.set_default_timeout(20000)
         refused = Refusals()
         applicant = refused.watch(await context.new_page())
-        await applicant.goto(f"{system}/apply")
-        await applicant.select_option("#applicant_type", "natural_person")
-        await applicant.fill("#name", "赵六")
-        await applicant.fill("#id_doc_number", "11010119850505123X")
-        await applicant.fill("#phone", "13900000000")
-        await applicant.fill("#email", "zhao@example.cn")
-        await applicant.fill("#description", "申请公开本区2026年老旧小区改造项目清单")
-        await applicant.select_option("#provision_channel", "email")
-        await applicant.set_input_files("#attachments", str(id_copy))
-        await applicant.click("#apply-submit")
-        code = (await applicant.inner_text("#tracking-code")).strip()
-        query = (await applicant.inner_text("#query-code")).strip()
+        await browser_apply(applicant, system, id_copy)
+        code, query = await browser_receipt(applicant)
         await applicant.screenshot(path=str(SHOTS / "receipt.png"))
 
         officer = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
@@ -119,17 +109,9 @@ async def test_a_correction_sent_from_track_restarts_the_reply_period(system, db
         refused = Refusals()
         applicant = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
         applicant.set_default_timeout(20000)
-        await applicant.goto(f"{system}/apply")
-        await applicant.fill("#name", "钱七")
-        await applicant.fill("#id_doc_number", "110101198806061234")
-        await applicant.fill("#phone", "13700000000")
-        await applicant.fill("#email", "qian@example.cn")
-        await applicant.fill("#description", "申请公开本区老旧小区改造的有关信息")
-        await applicant.select_option("#provision_channel", "email")
-        await applicant.set_input_files("#attachments", str(id_copy))
-        await applicant.click("#apply-submit")
-        code = (await applicant.inner_text("#tracking-code")).strip()
-        query = (await applicant.inner_text("#query-code")).strip()
+        await browser_apply(applicant, system, id_copy, name="钱七", id_doc="110101198806061234", phone="13700000000",
+                            email="qian@example.cn", description="申请公开本区老旧小区改造的有关信息")
+        code, query = await browser_receipt(applicant)
 
         officer = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
         officer.set_default_timeout(20000)

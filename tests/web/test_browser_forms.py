@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from models import AuditEvent, DisclosureAttachment, FormDraft, PolicyCase
 from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
-from tests.web.conftest import browser_login
+from tests.web.conftest import browser_apply, browser_login
 
 pytestmark = pytest.mark.browser
 DOCUMENT = "关于加快推进老旧小区改造的实施意见（全文）：第一条 为改善居民居住条件……"
@@ -127,19 +127,6 @@ async def test_a_draft_survives_an_expired_session(system, db):
             await browser.close()
 
 
-async def _apply(page, base: str, id_copy: Path, *, phone: str, description: str) -> None:
-    await page.goto(f"{base}/apply")
-    await page.select_option("#applicant_type", "natural_person")
-    await page.fill("#name", "赵六")
-    await page.fill("#id_doc_number", "11010119850505123X")
-    await page.fill("#phone", phone)
-    await page.fill("#email", "zhao@example.cn")
-    await page.fill("#description", description)
-    await page.select_option("#provision_channel", "email")
-    await page.set_input_files("#attachments", str(id_copy))
-    await page.click("#apply-submit")
-
-
 async def test_apply_shows_every_error_at_once_and_keeps_the_upload(system, db, tmp_path: Path):
     id_copy = tmp_path / "身份证.pdf"
     id_copy.write_bytes(b"%PDF-1.4\n% scanned identity card\n")
@@ -149,7 +136,7 @@ async def test_apply_shows_every_error_at_once_and_keeps_the_upload(system, db, 
             refused = Refusals()
             page = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
             page.set_default_timeout(20000)
-            await _apply(page, system, id_copy, phone="12", description="太短")
+            await browser_apply(page, system, id_copy, phone="12", description="太短")
             phone = page.locator('[data-error-for="phone"]')
             description = page.locator('[data-error-for="description"]')
             assert "联系电话" in await phone.inner_text() and "不少于10个字" in await description.inner_text()
@@ -184,7 +171,7 @@ async def test_a_board_refresh_keeps_a_half_typed_note(system, db, tmp_path: Pat
             refused = Refusals()
             applicant = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
             applicant.set_default_timeout(20000)
-            await _apply(applicant, system, id_copy, phone="13900000000",
+            await browser_apply(applicant, system, id_copy, phone="13900000000",
                          description="申请公开本区2026年老旧小区改造项目清单及资金来源")
             code = (await applicant.inner_text("#tracking-code")).strip()
 

@@ -15,7 +15,7 @@ from gongkai.instants import deadline_text, instant_text, last_day
 from gongkai.letters import chinese_date
 from models import Deadline
 from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
-from tests.web.conftest import browser_login
+from tests.web.conftest import browser_apply, browser_login, browser_receipt
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +40,10 @@ async def test_the_officer_is_told_and_the_instant_reads_the_same_everywhere(sys
             refused = Refusals()
             applicant = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
             applicant.set_default_timeout(20000)
-            await applicant.goto(f"{system}/apply")
-            await applicant.fill("#name", "孙八")
-            await applicant.fill("#id_doc_number", "110101198707071234")
-            await applicant.fill("#phone", "13600000000")
-            await applicant.fill("#email", "sun@example.cn")
-            await applicant.fill("#description", "申请公开本区2026年道路维修计划")
-            await applicant.select_option("#provision_channel", "email")
-            await applicant.set_input_files("#attachments", str(id_copy))
-            await applicant.click("#apply-submit")
-            code = (await applicant.inner_text("#tracking-code")).strip()
+            await browser_apply(applicant, system, id_copy, name="孙八", id_doc="110101198707071234",
+                                phone="13600000000", email="sun@example.cn",
+                                description="申请公开本区2026年道路维修计划")
+            code, _query = await browser_receipt(applicant)
 
             officer = refused.watch(await (await browser.new_context(locale="zh-CN")).new_page())
             officer.set_default_timeout(20000)
