@@ -64,6 +64,7 @@ async def test_applicant_to_reply_in_a_browser(system, tmp_path: Path):
 
         await browser_login(officer, system, "gkb_head")
         await officer.goto(f"{system}/disclosure/{code}")
+        await officer.check('form[data-action="sign_off"] input[name="approve"][value="true"]')  # none pre-selected
         await officer.click("#do-sign_off")
         await officer.wait_for_selector('#case-stage[data-stage="signed"]')
         await _logout(officer)
