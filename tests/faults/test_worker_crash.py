@@ -134,6 +134,8 @@ async def test_worker_sigkill_mid_process(db, tmp_path):
                          .scalars()}
             heads = (await s.execute(select(func.count()).select_from(User).where(
                 User.department_id == dept, User.role == "dept_head"))).scalar_one()
+            officers = (await s.execute(select(func.count()).select_from(User).where(
+                User.department_id == dept, User.role == "officer"))).scalar_one()
 
         by_case: dict[str, list[AuditEvent]] = defaultdict(list)
         for e in audits:
@@ -156,7 +158,10 @@ async def test_worker_sigkill_mid_process(db, tmp_path):
             assert sum(e.action == "supervised" for e in by_case[rid]) == 1, rid
         supervision = Counter(t.case_id for t in tasks if t.kind == "supervision")
         assert supervision == Counter({rid: 1 for rid in ids})
-        assert Counter(n.case_id for n in notes) == Counter({rid: heads for rid in ids})
+        # the 督办 reaches the department's heads and the handling officer (the assignee, else the
+        # department's officers), each once
+        told = {rid: heads + (1 if rows[rid].assignee_id else officers) for rid in ids}
+        assert Counter(n.case_id for n in notes) == Counter(told)
         kinds = Counter((t.case_id, t.kind, t.status) for t in tasks if t.kind.startswith("stage:"))
         assert all(n == 1 for (_c, _k, status), n in kinds.items() if status == "open")
         assert Counter((x.case_id, x.kind) for x in letters) == Counter(

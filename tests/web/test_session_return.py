@@ -79,10 +79,11 @@ async def test_a_form_sent_after_the_session_ended_returns_to_its_page_not_a_405
                              headers={"x-csrftoken": token, **HTMX,
                                       "HX-Current-URL": "http://testserver.local/admin/departments"})
     assert sent.status_code == 401 and sent.headers["HX-Redirect"] == "/login?next=/admin/departments"
-    # A form of another site's page (a Referer elsewhere) comes back home, not there.
+    # A form of another site's page (a Referer elsewhere) does not go back there: to the page above
+    # the form's own address, on this site.
     sent = await client.post("/admin/departments", follow_redirects=False, data={"_csrf_token": token},
                              headers={"Referer": "https://evil.example/admin/departments"})
-    assert sent.status_code == 303 and sent.headers["location"] == "/login"
+    assert sent.status_code == 303 and sent.headers["location"] == "/login?next=/admin"
 
 
 async def test_a_forged_form_without_a_session_token_is_still_refused(client):

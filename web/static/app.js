@@ -256,14 +256,23 @@ document.addEventListener("click", function (event) {
 // -- Refreshing fragments never replace a form being edited -------------------------------------------
 // A region that refreshes itself (hx-trigger "every …": the board, the inbox, the incident board)
 // waits while it holds a form the person has typed in or is typing in; the next tick tries again.
+// A field marked hx-preserve (with its id) survives the swap as it is, so it does not hold the
+// refresh: the incident board's countdowns keep running while a 督办 note is being written.
+function kept(field) {
+  return field.type === "hidden" || field.type === "submit" || field.tagName === "BUTTON" ||
+    (field.id && field.hasAttribute("hx-preserve"));
+}
 document.addEventListener("htmx:beforeRequest", function (event) {
   var elt = event.detail.elt;
   var trigger = elt && elt.getAttribute ? elt.getAttribute("hx-trigger") || "" : "";
   if (trigger.indexOf("every ") < 0) return;
   var target = event.detail.target || elt;
   var active = document.activeElement;
-  var editing = active && active.form && target.contains(active) && active.type !== "submit";
-  if (editing || target.querySelector("form[data-dirty]")) {
+  var editing = active && active.form && target.contains(active) && !kept(active);
+  var dirty = Array.prototype.some.call(target.querySelectorAll("form[data-dirty]"), function (form) {
+    return !Array.prototype.every.call(form.elements, kept);
+  });
+  if (editing || dirty) {
     event.preventDefault();
     target.dataset.refreshHeld = String(Date.now());  // shown to tests and curious readers
   }
