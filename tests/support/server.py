@@ -38,6 +38,21 @@ async def served(app) -> AsyncIterator[str]:
         await task
 
 
+@asynccontextmanager
+async def served_without_temporal(db, **options) -> AsyncIterator[str]:
+    """The app for pages that read SQL only (no Temporal), served for a browser."""
+    import pytest
+
+    from gongkai.settings import load_settings
+    from web.app import create_app
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is required: `make test` installs it (scripts/install-system-deps.sh)")
+    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False, **options)
+    async with served(app) as url:
+        yield url
+
+
 class Refusals(list):
     """What the browser refused to run or failed at: Content-Security-Policy violations (Chromium
     logs each to the console) and uncaught script errors. A browser test ends with none."""

@@ -3,26 +3,19 @@ statutory holidays of the 放假办法, marked provisional, and the calculator s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.async_api import async_playwright
 
-from gongkai.settings import load_settings
 from gongkai.statutory import BASIS_ZH
-from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals, served
+from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals, served_without_temporal
 from tests.web.conftest import browser_login
-from web.app import create_app
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 async def server(db):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is required: `make test` installs it (scripts/install-system-deps.sh)")
-    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
-    async with served(app) as url:
+    async with served_without_temporal(db) as url:
         yield url
 
 

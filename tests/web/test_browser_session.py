@@ -10,17 +10,14 @@ waits for real seconds to pass."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
 from sqlalchemy import delete, func, select
 
-from gongkai.settings import load_settings
 from models import WebSession
-from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals, served
+from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals, served_without_temporal
 from tests.web.conftest import browser_login
-from web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +26,7 @@ pytestmark = pytest.mark.browser
 async def server(db):
     """The app without Temporal (these pages read SQL only); a minute's wait after an account's free
     wrong passwords, so that "this account waits" does not depend on how fast the browser types."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is required: `make test` installs it (scripts/install-system-deps.sh)")
-    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False,
-                     login_delay_base=60.0)
-    async with served(app) as url:
+    async with served_without_temporal(db, login_delay_base=60.0) as url:
         yield url
 
 
