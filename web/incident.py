@@ -22,7 +22,6 @@ from gongkai import incident as rules
 from gongkai.clock import CST
 from gongkai.errors import Conflict, GongkaiError, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
-from gongkai.letters import with_seal
 from gongkai.people import actor_names
 from gongkai.roles import ACCOUNT_ROLES, WIDE_ROLES, Actor, DepartmentKind
 from gongkai.rules import get_rule
@@ -30,7 +29,7 @@ from models import AuditEvent, Deadline, Department, IncidentCase, Letter, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
 from web.deps import temporal_client
-from web.disclosure.letters import case_letter, letter_ref, pdf_response
+from web.disclosure.letters import letter_view, seal_image
 from web.errors import status_for
 from web.guards import REGISTER_INCIDENT, requires
 from web.render import beijing, fragment, page
@@ -301,23 +300,12 @@ class IncidentController(Controller):
     async def letter(self, db: AsyncSession, user: User, case_id: str, letter_id: str) -> Template | Response:
         """A 督办通知单 on screen (`12`), or its PDF (`12.pdf`)."""
         await visible(db, user, case_id)
-        number, as_pdf = letter_ref(letter_id)
-        letter = await case_letter(db, case_id, number)
-        if as_pdf:
-            return await pdf_response(db, letter)
-        seal = f"/incidents/{case_id}/letters/{letter.id}/seal" if letter.seal_sha256 else None
-        return Template("disclosure/letter.html", context={
-            "letter": letter, "body": with_seal(letter.body, seal),
-            "pdf": f"/incidents/{case_id}/letters/{letter.id}.pdf"})
+        return await letter_view(db, "/incidents", case_id, letter_id)
 
     @get("/{case_id:str}/letters/{letter_id:str}/seal")
     async def letter_seal(self, db: AsyncSession, user: User, case_id: str, letter_id: str) -> Response:
         await visible(db, user, case_id)
-        letter = await case_letter(db, case_id, letter_ref(letter_id)[0])
-        if not letter.seal_sha256:
-            raise NotFound("该文书没有电子印章")
-        content = blobs.read(letter.seal_sha256)
-        return Response(content, media_type=blobs.sniff(content) or "application/octet-stream")
+        return await seal_image(db, case_id, letter_id)
 
     @post("/{case_id:str}/{action:str}")
     async def act(self, db: AsyncSession, state: State, user: User, case_id: str, action: str,

@@ -38,7 +38,6 @@ from gongkai.disclosure import (
 )
 from gongkai.errors import InvalidInput, NotFound
 from gongkai.intake import allocate
-from gongkai.letters import with_seal
 from gongkai.masking import sees_in_full
 from gongkai.people import actor_names
 from gongkai.roles import ROLE_ZH, Actor, Role
@@ -62,7 +61,7 @@ from web.disclosure.forms import (
     store_uploads,
 )
 from web.disclosure.identity import handles, identity, record
-from web.disclosure.letters import case_letter, letter_ref, pdf_response, seal_url
+from web.disclosure.letters import letter_view, seal_image
 from web.disclosure.service import PROCESS, now_utc, start, visible
 from web.downloads import download
 from web.guards import REGISTER_REQUEST, requires
@@ -315,23 +314,13 @@ class CaseController(Controller):
     async def letter(self, db: AsyncSession, user: User, request_id: str, letter_id: str) -> Template | Response:
         """The letter on screen (`12`), or its PDF (`12.pdf`)."""
         await visible(db, user, request_id)
-        number, as_pdf = letter_ref(letter_id)
-        letter = await case_letter(db, request_id, number)
-        if as_pdf:
-            return await pdf_response(db, letter)
-        return Template("disclosure/letter.html", context={
-            "letter": letter, "body": with_seal(letter.body, seal_url(request_id, letter)),
-            "pdf": f"/disclosure/{request_id}/letters/{letter.id}.pdf"})
+        return await letter_view(db, "/disclosure", request_id, letter_id)
 
     @get("/{request_id:str}/letters/{letter_id:str}/seal")
     async def letter_seal(self, db: AsyncSession, user: User, request_id: str, letter_id: str) -> Response:
         """The seal a letter was issued with, for its screen view."""
         await visible(db, user, request_id)
-        letter = await case_letter(db, request_id, letter_ref(letter_id)[0])
-        if not letter.seal_sha256:
-            raise NotFound("该文书没有电子印章")
-        content = blobs.read(letter.seal_sha256)
-        return Response(content, media_type=blobs.sniff(content) or "application/octet-stream")
+        return await seal_image(db, request_id, letter_id)
 
     @get("/{request_id:str}/files/{file_id:int}")
     async def file(self, db: AsyncSession, user: User, request_id: str, file_id: int) -> Response:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from litestar import Response
+from litestar.response import Template
 from sqlalchemy import select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai import blobs
 from gongkai.errors import Conflict, NotFound
 from gongkai.letter_pdf import letter_pdf_async
+from gongkai.letters import with_seal
 from gongkai.logs import get_logger
 from models import Letter
 
@@ -67,5 +69,22 @@ async def pdf_response(db: AsyncSession, letter: Letter) -> Response:
         "X-Content-Type-Options": "nosniff"})
 
 
-def seal_url(request_id: str, letter: Letter) -> str | None:
-    return f"/disclosure/{request_id}/letters/{letter.id}/seal" if letter.seal_sha256 else None
+async def letter_view(db: AsyncSession, base: str, case_id: str, letter_id: str) -> Template | Response:
+    """A case's letter for officers, under `base` (/disclosure, /incidents): on screen (`12`) with its
+    seal, or its PDF (`12.pdf`). The caller has checked the case is visible to the person."""
+    number, as_pdf = letter_ref(letter_id)
+    letter = await case_letter(db, case_id, number)
+    if as_pdf:
+        return await pdf_response(db, letter)
+    seal = f"{base}/{case_id}/letters/{letter.id}/seal" if letter.seal_sha256 else None
+    return Template("disclosure/letter.html", context={
+        "letter": letter, "body": with_seal(letter.body, seal), "pdf": f"{base}/{case_id}/letters/{letter.id}.pdf"})
+
+
+async def seal_image(db: AsyncSession, case_id: str, letter_id: str) -> Response:
+    """The seal a letter was issued with, for its screen view (the case checked visible by the caller)."""
+    letter = await case_letter(db, case_id, letter_ref(letter_id)[0])
+    if not letter.seal_sha256:
+        raise NotFound("该文书没有电子印章")
+    content = blobs.read(letter.seal_sha256)
+    return Response(content, media_type=blobs.sniff(content) or "application/octet-stream")
