@@ -24,6 +24,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.deadline import DeadlineActivities
+from activities.delivery import DeliveryActivities, Outbox
 from activities.disclosure import DisclosureActivities
 from activities.incident import IncidentActivities
 from activities.policy import PolicyActivities
@@ -60,11 +61,15 @@ def lookup_keys(settings: Settings) -> LookupKeys:
 
 
 def build_activities(session_factory, client: Client | None = None, task_queue: str = "",
-                     lookup: LookupKeys | None = None) -> list:
+                     lookup: LookupKeys | None = None, outbox: Outbox | None = None) -> list:
     """Every activity; the reconciliation ones need the Temporal client (and its task queue). The
-    disclosure intake hashes the applicant's numbers with `lookup` (by default from the settings)."""
+    disclosure intake hashes the applicant's numbers with `lookup` (by default from the settings);
+    messages go out as `outbox` says (by default from the settings)."""
+    outbox = outbox or Outbox.of(get_settings())
     out = activities_of(DisclosureActivities(session_factory, lookup or lookup_keys(get_settings())))
-    for holder in (DeadlineActivities, PolicyActivities, IncidentActivities):
+    out += activities_of(DeadlineActivities(session_factory, outbox))
+    out += activities_of(DeliveryActivities(session_factory, outbox))
+    for holder in (PolicyActivities, IncidentActivities):
         out += activities_of(holder(session_factory))
     if client is not None:
         out += activities_of(ReconcileActivities(session_factory, client, task_queue))
@@ -159,13 +164,15 @@ def workflow_runner(settings: Settings) -> WorkflowRunner:
 
 
 def build_worker(client: Client, settings: Settings, session_factory, *, extra_workflows: list | None = None,
-                 extra_activities: list | None = None, interceptors: list | None = None, **kwargs) -> Worker:
+                 extra_activities: list | None = None, interceptors: list | None = None, outbox: Outbox | None = None,
+                 **kwargs) -> Worker:
     audit_refusals(client, session_factory)
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[*WORKFLOWS, *(extra_workflows or [])],
-        activities=[*build_activities(session_factory, client, settings.task_queue, lookup_keys(settings)),
+        activities=[*build_activities(session_factory, client, settings.task_queue, lookup_keys(settings),
+                                             outbox or Outbox.of(settings)),
                     *(extra_activities or [])],
         interceptors=[DomainErrorInterceptor(), *(interceptors or [])],
         workflow_runner=workflow_runner(settings),

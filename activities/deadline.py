@@ -11,18 +11,22 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
+from activities.delivery import Outbox, group_channels, plan, start_deliveries, with_email
 from activities.store import insert_once, lock_if_older, update_if_older
 from contracts.deadline import CloseInput, DeadlineRef, FireInput, RungAt, Schedule, ScheduleInput
 from gongkai.calendar_store import load_calendar
+from gongkai.channels import ChannelKind
 from gongkai.clock import CST, ClockSpec, Due, compute, local_date
 from gongkai.errors import DateOutOfRange
 from gongkai.explain import explain
 from gongkai.failures import to_application_error
 from gongkai.instants import deadline_text, instant_text, overdue_text
 from gongkai.logs import bind, get_logger
-from gongkai.rules import AUDIENCE_ZH, Rule, get_rule
+from gongkai.paths import case_url
+from gongkai.routing import channels_for, keeps_quiet, message_text, release_at
+from gongkai.rules import AUDIENCE_ZH, Rule, Rung, get_rule
 from gongkai.workdays import FIRST_YEAR, LAST_YEAR, WorkdayCalendar, supported
-from models import AuditEvent, Deadline, Department, Notification, Role, Task, User
+from models import AuditEvent, Deadline, Delivery, Department, Notification, Role, Task, User
 from models.accounts import DepartmentKind
 
 log = get_logger(__name__)
@@ -81,8 +85,9 @@ def _arithmetic(spec: ClockSpec, cal: WorkdayCalendar, rule: Rule) -> tuple[Due,
 
 
 class DeadlineActivities:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], outbox: Outbox | None = None) -> None:
         self.session_factory = session_factory
+        self.outbox = outbox or Outbox.of()
 
     @activity.defn(name="deadline.schedule")
     async def schedule(self, data: ScheduleInput) -> Schedule:
@@ -155,8 +160,7 @@ class DeadlineActivities:
         # Said as of when it is sent: a rung fired late (a case registered after its instant, a worker
         # that was down) must not say the time it was planned for; a timer's jitter is not lateness.
         sent = data.at if data.at is not None and data.at - rung.at >= LATE else rung.at
-        when = overdue_text(data.due_at, sent)
-        body = (f"{rule.label}{deadline_text(data.due_at)}（北京时间），{when}。"
+        body = (f"{rule.label}{deadline_text(data.due_at)}（北京时间），{overdue_text(data.due_at, sent)}。"
                 f"提醒对象：{AUDIENCE_ZH[rung.to]}。案件：{ref.case_id}")
         async with self.session_factory() as session:
             users = await self._recipients(session, ref, rung.to)
@@ -187,9 +191,44 @@ class DeadlineActivities:
             if rung.level:
                 await session.execute(update(Deadline).where(
                     col(Deadline.id) == ref.deadline_id, col(Deadline.level) < rung.level).values(level=rung.level))
+            waiting = await plan(session, await self._outside(session, data, rule, users, title, sent))
             await session.commit()
-        log.info("deadline_rung_fired", rung=rung.key, recipients=len(users), created=created)
+        started = await start_deliveries(self.outbox, waiting)
+        log.info("deadline_rung_fired", rung=rung.key, recipients=len(users), created=created, messages=started)
         return created
+
+    async def _outside(self, session: AsyncSession, data: FireInput, rule: Rule, users: list[int], title: str,
+                       sent: datetime) -> list[Delivery]:
+        """The rung's messages outside the app: an e-mail to each person told who has an address, and
+        a message to each of the case department's group robots @-mentioning the person concerned
+        (the assignee; else the department's head). Day clocks' messages wait out quiet hours."""
+        ref, rung = data.ref, data.rung
+        defined = next((r for r in rule.ladder if r.key == rung.key), None) or Rung(
+            rung.key, "", rung.to, rung.level, rung.task)
+        channels = channels_for(rule, defined)
+        cal = await load_calendar(session, ref.region)
+        try:
+            release = release_at(sent, cal, keeps_quiet(rule))
+        except ValueError:  # beyond the calendar's years: send rather than hold
+            release = sent
+        base = f"{ref.deadline_id}/{data.due_at.isoformat()}/{rung.key}"
+        text = message_text(rule.label, data.due_at, sent, rung.to, rung.level)
+        link = f"{self.outbox.link_base}{case_url(ref.process, ref.case_id)}"
+        common = dict(case_id=ref.case_id, cause="deadline", level=rung.level, title=title, body=text, link=link,
+                      release_at=release)
+        rows: list[Delivery] = []
+        if "email" in channels:
+            rows += [Delivery(key=f"{base}/email/{uid}", channel=ChannelKind.EMAIL, user_id=uid, **common)
+                     for uid in await with_email(session, users)]
+        if "group" in channels:
+            if ref.assignee_id is not None:
+                concerned = [ref.assignee_id]
+            else:
+                concerned = await recipients(session, "department_head", ref.department_id)
+            rows += [Delivery(key=f"{base}/{c.kind}/{c.id}", channel=c.kind, channel_id=c.id, mentions=concerned,
+                              **common)
+                     for c in await group_channels(session, ref.department_id)]
+        return rows
 
     @activity.defn(name="deadline.close")
     async def close(self, data: CloseInput) -> None:

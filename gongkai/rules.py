@@ -19,6 +19,9 @@ AUDIENCE_ZH = {
     "assignee": "经办人", "department": "责任部门", "department_head": "部门负责人", "office_head": "公开办负责人",
     "supervisor": "督办人员", "leader": "分管领导", "principal_head": "主要负责人",
 }
+# Where a rung is sent: in the app (always), by e-mail to each person told, to the case department's
+# group robots with the person concerned @-mentioned.
+CHANNELS = ("inapp", "email", "group")
 REMINDER_HOUR = 9  # working-day reminders arrive at the start of the office day
 _WHEN = re.compile(r"^(?:due|([+-])(\d+)(wd|h|m))$")
 
@@ -30,6 +33,7 @@ class Rung:
     to: str
     level: int
     task: bool = False
+    channels: tuple[str, ...] = ()  # where it is sent besides the app; () = the default (gongkai/routing.py)
 
     def instant(self, due: Due, cal: WorkdayCalendar) -> datetime:
         assert due.due_at is not None and due.last_day is not None
@@ -65,7 +69,10 @@ def parse_rung(item: dict) -> Rung:
     to = str(item.get("to", ""))
     if to not in AUDIENCES:
         raise InvalidInput(f"提醒对象无效：{to!r}")
-    return Rung(f"{when}:{to}", when, to, int(item.get("level", 0)), bool(item.get("task", False)))
+    channels = item.get("channels", ())
+    if isinstance(channels, str) or any(c not in CHANNELS for c in channels):
+        raise InvalidInput(f"提醒渠道无效：{channels!r}（可选：{'、'.join(CHANNELS)}）")
+    return Rung(f"{when}:{to}", when, to, int(item.get("level", 0)), bool(item.get("task", False)), tuple(channels))
 
 
 def _anchor(name: str, value: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -51,6 +51,17 @@ class Settings:
     temporal_ui_origin: str = ""  # the Temporal web UI, the one origin the codec endpoint answers
     # Served over https (directly or behind a proxy): cookies get Secure and the __Host- prefix.
     secure_cookies: bool = False
+    # Messages outside the browser (gongkai/channels.py). No SMTP host: no e-mail is sent (and the
+    # administrators' channel page says so).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = ""
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_security: str = "none"  # none, starttls, ssl
+    public_url: str = ""  # how people reach this site from a message's link; default: base_url
+    delivery_retry_seconds: float = 10.0  # first retry of a failed send; doubling, at most 5 minutes apart
+    delivery_attempts: int = 8  # attempts on one channel before falling back to the next
 
     @property
     def is_development(self) -> bool:
@@ -78,6 +89,11 @@ class Settings:
     @property
     def base_url(self) -> str:
         return f"http://{self.host if self.host != '0.0.0.0' else '127.0.0.1'}:{self.port}"
+
+    @property
+    def link_base(self) -> str:
+        """The start of every link in a message sent outside the browser."""
+        return (self.public_url or self.base_url).rstrip("/")
 
 
 def load_settings() -> Settings:
@@ -109,7 +125,34 @@ def load_settings() -> Settings:
         actor_proof_seconds=int(os.environ.get("GONGKAI_ACTOR_PROOF_SECONDS", "300")),
         temporal_ui_origin=os.environ.get("GONGKAI_TEMPORAL_UI_ORIGIN", _ui_origin()),
         secure_cookies=_flag("GONGKAI_SECURE_COOKIES", False),
+        smtp_host=os.environ.get("GONGKAI_SMTP_HOST", ""),
+        smtp_port=int(os.environ.get("GONGKAI_SMTP_PORT", "25")),
+        smtp_sender=os.environ.get("GONGKAI_SMTP_FROM", ""),
+        smtp_username=os.environ.get("GONGKAI_SMTP_USERNAME", ""),
+        smtp_password=_secret_value("GONGKAI_SMTP_PASSWORD"),
+        smtp_security=_choice("GONGKAI_SMTP_SECURITY", "none", ("none", "starttls", "ssl")),
+        public_url=os.environ.get("GONGKAI_PUBLIC_URL", ""),
+        delivery_retry_seconds=float(os.environ.get("GONGKAI_DELIVERY_RETRY_SECONDS", "10")),
+        delivery_attempts=int(os.environ.get("GONGKAI_DELIVERY_ATTEMPTS", "8")),
     )
+
+
+def _secret_value(name: str) -> str:
+    """A secret from NAME, or from the file NAME_FILE names (kept out of the environment's listing)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise SettingsError(f"{name}_FILE cannot be read: {exc.strerror}") from None
+    return os.environ.get(name, "")
+
+
+def _choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default).strip().lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}")
+    return value
 
 
 def _ui_origin() -> str:

@@ -3,6 +3,7 @@
 from models.accounts import Department, Role, User, WebSession
 from models.audit import AuditEvent
 from models.calendar import CalendarVersion
+from models.channel import Delivery, DepartmentChannel
 from models.deadline import Deadline
 from models.disclosure import CaseCounter, DisclosureAttachment, DisclosureRequest, DisclosureReview, IntakeKey
 from models.draft import FormDraft
@@ -14,7 +15,8 @@ from models.policy import PolicyCase, PolicyVersion
 from models.throttle import Throttle
 
 __all__ = [
-    "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Department", "DisclosureAttachment",
-    "DisclosureRequest", "DisclosureReview", "FormDraft", "IncidentCase", "IntakeKey", "Letter", "LetterCounter",
-    "Notification", "OfficeProfile", "PolicyCase", "PolicyVersion", "Role", "Task", "Throttle", "User", "WebSession",
+    "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Delivery", "Department", "DepartmentChannel",
+    "DisclosureAttachment", "DisclosureRequest", "DisclosureReview", "FormDraft", "IncidentCase", "IntakeKey",
+    "Letter", "LetterCounter", "Notification", "OfficeProfile", "PolicyCase", "PolicyVersion", "Role", "Task",
+    "Throttle", "User", "WebSession",
 ]

@@ -34,6 +34,10 @@ class User(SQLModel, table=True):
     password_changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Set by an administrator (a new account, a reset): the owner changes it before anything else.
     must_change_password: bool = False
+    # Work contacts for messages outside the browser (gongkai/channels.py): e-mail, and the mobile
+    # number a group robot @-mentions. Staff personal data: shown to administrators and the owner only.
+    email: str = Field(default="", max_length=200)
+    mobile: str = Field(default="", max_length=20)
 
 
 class WebSession(SQLModel, table=True):

@@ -10,13 +10,10 @@ applicant's personal data. The public application form (/apply) is not drafted s
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -27,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai.errors import InvalidInput
 from gongkai.keys import KeyRing
 from gongkai.logs import get_logger
+from gongkai.sealed import seal, unseal
 from models import FormDraft, User
 from web.render import beijing
 
@@ -41,25 +39,6 @@ PURPOSE = "form-drafts"
 
 def _ring(state: State) -> KeyRing:
     return KeyRing.of(PURPOSE, state.settings.secret_key, state.settings.previous_secret_keys)
-
-
-def seal(ring: KeyRing, fields: dict[str, Any]) -> bytes:
-    nonce = os.urandom(12)
-    kid = ring.current_id.encode()
-    plain = json.dumps(fields, ensure_ascii=False).encode()
-    return kid + b"." + nonce + AESGCM(ring.current).encrypt(nonce, plain, kid)
-
-
-def unseal(ring: KeyRing, data: bytes) -> dict[str, Any] | None:
-    """The fields, or None when no key still held opens them (a draft is not worth an error)."""
-    kid, _, rest = data.partition(b".")
-    key = ring.keys.get(kid.decode(errors="replace"))
-    if key is None or len(rest) < 13:
-        return None
-    try:
-        return json.loads(AESGCM(key).decrypt(rest[:12], rest[12:], kid))
-    except (InvalidTag, ValueError):
-        return None
 
 
 def _key(value: Any) -> str:

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
 from gongkai.instants import instant_text
+from gongkai.paths import case_url
 from gongkai.roles import ROLE_ZH
 from models import User
 from web.guards import capabilities
@@ -37,16 +38,6 @@ def beijing(value: datetime | None, fmt: str | None = None) -> str:
     if value is None:
         return "—"
     return instant_text(value) if fmt is None else value.astimezone(CST).strftime(fmt)
-
-
-CASE_PATHS = {"disclosure": "/disclosure/", "policy": "/policy/", "incident": "/incidents/"}
-PREFIX_PROCESS = {"DR": "disclosure", "PD": "policy", "IN": "incident"}  # business-key prefixes
-
-
-def case_url(process: str | None, case_id: str) -> str:
-    """Where a case of any process is shown (inbox, board and notifications link here)."""
-    process = process or PREFIX_PROCESS.get(case_id[:2], "disclosure")
-    return CASE_PATHS.get(process, "/disclosure/") + case_id
 
 
 def fragment(name: str, user: User | None, status_code: int = 200, **context: Any) -> Template:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from workflows.delivery import DeliveryWorkflow
 from workflows.disclosure import DisclosureWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.policy import PolicyWorkflow
 from workflows.reconcile import ReconcileWorkflow
 
-WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow, ReconcileWorkflow]
+WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow, ReconcileWorkflow, DeliveryWorkflow]
