@@ -5,8 +5,12 @@ its Message-ID derived from the message's key."""
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
+from urllib.parse import quote_plus, unquote_plus, urlsplit
 
+import httpx
 import pytest
 
 from gongkai.channels import (
@@ -16,6 +20,7 @@ from gongkai.channels import (
     Robot,
     Smtp,
     check_webhook,
+    dingtalk_sign,
     hint,
     key_digest,
     message_id,
@@ -221,3 +226,53 @@ async def test_a_mail_server_that_cannot_be_reached_is_worth_retrying():
     with pytest.raises(ChannelFailed) as failed:
         await send_mail(server, "a@example.gov.cn", "", MESSAGE)
     assert not failed.value.permanent
+
+
+# -- the receivers check what they are sent (else the tests above would prove little) --------------
+
+async def _post(url: str, body: object) -> dict:
+    async with httpx.AsyncClient(trust_env=False) as client:
+        response = await client.post(url, json=body)
+    assert response.status_code == 200  # the services refuse with HTTP 200 and a code
+    return response.json()
+
+
+@pytest.mark.parametrize(("kind", "body", "code"), [
+    ("wecom", {"msgtype": "text", "text": {"content": ""}}, 44004),
+    ("wecom", {"msgtype": "markdown", "text": {"content": "x"}}, 40008),
+    ("wecom", {"msgtype": "text", "text": {"content": "x", "mentioned_mobile_list": MOBILE}}, 40058),
+    ("dingtalk", {"msgtype": "text", "text": {"text": "x"}}, 40035),
+    ("dingtalk", {"msgtype": "text", "text": {"content": "x"}, "at": {"atMobiles": MOBILE}}, 40035),
+    ("feishu", {"msgtype": "text", "content": {"text": "x"}}, 19002),
+    ("feishu", {"msg_type": "text", "text": {"content": "x"}}, 19002),
+])
+async def test_the_receivers_refuse_another_format(kind: str, body: dict, code: int):
+    async with RobotReceiver(kind) as robot:
+        answer = await _post(robot.url, body)
+    assert answer.get("errcode", answer.get("code")) == code
+    assert robot.received == [] and len(robot.refused) == 1
+
+
+async def test_the_dingtalk_receiver_wants_the_sign_url_encoded():
+    secret = "SECabc"
+    async with RobotReceiver("dingtalk", secret=secret) as robot:
+        now = int(time.time() * 1000)  # a timestamp whose Base64 signature has a "+", which must be encoded
+        ts = next(t for t in range(now, now + 1000) if "+" in unquote_plus(dingtalk_sign(secret, t)))
+        sign = unquote_plus(dingtalk_sign(secret, ts))
+        answer = await _post(f"{robot.url}&timestamp={ts}&sign={sign}", {"msgtype": "text", "text": {"content": "x"}})
+        assert answer == {"errcode": 310000, "errmsg": "sign not match"}
+        answer = await _post(f"{robot.url}&timestamp={ts}&sign={quote_plus(sign)}",
+                             {"msgtype": "text", "text": {"content": "x"}})
+        assert answer == {"errcode": 0, "errmsg": "ok"}
+
+
+async def test_the_receivers_leave_no_thread_and_no_port_behind():
+    before = set(threading.enumerate())
+    async with SmtpReceiver() as smtp, RobotReceiver("wecom") as robot:
+        await send_mail(smtp_of(smtp), "a@example.gov.cn", "", MESSAGE)
+        await post_robot(robot_of(robot), MESSAGE)
+        ports = [smtp.port, int(urlsplit(robot.url).port or 0)]
+    assert [t for t in threading.enumerate() if t not in before and not t.name.startswith("asyncio_")] == []
+    for port in ports:  # free again: nothing listens there
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0
