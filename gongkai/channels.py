@@ -236,7 +236,8 @@ def _send_mail(smtp: Smtp, mail: EmailMessage) -> Answer:
                 conn.login(smtp.username, smtp.password)
             refused = conn.send_message(mail)
     except smtplib.SMTPRecipientsRefused as exc:
-        raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(exc.recipients)}", permanent=True) from None
+        raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(exc.recipients)}",
+                            permanent=_for_good(exc.recipients)) from None
     except smtplib.SMTPAuthenticationError as exc:
         raise ChannelFailed(f"邮件服务器拒绝登录：{exc.smtp_code}", permanent=True) from None
     except smtplib.SMTPResponseException as exc:
@@ -246,12 +247,17 @@ def _send_mail(smtp: Smtp, mail: EmailMessage) -> Answer:
     except (OSError, smtplib.SMTPException) as exc:
         raise ChannelFailed(f"连接邮件服务器失败：{type(exc).__name__}") from None
     if refused:
-        raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(refused)}", permanent=True)
+        raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(refused)}", permanent=_for_good(refused))
     return Answer(f"SMTP 250 已接收（{smtp.host}）")
 
 
 def _smtp_reason(refused: dict) -> str:
     return "; ".join(f"{code}" for code, _ in refused.values())[:100]
+
+
+def _for_good(refused: dict) -> bool:
+    """A 5xx refusal is final; a 4xx one (greylisting, a full mailbox) may pass on a later attempt."""
+    return all(500 <= code < 600 for code, _ in refused.values())
 
 
 async def send_mail(smtp: Smtp | None, to: str, name: str, message: Message) -> Answer:

@@ -220,6 +220,16 @@ async def test_a_refused_recipient_is_a_permanent_failure():
     assert smtp.messages == []
 
 
+async def test_a_recipient_deferred_by_greylisting_is_worth_retrying():
+    async with SmtpReceiver(greylist=["new@example.gov.cn"]) as smtp:
+        with pytest.raises(ChannelFailed) as failed:
+            await send_mail(smtp_of(smtp), "new@example.gov.cn", "", MESSAGE)
+        assert not failed.value.permanent and "450" in failed.value.detail
+        await send_mail(smtp_of(smtp), "new@example.gov.cn", "", MESSAGE)  # the next attempt is taken
+        [mail] = await smtp.wait_for(1)
+    assert mail["To"] == "new@example.gov.cn"
+
+
 async def test_a_mail_server_that_cannot_be_reached_is_worth_retrying():
     with SmtpReceiver() as smtp:
         server = smtp_of(smtp)
