@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -21,7 +22,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, formatdate
 from enum import StrEnum
 from urllib.parse import quote_plus, urlsplit
 
@@ -43,6 +44,7 @@ ROBOTS = (ChannelKind.WECOM, ChannelKind.DINGTALK, ChannelKind.FEISHU)
 SIGNED = (ChannelKind.DINGTALK, ChannelKind.FEISHU)  # robots that may have a signing secret
 HTTP_TIMEOUT = 10.0  # seconds; well inside the send activity's own timeout
 ANSWER_CHARS = 300
+WECOM_TEXT_BYTES = 2048  # WeCom refuses a text message longer than this (UTF-8 bytes)
 
 
 class ChannelFailed(Exception):
@@ -104,6 +106,16 @@ def text_of(message: Message) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def fitted_text(message: Message, limit: int) -> str:
+    """The text in at most `limit` UTF-8 bytes: the body is cut (marked "…"), the title and link kept."""
+    text = text_of(message)
+    if len(text.encode()) <= limit:
+        return text
+    budget = limit - len(text_of(dataclasses.replace(message, body="…")).encode())
+    body = message.body.encode()[:max(budget, 0)].decode(errors="ignore")
+    return text_of(dataclasses.replace(message, body=body + "…"))
+
+
 # -- robots ----------------------------------------------------------------------------------------
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -124,6 +136,7 @@ def robot_request(robot: Robot, message: Message, now: float | None = None) -> t
     text = text_of(message)
     url = robot.webhook
     if robot.kind == ChannelKind.WECOM:
+        text = fitted_text(message, WECOM_TEXT_BYTES)
         return url, {"msgtype": "text", "text": {"content": text, "mentioned_mobile_list": list(message.mobiles)}}
     if robot.kind == ChannelKind.DINGTALK:
         # DingTalk shows an @ only where the text names the mobile.
@@ -204,6 +217,7 @@ def email_of(smtp: Smtp, to: str, name: str, message: Message) -> EmailMessage:
     mail["From"] = smtp.sender
     mail["To"] = formataddr((name, to)) if name else to
     mail["Message-ID"] = message_id(message.key)
+    mail["Date"] = formatdate(usegmt=True)  # RFC 5322 requires it; relays may not add it
     mail.set_content(text_of(message) + "\n\n（本邮件由政务公开办理系统自动发送，请勿直接回复。）\n")
     return mail
 
@@ -222,7 +236,8 @@ def _send_mail(smtp: Smtp, mail: EmailMessage) -> Answer:
                 conn.login(smtp.username, smtp.password)
             refused = conn.send_message(mail)
     except smtplib.SMTPRecipientsRefused as exc:
-        raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(exc.recipients)}", permanent=True) from None
+        raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(exc.recipients)}",
+                            permanent=_for_good(exc.recipients)) from None
     except smtplib.SMTPAuthenticationError as exc:
         raise ChannelFailed(f"邮件服务器拒绝登录：{exc.smtp_code}", permanent=True) from None
     except smtplib.SMTPResponseException as exc:
@@ -232,12 +247,17 @@ def _send_mail(smtp: Smtp, mail: EmailMessage) -> Answer:
     except (OSError, smtplib.SMTPException) as exc:
         raise ChannelFailed(f"连接邮件服务器失败：{type(exc).__name__}") from None
     if refused:
-        raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(refused)}", permanent=True)
+        raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(refused)}", permanent=_for_good(refused))
     return Answer(f"SMTP 250 已接收（{smtp.host}）")
 
 
 def _smtp_reason(refused: dict) -> str:
     return "; ".join(f"{code}" for code, _ in refused.values())[:100]
+
+
+def _for_good(refused: dict) -> bool:
+    """A 5xx refusal is final; a 4xx one (greylisting, a full mailbox) may pass on a later attempt."""
+    return all(500 <= code < 600 for code, _ in refused.values())
 
 
 async def send_mail(smtp: Smtp | None, to: str, name: str, message: Message) -> Answer:

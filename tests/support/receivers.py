@@ -51,10 +51,12 @@ async def _wait(count: Callable[[], int], n: int, timeout: float, what: Callable
 
 class _Mailbox:
     """The aiosmtpd handler: refuses the listed recipients (550, as a server without that mailbox
-    does) and keeps every accepted message, parsed."""
+    does), defers the greylisted ones the first time (450, as a greylisting server does) and keeps
+    every accepted message, parsed."""
 
-    def __init__(self, refuse: Iterable[str]) -> None:
+    def __init__(self, refuse: Iterable[str], greylist: Iterable[str] = ()) -> None:
         self.refuse = {address.lower() for address in refuse}
+        self.greylist = {address.lower() for address in greylist}
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TO) of each message
 
@@ -62,6 +64,9 @@ class _Mailbox:
                           rcpt_options: list[str]) -> str:
         if address.lower() in self.refuse:
             return "550 5.1.1 Mailbox unavailable"
+        if address.lower() in self.greylist:
+            self.greylist.discard(address.lower())
+            return "450 4.2.0 Greylisted, please try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -87,10 +92,10 @@ class _Controller(Controller):
 class SmtpReceiver:
     """An SMTP server on 127.0.0.1:`port` that keeps what it receives in `messages` (parsed
     `EmailMessage`s; `envelopes` holds each one's sender and recipients). Recipients in `refuse` are
-    refused with 550."""
+    refused with 550; those in `greylist` are deferred with 450 once, then accepted."""
 
-    def __init__(self, refuse: Iterable[str] = ()) -> None:
-        self._mailbox = _Mailbox(refuse)
+    def __init__(self, refuse: Iterable[str] = (), greylist: Iterable[str] = ()) -> None:
+        self._mailbox = _Mailbox(refuse, greylist)
         self._controller: _Controller | None = None
         self.host = "127.0.0.1"
         self.port = 0
