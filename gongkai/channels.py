@@ -170,9 +170,9 @@ def _robot_answer(kind: ChannelKind, response: httpx.Response) -> Answer:
     code = data.get("errcode", data.get("code", data.get("StatusCode", 0))) if isinstance(data, dict) else -1
     if code in (0, None):
         return Answer(said)
-    # Sent too often (WeCom 45009, DingTalk 130101, Feishu 9499/11232): try again later. Anything else
+    # Sent too often (WeCom 45009, DingTalk 130101, Feishu 11232): try again later. Anything else
     # (a wrong key, a refused signature or keyword, a disabled robot) will not change by retrying.
-    raise ChannelFailed(said, permanent=code not in {45009, 130101, 9499, 11232})
+    raise ChannelFailed(said, permanent=code not in {45009, 130101, 11232})
 
 
 async def post_robot(robot: Robot, message: Message, *, client: httpx.AsyncClient | None = None,
