@@ -98,13 +98,13 @@ class DisclosureActivities(CaseActivities):
         """The receipt, the correction notice and the reply also reach an applicant who gave an
         e-mail address: a short mail with the tracking code and the /track link (gongkai/applicant_mail).
         The address stays on the case; the sender reads it there."""
-        if not letter.public or series(letter.kind) not in MAILED:
+        outbox = self.outbox or Outbox.of()
+        if not letter.public or series(letter.kind) not in MAILED or outbox.smtp is None:  # no mail server: none
             return []
         address = (await session.execute(select(DisclosureRequest.contact_email).where(
             DisclosureRequest.id == p.case_id))).scalar_one_or_none()
         if not address:
             return []
-        outbox = self.outbox or Outbox.of()
         facts = RequestFacts(p.case_id, view.received_date, view.reply_due_at, view.correction_items,
                              view.correction_due, view.draft.disposition, view.reply.channel, len(view.reply_files))
         notice = applicant_notice(series(letter.kind), facts, outbox.link_base + TRACK_PATH)

@@ -81,8 +81,8 @@ def applicant_notice(kind: str, facts: RequestFacts, track_url: str) -> tuple[st
     if kind == "reply":
         outcome = DISPOSITIONS[facts.disposition][0] if facts.disposition in DISPOSITIONS else ""
         what = f"（{outcome}）" if outcome else ""
-        sent = f"答复书已以{REPLY_CHANNELS[facts.reply_channel]}方式送达。" if facts.reply_channel in REPLY_CHANNELS \
-            else ""
+        channel = REPLY_CHANNELS.get(facts.reply_channel, "")
+        sent = f"答复书送达方式：{channel}。" if channel else ""
         files = f"及所附 {facts.reply_files} 个文件" if facts.reply_files else ""
         return (f"政府信息公开申请已答复（{rid}）",
                 f"您好！本机关已对您的政府信息公开申请（受理编号 {rid}）作出答复{what}。{sent}"
