@@ -20,11 +20,10 @@ from temporalio import activity
 from temporalio.converter import value_to_type
 
 from activities.deadline import recipients
-from activities.delivery import WAITING, Outbox, plan, receiver_zh, start_deliveries
+from activities.delivery import WAITING, Outbox, plan, start_deliveries
 from activities.store import insert_once, sync_stage_tasks, update_if_older
 from contracts.case import CaseProjection, LetterSpec, NoticeSpec
 from gongkai.clock import start_of_day
-from gongkai.instants import instant_text
 from gongkai.logs import bind, get_logger
 from models import AuditEvent, Delivery, Letter, Notification, User
 
@@ -97,22 +96,12 @@ class CaseActivities:
                     created += await insert_once(session, Notification(
                         key=f"{notice.key}/{uid}", user_id=uid, case_id=p.case_id, level=notice.level,
                         title=notice.title[:200], body=notice.body[:1000]))
-            await self._held(session, p, messages)
             waiting = await plan(session, messages)
             await session.commit()
         await self._start(waiting)
         log.info("case_projected", process=self.PROCESS, action=p.action, version=p.version, notifications=created,
                  messages=len(waiting))
         return created
-
-    async def _held(self, session: AsyncSession, p: CaseProjection, messages: list[Delivery]) -> None:
-        """A message held back (the night) says so on the timeline, so nobody wonders where it is."""
-        for m in messages:
-            if m.release_at > p.at:
-                await insert_once(session, AuditEvent(
-                    key=f"{m.key}/held", case_id=p.case_id, actor="system", action="delivery_held", at=p.at,
-                    summary=f"{receiver_zh(m, '')}将于 {instant_text(m.release_at)} 发送（夜间不发送）：{m.title}"
-                            [:SUMMARY_LIMIT], detail={"delivery": m.key, "channel": m.channel}))
 
     async def _unsent(self, session: AsyncSession, p: CaseProjection) -> list[tuple[str, datetime]]:
         """The messages of this projection's letters still to be sent."""

@@ -14,7 +14,7 @@ from temporalio import activity
 
 from activities.case import CaseActivities, day_start, iso_date
 from activities.deadline import recipients
-from activities.delivery import Outbox
+from activities.delivery import Outbox, receiver_zh
 from activities.store import insert_once, next_letter_number
 from contracts.case import CaseProjection, LetterSpec
 from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput, pending_corrections
@@ -22,7 +22,7 @@ from gongkai.applicant_mail import MAILED, TRACK_PATH, RequestFacts, applicant_n
 from gongkai.channels import ChannelKind
 from gongkai.clock import local_date
 from gongkai.disclosure import Stage, public_note
-from gongkai.instants import deadline_text
+from gongkai.instants import deadline_text, instant_text
 from gongkai.intake import FINGERPRINT
 from gongkai.letters import doc_number, render_disclosure_letter, series
 from gongkai.logs import bind, get_logger
@@ -111,9 +111,15 @@ class DisclosureActivities(CaseActivities):
         if notice is None:
             return []
         title, body = notice
-        return [Delivery(key=f"{letter.key}/email/applicant", case_id=p.case_id, cause="applicant",
-                         channel=ChannelKind.EMAIL, applicant=True, title=title, body=body,
-                         release_at=release_at_night(p.at))]
+        mail = Delivery(key=f"{letter.key}/email/applicant", case_id=p.case_id, cause="applicant",
+                        channel=ChannelKind.EMAIL, applicant=True, title=title, body=body,
+                        release_at=release_at_night(p.at))
+        if mail.release_at > p.at:  # the timeline says it waits, so nobody wonders where it is
+            held = f"{receiver_zh(mail, '')}将于 {instant_text(mail.release_at)} 发送（夜间不发送）：{title}"
+            await insert_once(session, AuditEvent(
+                key=f"{mail.key}/held", case_id=p.case_id, actor="system", action="delivery_held", at=p.at,
+                summary=held[:500], detail={"delivery": mail.key, "channel": mail.channel}))
+        return [mail]
 
     async def write_more(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
         await self._correction_files(session, p, view)
