@@ -66,11 +66,11 @@ def build_activities(session_factory, client: Client | None = None, task_queue: 
     disclosure intake hashes the applicant's numbers with `lookup` (by default from the settings);
     messages go out as `outbox` says (by default from the settings)."""
     outbox = outbox or Outbox.of(get_settings())
-    out = activities_of(DisclosureActivities(session_factory, lookup or lookup_keys(get_settings())))
+    out = activities_of(DisclosureActivities(session_factory, lookup or lookup_keys(get_settings()), outbox))
     out += activities_of(DeadlineActivities(session_factory, outbox))
     out += activities_of(DeliveryActivities(session_factory, outbox))
     for holder in (PolicyActivities, IncidentActivities):
-        out += activities_of(holder(session_factory))
+        out += activities_of(holder(session_factory, outbox))
     if client is not None:
         out += activities_of(ReconcileActivities(session_factory, client, task_queue))
     return out

@@ -1,6 +1,7 @@
 """The one projection of a case into SQL, for every process: the case row from the process's view,
 the audit entry, the open stage tasks, letters and notifications, idempotent by (case, version) so
-a retried or reordered write never rolls the row back.
+a retried or reordered write never rolls the row back. A new letter may also send messages outside
+the app (`letter_messages`): planned in the same transaction, started once it is committed.
 
 A process's activities subclass CaseActivities: they name the row's model and view, map the view
 to the row's columns, and register `write` under the process's activity name (`<process>.project`;
@@ -11,18 +12,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
 from temporalio.converter import value_to_type
 
 from activities.deadline import recipients
+from activities.delivery import WAITING, Outbox, plan, start_deliveries
 from activities.store import insert_once, sync_stage_tasks, update_if_older
 from contracts.case import CaseProjection, LetterSpec, NoticeSpec
 from gongkai.clock import start_of_day
 from gongkai.logs import bind, get_logger
-from models import AuditEvent, Letter, Notification, User
+from models import AuditEvent, Delivery, Letter, Notification, User
 
 log = get_logger(__name__)
 SUMMARY_LIMIT = 500  # the audit entry's column
@@ -34,8 +37,9 @@ class CaseActivities:
     VIEW: ClassVar[type]  # the process's view dataclass, as the workflow sends it
     CREATES_ROW: ClassVar[bool] = True  # False: the row is created first by an intake activity
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], outbox: Outbox | None = None) -> None:
         self.session_factory = session_factory
+        self.outbox = outbox  # how messages outside the app go (None: as the settings say)
 
     # -- what each process fills in -------------------------------------------------------------------
     def row(self, view: Any) -> dict[str, Any]:
@@ -52,6 +56,12 @@ class CaseActivities:
         """Rows of the process's own that the view implies (files of a corrected application or of the
         reply), in the projection's transaction, only for the newest version; none by default."""
 
+    async def letter_messages(self, session: AsyncSession, p: CaseProjection, view: Any, letter: LetterSpec
+                              ) -> list[Delivery]:
+        """The messages outside the app a letter sends when it is first written (the applicant's
+        e-mail), keyed `<letter key>/…`, in the projection's transaction; none by default."""
+        return []
+
     # -- the projection --------------------------------------------------------------------------------
     async def write(self, p: CaseProjection) -> int | None:
         """Returns how many notifications were created (0 on a retry or an overtaken state). The
@@ -59,10 +69,13 @@ class CaseActivities:
         bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
         view = value_to_type(self.VIEW, p.view)
         values = {**self.row(view), "state": p.view, "updated_at": p.at}
-        created = 0
+        created, messages = 0, []
         async with self.session_factory() as session:
             if not await update_if_older(session, self.MODEL, p.case_id, p.version, values):
                 if not await self._insert(session, p, values):
+                    unsent = await self._unsent(session, p)
+                    await session.rollback()
+                    await self._start(unsent)  # an attempt that committed and died before starting them
                     return 0  # already applied (a retry), or overtaken by a newer state
             await insert_once(session, AuditEvent(key=f"{p.case_id}/v{p.version}", case_id=p.case_id, actor=p.actor,
                                                   action=p.action, summary=p.summary[:SUMMARY_LIMIT],
@@ -77,14 +90,37 @@ class CaseActivities:
                                                      created_by=p.actor)) and not letter.body:
                     issued = await self.issue_letter(session, p, view, letter)
                     await session.execute(update(Letter).where(col(Letter.key) == letter.key).values(**issued))
+                    messages += await self.letter_messages(session, p, view, letter)
             for notice in p.notices:
                 for uid in await _notice_recipients(session, notice):
                     created += await insert_once(session, Notification(
                         key=f"{notice.key}/{uid}", user_id=uid, case_id=p.case_id, level=notice.level,
                         title=notice.title[:200], body=notice.body[:1000]))
+            waiting = await plan(session, messages)
             await session.commit()
-        log.info("case_projected", process=self.PROCESS, action=p.action, version=p.version, notifications=created)
+        await self._start(waiting)
+        log.info("case_projected", process=self.PROCESS, action=p.action, version=p.version, notifications=created,
+                 messages=len(waiting))
         return created
+
+    async def _unsent(self, session: AsyncSession, p: CaseProjection) -> list[tuple[str, datetime]]:
+        """The messages of this projection's letters still to be sent."""
+        if not p.letters:
+            return []
+        rows = await session.execute(select(Delivery.key, Delivery.release_at).where(
+            or_(*(col(Delivery.key).startswith(f"{letter.key}/", autoescape=True) for letter in p.letters)),
+            col(Delivery.status).in_(WAITING)))
+        return [(k, at) for k, at in rows.all()]
+
+    async def _start(self, waiting: list[tuple[str, datetime]]) -> None:
+        """A delivery workflow for each message (one that exists is left alone), on this worker's
+        queue. Called outside a worker (a test, a benchmark), nothing can start them: they wait."""
+        if not waiting:
+            return
+        if not activity.in_activity():
+            log.warning("deliveries_not_started", messages=len(waiting))
+            return
+        await start_deliveries(self.outbox or Outbox.of(), waiting)
 
     async def _insert(self, session: AsyncSession, p: CaseProjection, values: dict[str, Any]) -> bool:
         """The row's first version, unless it exists (then the write was a retry or overtaken)."""

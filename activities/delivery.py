@@ -39,6 +39,7 @@ from models.base import utcnow
 log = get_logger(__name__)
 CHANNEL_SECRETS = "channel-secrets"  # the key purpose robots' webhooks and secrets are sealed with
 SEND_TIMEOUT = timedelta(seconds=30)  # one attempt; the protocols time out well inside it
+WAITING = ("pending", "sending", "retrying")  # a delivery's states before it is settled
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ async def plan(session: AsyncSession, rows: list[Delivery]) -> list[tuple[str, d
         return []
     waiting = (await session.execute(select(Delivery.key, Delivery.release_at).where(
         col(Delivery.key).in_([r.key for r in rows]),
-        col(Delivery.status).in_(("pending", "sending", "retrying"))))).all()
+        col(Delivery.status).in_(WAITING)))).all()
     return [(k, at) for k, at in waiting]
 
 
@@ -146,10 +147,10 @@ class DeliveryActivities:
         message = Message(row.key, row.title, row.body, row.link, tuple(u.mobile for u in people if u.mobile),
                           tuple(u.display_name for u in people))
         if row.channel == ChannelKind.EMAIL:
-            if row.applicant:
-                req = (await session.execute(select(DisclosureRequest).where(
+            if row.applicant:  # the address as the case has it now; the mail names no one
+                address = (await session.execute(select(DisclosureRequest.contact_email).where(
                     DisclosureRequest.id == row.case_id))).scalar_one_or_none()
-                return message, (req.email or "") if req else "", "", None
+                return message, address or "", "", None
             user = await session.get(User, row.user_id) if row.user_id is not None else None
             if user is None or not user.active:
                 raise ChannelFailed("收件人账号不存在或已停用", permanent=True)
@@ -217,7 +218,7 @@ class DeliveryActivities:
                 await insert_once(session, AuditEvent(
                     key=f"{data.key}/attempt{attempt}", case_id=row.case_id, actor="system",
                     action="delivery_attempt_failed", at=data.at,
-                    summary=f"{KIND_ZH.get(ChannelKind(row.channel), row.channel)}发送失败（第{attempt}次）："
+                    summary=f"{receiver_zh(row, '')}发送失败（第{attempt}次）："
                             f"{failed.detail}{more}"[:500],
                     detail={"delivery": data.key, "channel": row.channel, "attempt": attempt,
                             "answer": failed.detail}))

@@ -1,5 +1,6 @@
 """Disclosure-request activities: the request row with its intake, written once; the projection's
-columns and letters; review records; supervision notices."""
+columns and letters (and the applicant's e-mail a receipt, correction notice or reply sends);
+review records; supervision notices."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from temporalio import activity
 
 from activities.case import CaseActivities, day_start, iso_date
 from activities.deadline import recipients
+from activities.delivery import Outbox, receiver_zh
 from activities.store import insert_once, next_letter_number
 from contracts.case import CaseProjection, LetterSpec
 from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput, pending_corrections
+from gongkai.applicant_mail import MAILED, TRACK_PATH, RequestFacts, applicant_notice, release_at_night
+from gongkai.channels import ChannelKind
 from gongkai.clock import local_date
 from gongkai.disclosure import Stage, public_note
-from gongkai.instants import deadline_text
+from gongkai.instants import deadline_text, instant_text
 from gongkai.intake import FINGERPRINT
 from gongkai.letters import doc_number, render_disclosure_letter, series
 from gongkai.logs import bind, get_logger
@@ -29,6 +33,7 @@ from gongkai.roles import Role
 from models import (
     AuditEvent,
     Deadline,
+    Delivery,
     DisclosureAttachment,
     DisclosureRequest,
     DisclosureReview,
@@ -49,8 +54,9 @@ class DisclosureActivities(CaseActivities):
     VIEW = DisclosureView
     CREATES_ROW = False  # disclosure.create writes it with the applicant's intake
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], lookup: LookupKeys) -> None:
-        super().__init__(session_factory)
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], lookup: LookupKeys,
+                 outbox: Outbox | None = None) -> None:
+        super().__init__(session_factory, outbox)
         self.lookup = lookup  # the keyed hashes of the applicant's numbers, for the register's search
 
     def row(self, view: DisclosureView) -> dict[str, Any]:
@@ -86,6 +92,34 @@ class DisclosureActivities(CaseActivities):
         body = render_disclosure_letter(letter.kind, letter.title, row, view, office=office, doc_no=doc_no,
                                         due_at=due_at, now=p.at, seal=office.seal_sha256 is not None)
         return {"body": body, "doc_no": doc_no, "seal_sha256": office.seal_sha256}
+
+    async def letter_messages(self, session: AsyncSession, p: CaseProjection, view: DisclosureView,
+                              letter: LetterSpec) -> list[Delivery]:
+        """The receipt, the correction notice and the reply also reach an applicant who gave an
+        e-mail address: a short mail with the tracking code and the /track link (gongkai/applicant_mail).
+        The address stays on the case; the sender reads it there."""
+        outbox = self.outbox or Outbox.of()
+        if not letter.public or series(letter.kind) not in MAILED or outbox.smtp is None:  # no mail server: none
+            return []
+        address = (await session.execute(select(DisclosureRequest.contact_email).where(
+            DisclosureRequest.id == p.case_id))).scalar_one_or_none()
+        if not address:
+            return []
+        facts = RequestFacts(p.case_id, view.received_date, view.reply_due_at, view.correction_items,
+                             view.correction_due, view.draft.disposition, view.reply.channel, len(view.reply_files))
+        notice = applicant_notice(series(letter.kind), facts, outbox.link_base + TRACK_PATH)
+        if notice is None:
+            return []
+        title, body = notice
+        mail = Delivery(key=f"{letter.key}/email/applicant", case_id=p.case_id, cause="applicant",
+                        channel=ChannelKind.EMAIL, applicant=True, title=title, body=body,
+                        release_at=release_at_night(p.at))
+        if mail.release_at > p.at:  # the timeline says it waits, so nobody wonders where it is
+            held = f"{receiver_zh(mail, '')}将于 {instant_text(mail.release_at)} 发送（夜间不发送）：{title}"
+            await insert_once(session, AuditEvent(
+                key=f"{mail.key}/held", case_id=p.case_id, actor="system", action="delivery_held", at=p.at,
+                summary=held[:500], detail={"delivery": mail.key, "channel": mail.channel}))
+        return [mail]
 
     async def write_more(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
         await self._correction_files(session, p, view)
