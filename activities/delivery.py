@@ -281,6 +281,12 @@ class DeliveryActivities:
         elif row.user_id is not None:
             user = await session.get(User, row.user_id)
             name = user.display_name if user else ""
+        elif row.applicant:
+            # Most often a mistyped address, not a broken mail server: the case's handler is told, so the
+            # applicant can be reached another way.
+            await self._tell_handler(session, row, data)
+            return name
+
         admins = [uid for (uid,) in (await session.execute(select(User.id).where(
             User.role == Role.ADMIN, col(User.active)))).all()]
         day = local_date(data.at).isoformat()
@@ -290,3 +296,18 @@ class DeliveryActivities:
                 case_id=row.case_id, level=1, title=f"消息发送失败：{what}",
                 body=f"{what}未能送达「{row.title}」：{data.reason}。请在“消息渠道”中检查设置并发送测试消息。"[:1000]))
         return name
+
+    async def _tell_handler(self, session: AsyncSession, row: Delivery, data: GiveUpInput) -> None:
+        req = (await session.execute(select(DisclosureRequest).where(
+            DisclosureRequest.id == row.case_id))).scalar_one_or_none()
+        if req is None:
+            return
+        told = [req.assignee_id] if req.assignee_id is not None else [uid for (uid,) in (await session.execute(
+            select(User.id).where(User.department_id == req.department_id, User.role == Role.OFFICER,
+                                  col(User.active)))).all()]
+        for uid in told:
+            await insert_once(session, Notification(
+                key=f"{row.key}/handler/{uid}", user_id=uid, case_id=row.case_id, level=0,
+                title=f"申请人邮件未能送达：{row.case_id}",
+                body=f"发给申请人的邮件「{row.title}」未能送达：{data.reason}。请核对申请人的电子邮箱，"
+                     f"必要时以电话、邮寄等方式告知。"[:1000]))
