@@ -4,6 +4,7 @@ the idempotent projection of deadlines, reminders and escalations into SQL."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -214,19 +215,18 @@ class DeadlineActivities:
         base = f"{ref.deadline_id}/{data.due_at.isoformat()}/{rung.key}"
         text = message_text(rule.label, data.due_at, sent, rung.to, rung.level)
         link = f"{self.outbox.link_base}{case_url(ref.process, ref.case_id)}"
-        common = dict(case_id=ref.case_id, cause="deadline", level=rung.level, title=title, body=text, link=link,
-                      release_at=release)
+        message = partial(Delivery, case_id=ref.case_id, cause="deadline", level=rung.level, title=title, body=text,
+                          link=link, release_at=release)
         rows: list[Delivery] = []
         if "email" in channels:
-            rows += [Delivery(key=f"{base}/email/{uid}", channel=ChannelKind.EMAIL, user_id=uid, **common)
+            rows += [message(key=f"{base}/email/{uid}", channel=ChannelKind.EMAIL, user_id=uid)
                      for uid in await with_email(session, users)]
         if "group" in channels:
             if ref.assignee_id is not None:
                 concerned = [ref.assignee_id]
             else:
                 concerned = await recipients(session, "department_head", ref.department_id)
-            rows += [Delivery(key=f"{base}/{c.kind}/{c.id}", channel=c.kind, channel_id=c.id, mentions=concerned,
-                              **common)
+            rows += [message(key=f"{base}/{c.kind}/{c.id}", channel=c.kind, channel_id=c.id, mentions=concerned)
                      for c in await group_channels(session, ref.department_id)]
         return rows
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -253,16 +254,16 @@ class DeliveryActivities:
         e-mail to their department's group robots, @-mentioning them. One step, no further."""
         if row.cause == "fallback" or row.applicant:
             return []
-        base = dict(case_id=row.case_id, cause="fallback", level=row.level, title=row.title, body=row.body,
-                    link=row.link, release_at=at, fallback_of=row.key)
+        message = partial(Delivery, case_id=row.case_id, cause="fallback", level=row.level, title=row.title,
+                          body=row.body, link=row.link, release_at=at, fallback_of=row.key)
         if row.channel in {k.value for k in ROBOTS}:
-            return [Delivery(key=f"{row.key}/fallback/email/{uid}", channel=ChannelKind.EMAIL, user_id=uid, **base)
+            return [message(key=f"{row.key}/fallback/email/{uid}", channel=ChannelKind.EMAIL, user_id=uid)
                     for uid in await with_email(session, list(row.mentions or []))]
         user = await session.get(User, row.user_id) if row.user_id is not None else None
         if user is None:
             return []
-        return [Delivery(key=f"{row.key}/fallback/{c.kind}/{c.id}", channel=c.kind, channel_id=c.id,
-                         mentions=[user.id], **base)
+        return [message(key=f"{row.key}/fallback/{c.kind}/{c.id}", channel=c.kind, channel_id=c.id,
+                        mentions=[user.id])
                 for c in await group_channels(session, user.department_id)]
 
     async def _report(self, session: AsyncSession, row: Delivery, data: GiveUpInput) -> str:

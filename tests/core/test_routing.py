@@ -67,4 +67,5 @@ def test_the_text_says_what_is_due_when_how_far_over_who_and_why():
     text = message_text("依申请公开答复期限", at(2026, 3, 7, 0, 0), at(2026, 3, 9, 9, 0), "supervisor", 1)
     assert text.startswith("依申请公开答复期限截止 2026-03-06 24:00，已超期")
     assert "督办人员" in text and "请尽快办理" in text and len(text) < 120
-    assert "距截止还有12小时00分" in message_text("政务舆情回应", at(2026, 3, 7, 0, 0), at(2026, 3, 6, 12, 0), "department", 0)
+    reminder = message_text("政务舆情回应", at(2026, 3, 7, 0, 0), at(2026, 3, 6, 12, 0), "department", 0)
+    assert "距截止还有12小时00分" in reminder and "责任部门" in reminder
