@@ -178,9 +178,11 @@ async def test_an_incident_escalation_at_three_in_the_morning_goes_at_three(db):
         handle = await _start(o, case_id, "authoritative_release", "hours", 5)
         three = datetime(2026, 3, 11, 3, 0, tzinfo=CST)
         await _sleep_until(o.env, three + timedelta(minutes=2))
+        due = (await handle.query(ClockHostWorkflow.state)).due_at
+        assert due is not None and three <= due < three + timedelta(seconds=30)  # started at 22:00 and a moment
         escalations = [d for d in await _deliveries(db, case_id) if d.level == 1]
         assert {d.channel for d in escalations} == {"email", "dingtalk"}
-        assert all(d.release_at == three for d in escalations)
+        assert all(d.release_at == due for d in escalations)
         await o.robot.wait_for(3)  # two reminders (01:00, 02:30) and the escalation, all at night
         for row in escalations:
             await _settled(db, row.key)
