@@ -200,9 +200,10 @@ class DeadlineActivities:
 
     async def _outside(self, session: AsyncSession, data: FireInput, rule: Rule, users: list[int], title: str,
                        sent: datetime) -> list[Delivery]:
-        """The rung's messages outside the app: an e-mail to each person told who has an address, and
-        a message to each of the case department's group robots @-mentioning the person concerned
-        (the assignee; else the department's head). Day clocks' messages wait out quiet hours."""
+        """The rung's messages outside the app: an e-mail to each person told who has an address (when a
+        mail server is configured), and a message to each of the case department's group robots
+        @-mentioning the person concerned (the assignee; else the department's head). Day clocks'
+        messages wait out quiet hours."""
         ref, rung = data.ref, data.rung
         defined = next((r for r in rule.ladder if r.key == rung.key), None) or Rung(
             rung.key, "", rung.to, rung.level, rung.task)
@@ -218,7 +219,7 @@ class DeadlineActivities:
         message = partial(Delivery, case_id=ref.case_id, cause="deadline", level=rung.level, title=title, body=text,
                           link=link, release_at=release)
         rows: list[Delivery] = []
-        if "email" in channels:
+        if "email" in channels and self.outbox.smtp is not None:  # no mail server: nothing to plan
             rows += [message(key=f"{base}/email/{uid}", channel=ChannelKind.EMAIL, user_id=uid)
                      for uid in await with_email(session, users)]
         if "group" in channels:

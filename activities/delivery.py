@@ -257,6 +257,8 @@ class DeliveryActivities:
         message = partial(Delivery, case_id=row.case_id, cause="fallback", level=row.level, title=row.title,
                           body=row.body, link=row.link, release_at=at, fallback_of=row.key)
         if row.channel in {k.value for k in ROBOTS}:
+            if self.outbox.smtp is None:
+                return []
             return [message(key=f"{row.key}/fallback/email/{uid}", channel=ChannelKind.EMAIL, user_id=uid)
                     for uid in await with_email(session, list(row.mentions or []))]
         user = await session.get(User, row.user_id) if row.user_id is not None else None
