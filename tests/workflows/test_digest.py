@@ -30,6 +30,7 @@ from gongkai.clock import CST, local_date
 from gongkai.digest import digest_at
 from gongkai.settings import get_settings
 from models import Delivery, Department, Notification, Task, User
+from tests.support.histories import record
 from tests.support.receivers import SmtpReceiver
 from tests.support.temporal import dev_server, time_skipping
 from web.reading import to_read, todo_of
@@ -100,9 +101,13 @@ async def office(db) -> AsyncIterator[Office]:
         await env.shutdown()
 
 
-async def _digest(o: Office, day: str = "") -> DigestReport:
-    return await o.env.client.execute_workflow(DigestWorkflow.run, DigestInput(day), id=f"digest-{uuid.uuid4()}",
+async def _digest(o: Office, day: str = "", recorded: str = "") -> DigestReport:
+    handle = await o.env.client.start_workflow(DigestWorkflow.run, DigestInput(day), id=f"digest-{uuid.uuid4()}",
                                                task_queue=o.queue)
+    report = await handle.result()
+    if recorded:
+        record((await handle.fetch_history()).to_json(), "digest", recorded)
+    return report
 
 
 def _address(mail: EmailMessage) -> str:
@@ -128,7 +133,7 @@ async def _settled(db, prefix: str) -> list[Delivery]:
 
 async def test_a_working_days_digest_arrives_once_by_mail_and_in_the_app(db):
     async with office(db) as o:
-        report = await _digest(o)  # as the schedule starts it: no day given, the run's own
+        report = await _digest(o, recorded="working_day")  # as the schedule starts it: no day, the run's own
         ids = o.ids
         assert report == DigestReport("2026-11-11", working=True, people=4, notices=4, emails=3, started=3)
 
