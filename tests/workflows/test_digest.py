@@ -18,7 +18,12 @@ from email.utils import parseaddr
 
 import pytest
 from sqlmodel import col, select
-from temporalio.client import ScheduleActionStartWorkflow, ScheduleCalendarSpec, ScheduleRange
+from temporalio.client import (
+    ScheduleActionStartWorkflow,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    ScheduleRange,
+)
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -215,6 +220,8 @@ async def test_the_worker_schedules_the_digest_at_half_past_eight_beijing_time(d
         assert {at.astimezone(UTC).strftime("%H:%M") for at in upcoming} == {"00:30"}
         assert [b - a for a, b in zip(upcoming, upcoming[1:], strict=False)] == [timedelta(days=1)] * (
             len(upcoming) - 1)
+        policy = described.schedule.policy
+        assert policy.overlap == ScheduleOverlapPolicy.SKIP and policy.catchup_window == timedelta(hours=2)
         action = described.schedule.action
         assert isinstance(action, ScheduleActionStartWorkflow)
         assert (action.workflow, action.task_queue) == ("DigestWorkflow", queue)
