@@ -28,15 +28,16 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.delivery import Outbox
+from activities.delivery import Outbox, channel_ring
 from contracts.digest import DigestInput, DigestReport
 from gongkai.channels import Smtp
 from gongkai.clock import CST, local_date
 from gongkai.digest import digest_at
+from gongkai.sealed import seal
 from gongkai.settings import get_settings
-from models import Delivery, Department, Notification, Task, User
+from models import Delivery, Department, DepartmentChannel, Notification, Task, User
 from tests.support.histories import record
-from tests.support.receivers import SmtpReceiver
+from tests.support.receivers import RobotReceiver, SmtpReceiver
 from tests.support.temporal import dev_server, time_skipping
 from web.reading import to_read, todo_of
 from worker import build_activities, digest_schedule_id, ensure_schedules
@@ -91,10 +92,10 @@ async def _office_data(db) -> dict[str, int]:
 
 
 @asynccontextmanager
-async def office(db) -> AsyncIterator[Office]:
+async def office(db, refuse: tuple[str, ...] = ()) -> AsyncIterator[Office]:
     env = await time_skipping(START)
     try:
-        async with SmtpReceiver() as smtp:
+        async with SmtpReceiver(refuse) as smtp:
             ids = await _office_data(db)
             outbox = Outbox.of(get_settings()).replace(smtp=Smtp("127.0.0.1", smtp.port, "gongkai@example.gov.cn"),
                                                        link_base=LINK, retry_seconds=0.5)
@@ -195,6 +196,27 @@ async def test_no_digest_on_a_weekend_or_a_holiday_but_on_a_makeup_saturday(db):
         assert {_address(m) for m in await o.smtp.wait_for(2)} == {"jyj_officer@example.gov.cn",
                                                                    "duban@example.gov.cn"}
         assert len(await _settled(db, "digest/2026-10-10/")) == 2
+
+
+async def test_a_refused_digest_is_reported_and_not_posted_to_the_department_group(db):
+    """A digest is one person's (and in the app already): when their mailbox refuses it, the
+    administrators are told, and it does not fall back to the department's group robot."""
+    async with RobotReceiver("dingtalk") as robot, office(db, refuse=("jyj_officer@example.gov.cn",)) as o:
+        async with db.session_factory() as s:
+            jyj = (await s.execute(select(Department).where(Department.code == "JYJ"))).scalar_one()
+            s.add(DepartmentChannel(department_id=jyj.id, kind="dingtalk", name="教育局值班群", created_by="admin",
+                                    endpoint=seal(channel_ring(get_settings()), {"webhook": robot.url})))
+            await s.commit()
+        assert (await _digest(o)).emails == 3
+        key = f"digest/2026-11-11/{o.ids['jyj_officer']}/email"
+        rows = {r.key: r for r in await _settled(db, "digest/2026-11-11/")}
+        assert rows[key].status == "failed" and "收件地址被拒绝" in rows[key].answer
+        assert sorted(r.status for r in rows.values()) == ["failed", "sent", "sent"]
+        async with db.session_factory() as s:
+            fallbacks = (await s.execute(select(Delivery).where(Delivery.fallback_of == key))).scalars().all()
+        assert fallbacks == [] and robot.requests == 0
+        told = await _rows(db, Notification, "channel-failed/email/")
+        assert {n.user_id for n in told} == {o.ids["admin"]} and "每日待办摘要" in told[0].body
 
 
 async def test_the_worker_schedules_the_digest_at_half_past_eight_beijing_time(db):
