@@ -13,9 +13,11 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
+    ScheduleRange,
     ScheduleSpec,
     ScheduleUpdate,
 )
@@ -25,13 +27,16 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.deadline import DeadlineActivities
 from activities.delivery import DeliveryActivities, Outbox
+from activities.digest import DigestActivities
 from activities.disclosure import DisclosureActivities
 from activities.incident import IncidentActivities
 from activities.policy import PolicyActivities
 from activities.reconcile import ReconcileActivities
+from contracts.digest import DigestInput
 from contracts.reconcile import ReconcileInput
 from gongkai import temporal
 from gongkai.database import make_async_engine, make_session_factory
+from gongkai.digest import HOUR, MINUTE
 from gongkai.failures import DomainErrorInterceptor
 from gongkai.logs import configure_logging, get_logger
 from gongkai.lookup import LookupKeys
@@ -39,6 +44,7 @@ from gongkai.proof import ActorProof
 from gongkai.settings import Settings, get_settings
 from gongkai.varfiles import owner_only_process
 from models import AuditEvent
+from workflows.digest import DigestWorkflow
 from workflows.reconcile import ReconcileWorkflow
 from workflows.registry import WORKFLOWS
 
@@ -69,6 +75,7 @@ def build_activities(session_factory, client: Client | None = None, task_queue: 
     out = activities_of(DisclosureActivities(session_factory, lookup or lookup_keys(get_settings()), outbox))
     out += activities_of(DeadlineActivities(session_factory, outbox))
     out += activities_of(DeliveryActivities(session_factory, outbox))
+    out += activities_of(DigestActivities(session_factory, outbox))
     for holder in (PolicyActivities, IncidentActivities):
         out += activities_of(holder(session_factory, outbox))
     if client is not None:
@@ -110,18 +117,40 @@ def reconcile_schedule_id(settings: Settings) -> str:
     return f"reconcile-{settings.task_queue}"
 
 
+def digest_schedule_id(settings: Settings) -> str:
+    return f"digest-{settings.task_queue}"
+
+
 async def ensure_schedules(client: Client, settings: Settings) -> None:
-    """The reconciliation schedule, created once and kept at the configured interval (every
-    worker calls this at start; 0 removes it)."""
-    schedule_id = reconcile_schedule_id(settings)
+    """Every schedule the worker keeps (every worker calls this at start)."""
+    await ensure_reconcile_schedule(client, settings)
+    await ensure_digest_schedule(client, settings)
+
+
+async def _keep(client: Client, schedule_id: str, schedule: Schedule | None, **said) -> None:
+    """Create the schedule, or bring one that exists to it; None deletes it."""
     handle = client.get_schedule_handle(schedule_id)
-    if settings.reconcile_interval <= 0:
+    if schedule is None:
         try:
             await handle.delete()
             log.info("schedule_deleted", schedule_id=schedule_id)
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
+        return
+    try:
+        await client.create_schedule(schedule_id, schedule)
+        log.info("schedule_created", schedule_id=schedule_id, **said)
+    except ScheduleAlreadyRunningError:
+        await handle.update(lambda _old: ScheduleUpdate(schedule=schedule))
+        log.info("schedule_kept", schedule_id=schedule_id, **said)
+
+
+async def ensure_reconcile_schedule(client: Client, settings: Settings) -> None:
+    """The reconciliation schedule, created once and kept at the configured interval (0 removes it)."""
+    schedule_id = reconcile_schedule_id(settings)
+    if settings.reconcile_interval <= 0:
+        await _keep(client, schedule_id, None)
         return
     schedule = Schedule(
         action=ScheduleActionStartWorkflow(
@@ -132,12 +161,31 @@ async def ensure_schedules(client: Client, settings: Settings) -> None:
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.reconcile_interval))]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
     )
-    try:
-        await client.create_schedule(schedule_id, schedule)
-        log.info("schedule_created", schedule_id=schedule_id, every_seconds=settings.reconcile_interval)
-    except ScheduleAlreadyRunningError:
-        await handle.update(lambda _old: ScheduleUpdate(schedule=schedule))
-        log.info("schedule_kept", schedule_id=schedule_id, every_seconds=settings.reconcile_interval)
+    await _keep(client, schedule_id, schedule, every_seconds=settings.reconcile_interval)
+
+
+def digest_spec() -> ScheduleSpec:
+    """Every day at 08:30 Beijing time; the run itself skips weekends and holidays, as the
+    working-day calendar (which a schedule cannot read) says."""
+    return ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(HOUR)], minute=[ScheduleRange(MINUTE)],
+                                                        comment="daily digest, 08:30 Beijing time")],
+                        time_zone_name="Asia/Shanghai")
+
+
+async def ensure_digest_schedule(client: Client, settings: Settings) -> None:
+    """The daily digest's schedule, created once (GONGKAI_DIGEST=0 removes it). A run missed while
+    the server was down is caught up within two hours, not later: a digest at noon helps nobody."""
+    schedule_id = digest_schedule_id(settings)
+    if not settings.digest:
+        await _keep(client, schedule_id, None)
+        return
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(DigestWorkflow.run, DigestInput(), id=schedule_id,
+                                           task_queue=settings.task_queue, execution_timeout=timedelta(hours=1)),
+        spec=digest_spec(),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(hours=2)),
+    )
+    await _keep(client, schedule_id, schedule, at=f"{HOUR:02d}:{MINUTE:02d} Asia/Shanghai")
 
 
 async def connect(settings: Settings, attempts: int = 60) -> Client:

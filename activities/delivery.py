@@ -252,8 +252,9 @@ class DeliveryActivities:
 
     async def _fallbacks(self, session: AsyncSession, row: Delivery, at: datetime) -> list[Delivery]:
         """The next channel: a robot's message goes by e-mail to the people it @-mentions; a person's
-        e-mail to their department's group robots, @-mentioning them. One step, no further."""
-        if row.cause == "fallback" or row.applicant:
+        e-mail to their department's group robots, @-mentioning them. One step, no further. A person's
+        daily digest is theirs alone (and already in the app): it is not posted to a group."""
+        if row.cause in {"fallback", "digest"} or row.applicant:
             return []
         message = partial(Delivery, case_id=row.case_id, cause="fallback", level=row.level, title=row.title,
                           body=row.body, link=row.link, release_at=at, fallback_of=row.key)

@@ -46,6 +46,7 @@ class Settings:
     intake_window: float = 600.0  # seconds
     reconcile_interval: int = 900  # seconds between reconciliation runs (a Temporal schedule); 0: none
     reconcile_batch: int = 1000  # open cases a run asks about; more are checked in slices, one per run
+    digest: bool = True  # the daily digest at 08:30 on working days (a Temporal schedule); off: none
     workflow_sandbox: bool = False  # run workflows in Temporal's sandbox (the tests always do)
     actor_proof_seconds: int = 300  # how long the web's signature on an action's actor holds
     temporal_ui_origin: str = ""  # the Temporal web UI, the one origin the codec endpoint answers
@@ -120,6 +121,7 @@ def load_settings() -> Settings:
         intake_window=float(os.environ.get("GONGKAI_INTAKE_WINDOW_SECONDS", "600")),
         reconcile_interval=int(os.environ.get("GONGKAI_RECONCILE_INTERVAL", "900")),
         reconcile_batch=int(os.environ.get("GONGKAI_RECONCILE_BATCH", "1000")),
+        digest=_flag("GONGKAI_DIGEST", env != "test"),  # test workers send no digest unless asked
         workflow_sandbox=_flag("GONGKAI_WORKFLOW_SANDBOX", False),
         previous_secret_keys=previous,
         actor_proof_seconds=int(os.environ.get("GONGKAI_ACTOR_PROOF_SECONDS", "300")),

@@ -6,14 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
+from gongkai.clock import CST, working_days_left
 from gongkai.roles import HEADS, WIDE_ROLES, Role
+from gongkai.workdays import WorkdayCalendar
 
 T = TypeVar("T")
 # A reminder's title starts with its urgency, which changes as the same matter goes on; the rest
 # names the matter. Other marks (【答复草稿退回】, 【延期已批准】, 【督办】 ...) name different news.
 _MARK = re.compile(r"^【(即将到期|已到期|已超期)】")
+DUE_SOON_WD = 3  # a task due within this many working days is 即将到期
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,17 @@ def widens_to(role: Role | str) -> str | None:
     if role in HEADS:
         return "department"
     return None
+
+
+def urgency(cal: WorkdayCalendar, due_at: datetime | None, now: datetime) -> tuple[str, int | None]:
+    """A day clock's task as the inbox colours it (overdue, due_today, due_soon, on_track, none), with
+    the working days left (negative: over). Hour clocks: gongkai.incident.hour_urgency."""
+    if due_at is None:
+        return "none", None
+    last_day: date = (due_at.astimezone(CST) - timedelta(seconds=1)).date()
+    if due_at <= now:
+        return "overdue", working_days_left(cal, now.astimezone(CST).date(), last_day)
+    left = working_days_left(cal, now.astimezone(CST).date(), last_day)
+    if left <= 0:
+        return "due_today", 0
+    return ("due_soon" if left <= DUE_SOON_WD else "on_track"), left

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from litestar import Controller, Request, get
 from litestar.params import Parameter
@@ -14,16 +14,15 @@ from sqlalchemy import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.calendar_store import load_calendar
-from gongkai.clock import CST, working_days_left
+from gongkai.clock import CST
 from gongkai.disclosure import STAGE_ZH, Stage
 from gongkai.incident import countdown_zh, hour_urgency
-from gongkai.worklist import fold, task_matter, widens_to
+from gongkai.worklist import fold, task_matter, urgency, widens_to
 from models import Department, DisclosureRequest, Task, User
 from web.forms import MAX_ID
 from web.render import beijing, fragment, page
 from web.tasks import inbox_branches
 
-DUE_SOON_WD = 3
 URGENCY_ZH = {"overdue": "已超期", "due_today": "今日到期", "due_soon": "即将到期", "on_track": "正常",
               "none": "无期限"}
 PROCESS_ZH = {"disclosure": "依申请公开", "policy": "政策解读", "incident": "突发事件舆情"}
@@ -40,18 +39,6 @@ class Row:
     days_left: int | None
     countdown: str | None = None  # hour clocks (incidents) count down in hours and minutes
     more: int = 0  # rows of the same case and matter folded into this one
-
-
-def urgency(cal, due_at: datetime | None, now: datetime) -> tuple[str, int | None]:
-    if due_at is None:
-        return "none", None
-    last_day: date = (due_at.astimezone(CST) - timedelta(seconds=1)).date()
-    if due_at <= now:
-        return "overdue", working_days_left(cal, now.astimezone(CST).date(), last_day)
-    left = working_days_left(cal, now.astimezone(CST).date(), last_day)
-    if left <= 0:
-        return "due_today", 0
-    return ("due_soon" if left <= DUE_SOON_WD else "on_track"), left
 
 
 class InboxController(Controller):

@@ -1,43 +1,17 @@
-"""Which open tasks a person sees, and the counts the navigation shows on every page."""
+"""The counts of open tasks the navigation shows on every page (who sees which: gongkai.task_store)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from gongkai.worklist import acts_on_department_work, widens_to
+from gongkai.task_store import inbox_branches
 from models import Task, User
 
 # gongkai.worklist.task_matter in SQL: a case's 督办 rows count once.
 MATTER = case((col(Task.kind).like("escalation:%"), "escalation"),
               (col(Task.kind).like("supervision%"), "supervision"), else_=col(Task.kind))
-
-
-def inbox_branches(user: User, department: int | None = None, everything: bool = False) -> list[Select]:
-    """The open tasks a user sees, as disjoint queries that each follow one index in due order
-    (an OR across them would scan every open task). By default a person's own 待办: officers their
-    own and their department's unclaimed work, everyone else what is addressed to them. With
-    `everything` (全部事项), the wide roles see every task and heads their department's."""
-    base = select(Task).where(Task.status == "open")
-    wider = widens_to(user.role) if everything else None
-    if wider == "all":
-        return [base.where(Task.department_id == department) if department else base]
-    if wider == "department":
-        return [base.where(Task.department_id == user.department_id),
-                base.where(Task.assignee_id == user.id, Task.department_id != user.department_id)]
-    if not acts_on_department_work(user.role):
-        return [
-            base.where(Task.assignee_id == user.id),
-            base.where(col(Task.assignee_id).is_(None), Task.role == user.role,
-                       or_(col(Task.department_id).is_(None), Task.department_id == user.department_id)),
-        ]
-    return [
-        base.where(Task.assignee_id == user.id),
-        base.where(Task.department_id == user.department_id, col(Task.assignee_id).is_(None),
-                   or_(col(Task.role).is_(None), Task.role == user.role)),
-        base.where(col(Task.department_id).is_(None), col(Task.assignee_id).is_(None), Task.role == user.role),
-    ]
 
 
 async def count_open(db: AsyncSession, user: User) -> int:

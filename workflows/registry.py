@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from workflows.delivery import DeliveryWorkflow
+from workflows.digest import DigestWorkflow
 from workflows.disclosure import DisclosureWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.policy import PolicyWorkflow
 from workflows.reconcile import ReconcileWorkflow
 
-WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow, ReconcileWorkflow, DeliveryWorkflow]
+WORKFLOWS: list[type] = [DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow, ReconcileWorkflow, DeliveryWorkflow,
+                         DigestWorkflow]

@@ -51,7 +51,9 @@ RECORDED = {
                       # supervision_feedback); a release on several channels with link and screenshot.
                       "incident_supervision", "incident_several_channels",
                       # Versions made at submission, not at every save (patch policy-version-at-submit).
-                      "policy_version_at_submit"],
+                      "policy_version_at_submit",
+                      # The daily digest, as its schedule starts it.
+                      "digest_working_day"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 
