@@ -1,0 +1,176 @@
+"""/admin/channels (消息渠道): administrators add, change, disable, test and delete a department's
+group robots, and test the mail server. Webhooks and secrets are sealed and never shown again;
+every refusal is a 4xx beside its field with what was typed kept (the secret excepted)."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from sqlmodel import select
+
+from gongkai.senders import channel_ring, open_robot
+from gongkai.settings import load_settings
+from models import AuditEvent, Department, DepartmentChannel
+from tests.support.server import free_port
+from tests.web.conftest import csrf, login, post_form
+
+PAGE = "/admin/channels"
+WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=a1b2c3d4e5f6TOKEN9876"
+SECRET = "SEC0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd"
+
+
+async def _dept(db, code: str = "WJW") -> int:
+    async with db.session_factory() as s:
+        return (await s.execute(select(Department.id).where(Department.code == code))).scalar_one()
+
+
+async def _robots(db) -> list[DepartmentChannel]:
+    async with db.session_factory() as s:
+        return list((await s.execute(select(DepartmentChannel).order_by(DepartmentChannel.id))).scalars())
+
+
+async def _add(client, db, **changes) -> DepartmentChannel:
+    form = {"department_id": str(await _dept(db)), "kind": "dingtalk", "name": "卫健委值班群", "webhook": WEBHOOK,
+            "secret": SECRET, **changes}
+    r = await post_form(client, PAGE, form)
+    assert r.status_code == 303, r.text[:500]
+    return (await _robots(db))[-1]
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'data-error-for="{field}">([^<]+)<', html)
+    assert found, f"no error beside {field}"
+    return unescape(found.group(1))
+
+
+async def test_a_robot_is_sealed_and_never_shown_again(client, db):
+    await login(client, "admin")
+    row = await _add(client, db)
+    assert all(clear not in row.endpoint for clear in (WEBHOOK.encode(), b"a1b2c3d4", SECRET.encode()))
+    robot = open_robot(channel_ring(load_settings()), row.kind, row.endpoint)
+    assert robot is not None and (robot.webhook, robot.secret) == (WEBHOOK, SECRET)
+    assert row.hint == "oapi.dingtalk.com …9876" and row.created_by == "admin" and row.active
+
+    page = await client.get(PAGE)
+    assert page.status_code == 200
+    assert "oapi.dingtalk.com …9876" in page.text and "已设置签名密钥" in page.text and "未测试" in page.text
+    assert "access_token=a1" not in page.text
+    assert "a1b2c3d4" not in page.text and SECRET not in page.text
+    async with db.session_factory() as s:
+        event = (await s.execute(select(AuditEvent).where(AuditEvent.action == "channel_created"))).scalar_one()
+    assert event.case_id == "admin" and "卫健委值班群" in event.summary and "已设置签名密钥" in event.summary
+    assert "a1b2c3d4" not in str(event.detail) and SECRET not in str(event.detail) and event.detail["signed"] is True
+
+
+async def test_bad_input_is_refused_beside_its_field_and_keeps_what_was_typed(client, db):
+    await login(client, "admin")
+    dept = str(await _dept(db))
+    good = {"department_id": dept, "kind": "dingtalk", "name": "卫健委值班群", "webhook": WEBHOOK, "secret": SECRET}
+
+    r = await post_form(client, PAGE, {**good, "webhook": "oapi.dingtalk.com/robot/send?access_token=xyz"})
+    assert r.status_code == 400 and "https://" in _field_error(r.text, "webhook")
+    assert 'value="卫健委值班群"' in r.text and 'value="oapi.dingtalk.com/robot/send?access_token=xyz"' in r.text
+    assert f'<option value="{dept}" selected>' in r.text and '<option value="dingtalk" selected>' in r.text
+    assert SECRET not in r.text and "签名密钥没有保留" in r.text  # the secret is typed again, and the page says so
+
+    r = await post_form(client, PAGE, {**good, "name": "  "})
+    assert r.status_code == 400 and _field_error(r.text, "name").startswith("请填写机器人名称")
+    r = await post_form(client, PAGE, {**good, "webhook": ""})
+    assert r.status_code == 400 and "请填写 Webhook" in _field_error(r.text, "webhook")
+    r = await post_form(client, PAGE, {**good, "kind": "sms"})
+    assert r.status_code == 400 and "类型" in _field_error(r.text, "kind")
+    r = await post_form(client, PAGE, {**good, "department_id": ""})
+    assert r.status_code == 400 and _field_error(r.text, "department_id") == "请选择部门"
+    r = await post_form(client, PAGE, {**good, "secret": "not-a-dingtalk-secret"})
+    assert r.status_code == 400 and "SEC 开头" in _field_error(r.text, "secret")
+    r = await post_form(client, PAGE, {**good, "kind": "wecom", "webhook": "https://qyapi.weixin.qq.com/cgi-bin/"
+                                       "webhook/send?key=k1"})
+    assert r.status_code == 400 and "没有签名密钥" in _field_error(r.text, "secret")
+    assert await _robots(db) == []
+
+    await _add(client, db)
+    r = await post_form(client, PAGE, {**good, "name": "又一个"})
+    assert r.status_code == 400 and "已登记了这个 Webhook" in _field_error(r.text, "webhook")
+    assert len(await _robots(db)) == 1
+
+
+async def test_only_administrators_and_only_with_the_csrf_token(client, db):
+    await login(client, "wjw_officer")
+    assert (await client.get(PAGE)).status_code == 403
+    token = await csrf(client, "/")
+    r = await client.post(PAGE, data={"department_id": str(await _dept(db)), "kind": "dingtalk", "name": "x",
+                                      "webhook": WEBHOOK, "_csrf_token": token})
+    assert r.status_code == 403 and await _robots(db) == []
+
+    await post_form(client, "/logout", {}, token_from="/")
+    await login(client, "admin")
+    r = await client.post(PAGE, data={"department_id": str(await _dept(db)), "kind": "dingtalk", "name": "x",
+                                      "webhook": WEBHOOK})
+    assert r.status_code == 403 and await _robots(db) == []
+    assert "/admin/channels" in (await client.get("/")).text  # in the administrators' navigation
+
+
+async def test_a_test_message_shows_the_channels_answer(client, db):
+    await login(client, "admin")
+    closed = f"http://127.0.0.1:{free_port()}/robot/send?access_token=nobody"  # nothing listens there
+    row = await _add(client, db, kind="wecom", name="无人接收", webhook=closed, secret="")
+    r = await post_form(client, f"{PAGE}/{row.id}/test", {}, token_from=PAGE)
+    assert r.status_code == 303 and r.headers["location"] == f"{PAGE}?tested={row.id}#channel-{row.id}"
+    page = await client.get(r.headers["location"])
+    assert 'id="test-result"' in page.text and 'data-ok="0"' in page.text
+    assert "连接失败：ConnectError" in page.text and 'data-last-test="failed"' in page.text
+    (row,) = await _robots(db)
+    assert row.last_test_at is not None and row.last_test_answer == "失败：连接失败：ConnectError"
+    async with db.session_factory() as s:
+        event = (await s.execute(select(AuditEvent).where(AuditEvent.action == "channel_tested"))).scalar_one()
+    assert event.detail["ok"] is False and "nobody" not in str(event.detail) and "无人接收" in event.summary
+
+
+async def test_replace_disable_enable_and_delete_are_audited(client, db):
+    await login(client, "admin")
+    row = await _add(client, db)
+    edit = f"{PAGE}/{row.id}"
+    r = await post_form(client, edit, {"name": "卫健委值班群", "webhook": "ftp://x", "secret": ""}, token_from=PAGE)
+    assert r.status_code == 400 and "https://" in _field_error(r.text, "webhook") and 'value="ftp://x"' in r.text
+    assert f'data-edit="{row.id}"' in r.text and re.search(rf'<details open data-edit="{row.id}"', r.text)
+
+    new = "https://oapi.dingtalk.com/robot/send?access_token=NEWTOKEN5555"
+    r = await post_form(client, edit, {"name": "卫健委应急群", "webhook": new, "secret": ""}, token_from=PAGE)
+    assert r.status_code == 303
+    (row,) = await _robots(db)
+    robot = open_robot(channel_ring(load_settings()), row.kind, row.endpoint)
+    assert robot is not None and (robot.webhook, robot.secret) == (new, SECRET)  # the secret is kept
+    assert row.name == "卫健委应急群" and row.hint == "oapi.dingtalk.com …5555"
+    r = await post_form(client, edit, {"name": "卫健委应急群", "clear_secret": "on"}, token_from=PAGE)
+    (row,) = await _robots(db)
+    robot = open_robot(channel_ring(load_settings()), row.kind, row.endpoint)
+    assert robot is not None and (robot.webhook, robot.secret) == (new, "")
+
+    await post_form(client, f"{edit}/active", {"active": "0"}, token_from=PAGE)
+    assert not (await _robots(db))[0].active
+    assert 'data-state="disabled"' in (await client.get(PAGE)).text
+    await post_form(client, f"{edit}/active", {"active": "1"}, token_from=PAGE)
+    assert (await _robots(db))[0].active
+    r = await post_form(client, f"{edit}/delete", {}, token_from=PAGE)
+    assert r.status_code == 303 and await _robots(db) == []
+    assert (await post_form(client, f"{edit}/test", {}, token_from=PAGE)).status_code == 404
+
+    async with db.session_factory() as s:
+        events = list((await s.execute(select(AuditEvent).where(AuditEvent.case_id == "admin").order_by(
+            AuditEvent.id))).scalars())
+    assert [e.action for e in events] == ["channel_created", "channel_updated", "channel_updated",
+                                         "channel_disabled", "channel_enabled", "channel_deleted"]
+    assert events[1].detail["changed"] == ["name", "webhook"] and events[2].detail["changed"] == ["secret"]
+    assert all("NEWTOKEN" not in str(e.detail) and "NEWTOKEN" not in e.summary for e in events)
+
+
+async def test_without_a_mail_server_the_page_says_how_to_configure_one(client, db):
+    await login(client, "admin")
+    page = await client.get(PAGE)
+    assert 'id="mail-unconfigured"' in page.text and "GONGKAI_SMTP_HOST" in page.text
+    r = await post_form(client, f"{PAGE}/mail-test", {"to": "not an address"}, token_from=PAGE)
+    assert r.status_code == 400 and "格式不正确" in _field_error(r.text, "to") and 'value="not an address"' in r.text
+    r = await post_form(client, f"{PAGE}/mail-test", {"to": "admin@example.gov.cn"}, token_from=PAGE)
+    assert r.status_code == 400 and "GONGKAI_SMTP_HOST" in _field_error(r.text, "to")
+    assert 'value="admin@example.gov.cn"' in r.text
