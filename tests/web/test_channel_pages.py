@@ -5,15 +5,20 @@ every refusal is a 4xx beside its field with what was typed kept (the secret exc
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from html import unescape
 
+from litestar.testing import AsyncTestClient
 from sqlmodel import select
 
 from gongkai.senders import channel_ring, open_robot
 from gongkai.settings import load_settings
 from models import AuditEvent, Department, DepartmentChannel
+from tests.support.receivers import RobotReceiver, SmtpReceiver
 from tests.support.server import free_port
 from tests.web.conftest import csrf, login, post_form
+from web.app import create_app
 
 PAGE = "/admin/channels"
 WEBHOOK = "https://oapi.dingtalk.com/robot/send?access_token=a1b2c3d4e5f6TOKEN9876"
@@ -174,3 +179,57 @@ async def test_without_a_mail_server_the_page_says_how_to_configure_one(client, 
     r = await post_form(client, f"{PAGE}/mail-test", {"to": "admin@example.gov.cn"}, token_from=PAGE)
     assert r.status_code == 400 and "GONGKAI_SMTP_HOST" in _field_error(r.text, "to")
     assert 'value="admin@example.gov.cn"' in r.text
+
+
+async def test_a_test_message_reaches_the_robot_and_the_answer_is_shown(client, db):
+    await login(client, "admin")
+    async with RobotReceiver("dingtalk", secret=SECRET) as robot:
+        row = await _add(client, db, webhook=robot.url)
+        async with db.session_factory() as s:  # a delivery gave up on it earlier
+            stored = await s.get(DepartmentChannel, row.id)
+            assert stored is not None
+            stored.failing_since, stored.last_error = datetime(2026, 12, 1, 2, tzinfo=UTC), "HTTP 500 busy"
+            await s.commit()
+        assert 'data-failing' in (await client.get(PAGE)).text
+        r = await post_form(client, f"{PAGE}/{row.id}/test", {}, token_from=PAGE)
+        (body,) = await robot.wait_for(1)
+        page = await client.get(r.headers["location"])
+    assert body["msgtype"] == "text" and "消息渠道测试" in body["text"]["content"]
+    assert "卫健委值班群" in body["text"]["content"] and "办理：" in body["text"]["content"]
+    assert robot.refused == [] and 'data-ok="1"' in page.text and "errcode" in page.text
+    assert unescape(re.search(r'id="test-answer">([^<]+)<', page.text).group(1)).startswith("HTTP 200 {")
+    (row,) = await _robots(db)
+    assert row.last_test_answer.startswith("成功：HTTP 200") and row.failing_since is None
+    assert 'data-failing' not in page.text and "上次错误：HTTP 500 busy" in page.text
+
+
+async def test_a_refused_signature_shows_the_channels_own_answer(client, db):
+    await login(client, "admin")
+    async with RobotReceiver("dingtalk", secret=SECRET) as robot:
+        row = await _add(client, db, webhook=robot.url, secret="SEC" + "0" * 64)
+        r = await post_form(client, f"{PAGE}/{row.id}/test", {}, token_from=PAGE)
+        page = await client.get(r.headers["location"])
+    assert robot.received == [] and robot.refused == ["sign not match"]
+    answer = unescape(re.search(r'id="test-answer">([^<]+)<', page.text).group(1))
+    assert 'data-ok="0"' in page.text and "310000" in answer and "sign not match" in answer
+
+
+async def test_a_test_email_shows_the_servers_answer(db, clock):
+    async with SmtpReceiver(refuse=["nobody@example.gov.cn"]) as smtp:
+        settings = replace(load_settings(), smtp_host="127.0.0.1", smtp_port=smtp.port,
+                           smtp_sender="gongkai@example.gov.cn", smtp_password="never-shown")
+        app = create_app(settings, session_factory=db.session_factory, connect_temporal=False, clock=clock)
+        async with AsyncTestClient(app=app) as client:
+            await login(client, "admin")
+            page = await client.get(PAGE)
+            assert "127.0.0.1:" in page.text and "mail-unconfigured" not in page.text and "never-shown" not in page.text
+            r = await post_form(client, f"{PAGE}/mail-test", {"to": "admin@example.gov.cn"}, token_from=PAGE)
+            (mail,) = await smtp.wait_for(1)
+            refused = await post_form(client, f"{PAGE}/mail-test", {"to": "nobody@example.gov.cn"}, token_from=PAGE)
+    assert r.status_code == 200 and 'id="mail-result"' in r.text and "SMTP 250" in r.text
+    assert mail["To"] == "admin@example.gov.cn" and mail["Subject"] == "消息渠道测试"
+    assert refused.status_code == 200 and "收件地址被拒绝：550" in refused.text and 'data-ok="0"' in refused.text
+    async with db.session_factory() as s:
+        events = list((await s.execute(select(AuditEvent).where(AuditEvent.action == "mail_tested"))).scalars())
+    assert [e.detail["ok"] for e in events] == [True, False]
+    assert all("example.gov.cn" not in str(e.detail) + e.summary for e in events)  # no address in the audit
