@@ -4,6 +4,7 @@ every refusal is a 4xx beside its field with what was typed kept (the secret exc
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -233,3 +234,20 @@ async def test_a_test_email_shows_the_servers_answer(db, clock):
         events = list((await s.execute(select(AuditEvent).where(AuditEvent.action == "mail_tested"))).scalars())
     assert [e.detail["ok"] for e in events] == [True, False]
     assert all("example.gov.cn" not in str(e.detail) + e.summary for e in events)  # no address in the audit
+
+
+async def test_nothing_secret_or_personal_is_logged(client, db, caplog):
+    caplog.set_level(logging.DEBUG)
+    await login(client, "admin")
+    async with RobotReceiver("dingtalk", secret=SECRET) as robot:
+        row = await _add(client, db, webhook=robot.url)
+        await post_form(client, f"{PAGE}/{row.id}/test", {}, token_from=PAGE)
+        await robot.wait_for(1)
+    await post_form(client, PAGE, {"department_id": str(await _dept(db)), "kind": "dingtalk", "name": "x",
+                                   "webhook": "bad " + robot.token, "secret": SECRET})
+    await post_form(client, "/account/contacts", {"email": "admin@example.gov.cn", "mobile": "13712345678"},
+                    token_from="/account")
+    logged = "\n".join(f"{r.getMessage()} {r.msg!r} {r.args!r}" for r in caplog.records)
+    assert "channel_created" in logged and "channel_tested" in logged and "contacts_changed" in logged
+    for value in (robot.token, SECRET, "admin@example.gov.cn", "13712345678"):
+        assert value not in logged, value
