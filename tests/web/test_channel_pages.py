@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from html import unescape
 
 from litestar.testing import AsyncTestClient
-from sqlmodel import select
+from sqlmodel import col, select
 
 from gongkai.senders import channel_ring, open_robot
 from gongkai.settings import load_settings
@@ -33,7 +33,7 @@ async def _dept(db, code: str = "WJW") -> int:
 
 async def _robots(db) -> list[DepartmentChannel]:
     async with db.session_factory() as s:
-        return list((await s.execute(select(DepartmentChannel).order_by(DepartmentChannel.id))).scalars())
+        return list((await s.execute(select(DepartmentChannel).order_by(col(DepartmentChannel.id)))).scalars())
 
 
 async def _add(client, db, **changes) -> DepartmentChannel:
@@ -47,6 +47,12 @@ async def _add(client, db, **changes) -> DepartmentChannel:
 def _field_error(html: str, field: str) -> str:
     found = re.search(rf'data-error-for="{field}">([^<]+)<', html)
     assert found, f"no error beside {field}"
+    return unescape(found.group(1))
+
+
+def _answer(html: str) -> str:
+    found = re.search(r'id="test-answer">([^<]+)<', html)
+    assert found, "no answer shown"
     return unescape(found.group(1))
 
 
@@ -164,7 +170,7 @@ async def test_replace_disable_enable_and_delete_are_audited(client, db):
 
     async with db.session_factory() as s:
         events = list((await s.execute(select(AuditEvent).where(AuditEvent.case_id == "admin").order_by(
-            AuditEvent.id))).scalars())
+            col(AuditEvent.id)))).scalars())
     assert [e.action for e in events] == ["channel_created", "channel_updated", "channel_updated",
                                          "channel_disabled", "channel_enabled", "channel_deleted"]
     assert events[1].detail["changed"] == ["name", "webhook"] and events[2].detail["changed"] == ["secret"]
@@ -198,7 +204,7 @@ async def test_a_test_message_reaches_the_robot_and_the_answer_is_shown(client, 
     assert body["msgtype"] == "text" and "消息渠道测试" in body["text"]["content"]
     assert "卫健委值班群" in body["text"]["content"] and "办理：" in body["text"]["content"]
     assert robot.refused == [] and 'data-ok="1"' in page.text and "errcode" in page.text
-    assert unescape(re.search(r'id="test-answer">([^<]+)<', page.text).group(1)).startswith("HTTP 200 {")
+    assert _answer(page.text).startswith("HTTP 200 {")
     (row,) = await _robots(db)
     assert row.last_test_answer.startswith("成功：HTTP 200") and row.failing_since is None
     assert 'data-failing' not in page.text and "上次错误：HTTP 500 busy" in page.text
@@ -211,7 +217,7 @@ async def test_a_refused_signature_shows_the_channels_own_answer(client, db):
         r = await post_form(client, f"{PAGE}/{row.id}/test", {}, token_from=PAGE)
         page = await client.get(r.headers["location"])
     assert robot.received == [] and robot.refused == ["sign not match"]
-    answer = unescape(re.search(r'id="test-answer">([^<]+)<', page.text).group(1))
+    answer = _answer(page.text)
     assert 'data-ok="0"' in page.text and "310000" in answer and "sign not match" in answer
 
 
