@@ -22,6 +22,7 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -152,11 +153,15 @@ class ChannelAdminController(Controller):
         departments = [d for d in (await db.execute(select(Department).order_by(col(Department.id)))).scalars()
                        if d.active or d.id in robots]
         tested_view = next((v for vs in robots.values() for v in vs if v.row.id == tested), None)
+        # Whom a department's robots cannot @-mention: active staff without a mobile number.
+        unreachable = dict((await db.execute(select(User.department_id, func.count()).where(
+            col(User.active), User.mobile == "", col(User.department_id).in_(list(robots))).group_by(
+            col(User.department_id)))).tuples().all())
         return await page(
             "admin/channels.html", db, user, status_code=status_code, departments=departments, robots=robots,
-            kinds=KINDS, kind_zh=KIND_ZH, signed_kinds=SIGNED_KINDS, failed=failed, tested=tested_view,
-            mail=_mail_settings(settings), mail_to=mail_to, mail_result=mail_result, beijing=beijing, ok_prefix=OK,
-            failed_prefix=FAILED)
+            kinds=KINDS, kind_zh=KIND_ZH, unreachable=unreachable, signed_kinds=SIGNED_KINDS, failed=failed,
+            tested=tested_view, mail=_mail_settings(settings), mail_to=mail_to, mail_result=mail_result,
+            beijing=beijing)
 
     async def _robot(self, db: AsyncSession, channel_id: int) -> DepartmentChannel:
         row = await db.get(DepartmentChannel, channel_id)

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from html import unescape
 
 from litestar.testing import AsyncTestClient
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from gongkai.senders import channel_ring, open_robot
 from gongkai.settings import load_settings
-from models import AuditEvent, Department, DepartmentChannel
+from models import AuditEvent, Department, DepartmentChannel, User
 from tests.support.receivers import RobotReceiver, SmtpReceiver
 from tests.support.server import free_port
 from tests.web.conftest import csrf, login, post_form
@@ -69,6 +70,10 @@ async def test_a_robot_is_sealed_and_never_shown_again(client, db):
     assert "oapi.dingtalk.com …9876" in page.text and "已设置签名密钥" in page.text and "未测试" in page.text
     assert "access_token=a1" not in page.text
     assert "a1b2c3d4" not in page.text and SECRET not in page.text
+    async with db.session_factory() as s:  # the demo's WJW staff have no mobile: the robot cannot @ them
+        staff = (await s.execute(select(func.count()).select_from(User).where(
+            User.department_id == row.department_id, col(User.active)))).scalar_one()
+    assert f'data-unreachable="{row.department_id}">本部门有 {staff} 人未登记手机号码' in page.text
     async with db.session_factory() as s:
         event = (await s.execute(select(AuditEvent).where(AuditEvent.action == "channel_created"))).scalar_one()
     assert event.case_id == "admin" and "卫健委值班群" in event.summary and "已设置签名密钥" in event.summary
