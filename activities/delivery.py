@@ -30,14 +30,13 @@ from gongkai.channels import KIND_ZH, ROBOTS, ChannelFailed, ChannelKind, Messag
 from gongkai.clock import local_date
 from gongkai.keys import KeyRing
 from gongkai.logs import bind, get_logger
-from gongkai.sealed import unseal
+from gongkai.senders import CHANNEL_SECRETS, channel_ring, open_robot, smtp_of  # noqa: F401 (CHANNEL_SECRETS re-exported)
 from gongkai.settings import Settings, get_settings
 from models import AuditEvent, Delivery, DepartmentChannel, DisclosureRequest, Notification, User
 from models.accounts import Role
 from models.base import utcnow
 
 log = get_logger(__name__)
-CHANNEL_SECRETS = "channel-secrets"  # the key purpose robots' webhooks and secrets are sealed with
 SEND_TIMEOUT = timedelta(seconds=30)  # one attempt; the protocols time out well inside it
 WAITING = ("pending", "sending", "retrying")  # a delivery's states before it is settled
 
@@ -56,24 +55,15 @@ class Outbox:
     @classmethod
     def of(cls, settings: Settings | None = None) -> Outbox:
         s = settings or get_settings()
-        smtp = Smtp(s.smtp_host, s.smtp_port, s.smtp_sender or f"gongkai@{s.smtp_host}", s.smtp_username,
-                    s.smtp_password, s.smtp_security) if s.smtp_host else None
-        return cls(smtp, channel_ring(s), s.link_base, s.delivery_retry_seconds, s.delivery_attempts)
+        return cls(smtp_of(s), channel_ring(s), s.link_base, s.delivery_retry_seconds, s.delivery_attempts)
 
     def replace(self, **changes) -> Outbox:
         return dataclasses.replace(self, **changes)
 
 
-def channel_ring(settings: Settings) -> KeyRing:
-    return KeyRing.of(CHANNEL_SECRETS, settings.secret_key, settings.previous_secret_keys)
-
-
 def robot_of(ring: KeyRing, channel: DepartmentChannel) -> Robot | None:
     """The robot a channel row holds, or None when no key still held opens it."""
-    sealed = unseal(ring, channel.endpoint)
-    if not sealed:
-        return None
-    return Robot(ChannelKind(channel.kind), sealed.get("webhook", ""), sealed.get("secret", ""))
+    return open_robot(ring, channel.kind, channel.endpoint)
 
 
 def workflow_id(key: str) -> str:

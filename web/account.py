@@ -4,7 +4,11 @@ password (a new account, a reset): until it is changed, nothing else opens (web/
 
 The current password is checked under the login's per-account limit (web/throttle.py), so a session
 left open cannot be used to guess it. A change is audited and signs out the account's other sessions
-(their password stamp no longer matches, web/sessions.py); this one continues under a new id."""
+(their password stamp no longer matches, web/sessions.py); this one continues under a new id.
+
+/account shows the account and its work contacts (e-mail address, mobile number), which its owner
+keeps up to date: reminders and escalations go to them (gongkai/channels.py). They are staff personal
+data: the audit row says which changed, never the values, and nothing logs them."""
 
 from __future__ import annotations
 
@@ -19,10 +23,11 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from gongkai.contacts import email_address, mobile_number
 from gongkai.errors import InvalidInput, NotAuthenticated, TooManyAttempts
 from gongkai.logs import get_logger
 from gongkai.passwords import hash_password, password_problem, verify_password
-from models import User
+from models import Department, User
 from web.audit import audit
 from web.deps import current_user_or_none
 from web.render import page
@@ -64,6 +69,34 @@ class AccountController(Controller):
         return await page("account/password.html", db, user, status_code=status_code, next=local_path(next) or "",
                           forced=user.must_change_password, done=done,
                           error=error.message if error else None, error_field=error.field if error else None)
+
+    async def _contacts_page(self, db: AsyncSession, user: User, *, status_code: int = 200,
+                             error: InvalidInput | None = None, typed: dict[str, str] | None = None,
+                             done: bool = False) -> Template:
+        department = await db.get(Department, user.department_id)
+        return await page("account/index.html", db, user, status_code=status_code,
+                          department=department.name if department else "", done=done,
+                          typed=typed or {"email": user.email, "mobile": user.mobile},
+                          error=error.message if error else None, error_field=error.field if error else None)
+
+    @get("/")
+    async def index(self, db: AsyncSession, user: User) -> Template:
+        return await self._contacts_page(db, user)
+
+    @post("/contacts")
+    async def change_contacts(self, db: AsyncSession, user: User, data: Form) -> Template:
+        typed = {"email": data.get("email") or "", "mobile": data.get("mobile") or ""}
+        try:
+            email, mobile = email_address(typed["email"]), mobile_number(typed["mobile"])
+        except InvalidInput as exc:
+            return await self._contacts_page(db, user, status_code=400, error=exc, typed=typed)
+        changed = [k for k, v in {"email": email, "mobile": mobile}.items() if getattr(user, k) != v]
+        if changed:
+            user.email, user.mobile = email, mobile
+            audit(db, user, "auth", "contacts_changed", f"{user.username} 修改了自己的联系方式", changed=changed)
+            await db.commit()
+            log.info("contacts_changed", username=user.username, changed=changed)
+        return await self._contacts_page(db, user, done=True)
 
     @get("/password")
     async def password_page(self, request: Request, db: AsyncSession, next: str | None = None) -> Template:

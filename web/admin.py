@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from gongkai.contacts import email_address, mobile_number
 from gongkai.errors import InvalidInput, NotFound
 from gongkai.passwords import hash_password, password_problem
 from gongkai.roles import ACCOUNT_ROLES, DEPARTMENT_KIND_ZH, ROLE_ZH
@@ -36,6 +37,12 @@ async def _departments(db: AsyncSession) -> list[Department]:
 
 
 ACCOUNT_ROLE_ZH = {r: ROLE_ZH[r] for r in ACCOUNT_ROLES}  # no account is an applicant
+
+
+def _contacts(data: dict) -> tuple[str, str]:
+    """The work e-mail address and mobile number typed (both optional). Staff personal data: they
+    go to the account row only, never to an audit row's values or a log."""
+    return email_address(data.get("email") or ""), mobile_number(data.get("mobile") or "")
 
 
 class AdminController(Controller):
@@ -88,12 +95,12 @@ class AdminController(Controller):
         return Redirect("/admin/departments")
 
     # -- accounts ---------------------------------------------------------------------------
-    async def _accounts_page(self, db, user, status_code=200, error=None, form=None) -> Template:
+    async def _accounts_page(self, db, user, status_code=200, error=None, form=None, error_field=None) -> Template:
         users = list((await db.execute(select(User).order_by(User.department_id, User.id))).scalars())
         depts = await _departments(db)
         return await page("admin/accounts.html", db, user, status_code=status_code, accounts=users,
                           departments=depts, dept_names={d.id: d.name for d in depts}, roles=ACCOUNT_ROLE_ZH,
-                          error=error, form=form or {})
+                          error=error, error_field=error_field, form=form or {})
 
     @get("/accounts")
     async def accounts(self, db: AsyncSession, user: User) -> Template:
@@ -124,15 +131,16 @@ class AdminController(Controller):
             username, display, role, dept_id = await self._validate_account(db, data, creating=True)
             if (await db.execute(select(User).where(User.username == username))).first():
                 raise InvalidInput(f"用户名“{username}”已被使用")
+            email, mobile = _contacts(data)
             problem = password_problem(data.get("password", ""))
             if problem:
                 raise InvalidInput(problem)
         except InvalidInput as exc:
             form = {k: v for k, v in data.items() if k != "password"}
-            return await self._accounts_page(db, user, 400, exc.message, form)
+            return await self._accounts_page(db, user, 400, exc.message, form, exc.field)
         # The administrator knows this password: its owner changes it at the first login.
-        db.add(User(username=username, display_name=display, role=role, department_id=dept_id,
-                    password_hash=hash_password(data["password"]), must_change_password=True))
+        db.add(User(username=username, display_name=display, role=role, department_id=dept_id, email=email,
+                    mobile=mobile, password_hash=hash_password(data["password"]), must_change_password=True))
         _audit(db, user, "account_created", f"新建账号 {username}（{ROLE_ZH[Role(role)]}）", username=username)
         await db.commit()
         return Redirect("/admin/accounts")
@@ -143,7 +151,7 @@ class AdminController(Controller):
         if account is None:
             raise NotFound("账号不存在")
         return await page("admin/account_edit.html", db, user, account=account, departments=await _departments(db),
-                          roles=ACCOUNT_ROLE_ZH, error=None)
+                          roles=ACCOUNT_ROLE_ZH, error=None, form={})
 
     @post("/accounts/{account_id:int}")
     async def update_account(self, db: AsyncSession, user: User, account_id: int, data: Form) -> Template | Redirect:
@@ -152,6 +160,7 @@ class AdminController(Controller):
             raise NotFound("账号不存在")
         try:
             _u, display, role, dept_id = await self._validate_account(db, data, creating=False)
+            email, mobile = _contacts(data)
             new_password = data.get("password", "")
             if new_password:
                 problem = password_problem(new_password)
@@ -160,15 +169,20 @@ class AdminController(Controller):
             active = data.get("active") == "on"
             if account.id == user.id and (not active or role != Role.ADMIN):
                 raise InvalidInput("不能停用自己的账号或取消自己的管理员角色")
-        except InvalidInput as exc:
+        except InvalidInput as exc:  # the form comes back as typed (the password excepted)
+            form = {k: v for k, v in data.items() if k != "password"} | {"active": data.get("active", "")}
             return await page("admin/account_edit.html", db, user, status_code=400, account=account,
-                              departments=await _departments(db), roles=ACCOUNT_ROLE_ZH, error=exc.message)
+                              departments=await _departments(db), roles=ACCOUNT_ROLE_ZH, error=exc.message,
+                              error_field=exc.field, form=form)
+        contacts = [k for k, v in {"email": email, "mobile": mobile}.items() if getattr(account, k) != v]
         account.display_name, account.role, account.department_id, account.active = display, role, dept_id, active
+        account.email, account.mobile = email, mobile
         if new_password:  # a reset: its owner's sessions end, and the owner changes it at the next login
             account.password_hash, account.password_changed_at = hash_password(new_password), datetime.now(UTC)
             account.must_change_password = account.id != user.id
         _audit(db, user, "account_updated", f"修改账号 {account.username}", username=account.username,
-               role=role, department_id=dept_id, active=active, password_reset=bool(new_password))
+               role=role, department_id=dept_id, active=active, password_reset=bool(new_password),
+               contacts_changed=contacts)  # which contacts changed, never their values
         await db.commit()
         return Redirect("/admin/accounts")
 

@@ -253,6 +253,7 @@ async def test_no_case_route_opens_to_another_department(live, db):
               "note_id": [str(note_id)], "account_id": [str(owner.id)], "dept_id": [str(dept)],
               "number": ["1"]}  # an incident's release (its screenshot)
     values.update({"link_id": ["1"], "token": ["x" * 43]})  # wall screens: admin-only; a token nobody made
+    values.update({"channel_id": ["1"]})  # a department's group robot (消息渠道): admin-only
     not_cases = {"file_path", "path", "year"}  # static files, the schema pages and the calendar's years
     all_routes = live._transport.app.routes
     unknown = {name for r in all_routes for name in r.path_parameters} - set(values) - not_cases - {"action"}
