@@ -117,10 +117,12 @@ async def _wait(count: Callable[[], int], n: int, timeout: float, what: Callable
 
 class _Mailbox:
     """The aiosmtpd handler: refuses the listed recipients (550, as a server without that mailbox
-    does) and keeps every accepted message, parsed."""
+    does), defers the greylisted ones the first time (450, as a greylisting server does) and keeps
+    every accepted message, parsed."""
 
-    def __init__(self, refuse: Iterable[str], pace: _Pace | None = None) -> None:
+    def __init__(self, refuse: Iterable[str], greylist: Iterable[str] = (), pace: _Pace | None = None) -> None:
         self.refuse = {address.lower() for address in refuse}
+        self.greylist = {address.lower() for address in greylist}
         self.pace = pace or _Pace()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TO) of each message
@@ -129,6 +131,9 @@ class _Mailbox:
                           rcpt_options: list[str]) -> str:
         if address.lower() in self.refuse:
             return "550 5.1.1 Mailbox unavailable"
+        if address.lower() in self.greylist:
+            self.greylist.discard(address.lower())
+            return "450 4.2.0 Greylisted, please try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -155,11 +160,12 @@ class _Controller(Controller):
 class SmtpReceiver:
     """An SMTP server on 127.0.0.1:`port` that keeps what it receives in `messages` (parsed
     `EmailMessage`s; `envelopes` holds each one's sender and recipients). Recipients in `refuse` are
-    refused with 550. Slow answers: `delay`; answers kept back: `pace.hold()`, `pace.release()`."""
+    refused with 550; those in `greylist` are deferred with 450 once, then accepted. Slow answers:
+    `delay`; answers kept back: `pace.hold()`, `pace.release()`."""
 
-    def __init__(self, refuse: Iterable[str] = (), *, delay: float = 0.0) -> None:
+    def __init__(self, refuse: Iterable[str] = (), greylist: Iterable[str] = (), *, delay: float = 0.0) -> None:
         self.pace = _Pace(delay)
-        self._mailbox = _Mailbox(refuse, self.pace)
+        self._mailbox = _Mailbox(refuse, greylist, self.pace)
         self._controller: _Controller | None = None
         self.host = "127.0.0.1"
         self.port = 0
