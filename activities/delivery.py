@@ -4,9 +4,10 @@ and give up on a channel (report it, fall back to the next).
 
 Exactly once to the person, as far as a channel lets anyone know: a message's row says `sent` once
 the channel accepted it, and no attempt sends a message whose row says so (a retry after a worker
-crash, a second start). The one case no sender can settle is a worker killed after the channel took
-the message and before the row said so: the next attempt sends it again with the same key (the
-e-mail's Message-ID, the robots' Idempotency-Key header), and the row counts it as `interrupted`."""
+crash, a second start). The one case no sender can settle is a message the channel took without the
+row learning so: a worker killed mid-send, or an answer that never came back (a timeout after the
+request went). The next attempt sends it again with the same key (the e-mail's Message-ID, the
+robots' Idempotency-Key header), and the row counts the doubt as `interrupted`."""
 
 from __future__ import annotations
 
@@ -203,6 +204,7 @@ class DeliveryActivities:
         async with self.session_factory() as session:
             row = (await session.execute(select(Delivery).where(Delivery.key == data.key))).scalar_one()
             row.status, row.answer, row.updated_at = "retrying", failed.detail[:500], utcnow()
+            row.interrupted += int(failed.in_doubt)  # the channel may have it: the next attempt may repeat it
             if row.case_id:
                 more = "" if failed.permanent else "，将重试"
                 await insert_once(session, AuditEvent(

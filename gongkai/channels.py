@@ -48,12 +48,15 @@ WECOM_TEXT_BYTES = 2048  # WeCom refuses a text message longer than this (UTF-8 
 
 
 class ChannelFailed(Exception):
-    """The channel did not take the message. `detail` is what it said (shown to administrators)."""
+    """The channel did not take the message. `detail` is what it said (shown to administrators).
+    `in_doubt`: the message went and no answer came back (a timeout, a dropped connection), so the
+    channel may have taken it after all: sending again may repeat it (with the same key)."""
 
-    def __init__(self, detail: str, *, permanent: bool = False) -> None:
+    def __init__(self, detail: str, *, permanent: bool = False, in_doubt: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail[:ANSWER_CHARS]
         self.permanent = permanent
+        self.in_doubt = in_doubt
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,8 @@ async def post_robot(robot: Robot, message: Message, *, client: httpx.AsyncClien
                 response = await own.post(url, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
         else:
             response = await client.post(url, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+    except (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError) as exc:  # sent; the answer was lost
+        raise ChannelFailed(f"已发出，未收到应答：{type(exc).__name__}", in_doubt=True) from None
     except httpx.HTTPError as exc:
         raise ChannelFailed(f"连接失败：{type(exc).__name__}") from None
     return _robot_answer(robot.kind, response)
@@ -222,13 +227,27 @@ def email_of(smtp: Smtp, to: str, name: str, message: Message) -> EmailMessage:
     return mail
 
 
+class _SMTP(smtplib.SMTP):
+    """Knows whether the message itself has gone (DATA): a failure after that is in doubt."""
+
+    data_started = False
+
+    def data(self, msg):  # smtplib's own signature (typeshed types it)
+        self.data_started = True
+        return super().data(msg)
+
+
+class _SMTPSSL(_SMTP, smtplib.SMTP_SSL):
+    pass
+
+
 def _send_mail(smtp: Smtp, mail: EmailMessage) -> Answer:
+    conn: _SMTP | None = None
     try:
         if smtp.security == "ssl":
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout,
-                                                  context=ssl.create_default_context())
+            conn = _SMTPSSL(smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context())
         else:
-            conn = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+            conn = _SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
         with conn:
             if smtp.security == "starttls":
                 conn.starttls(context=ssl.create_default_context())
@@ -245,6 +264,8 @@ def _send_mail(smtp: Smtp, mail: EmailMessage) -> Answer:
         said = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
         raise ChannelFailed(f"SMTP {exc.smtp_code} {said}", permanent=500 <= exc.smtp_code < 600) from None
     except (OSError, smtplib.SMTPException) as exc:
+        if conn is not None and conn.data_started:  # the message went; the server's 250 never came back
+            raise ChannelFailed(f"邮件已发出，未收到邮件服务器应答：{type(exc).__name__}", in_doubt=True) from None
         raise ChannelFailed(f"连接邮件服务器失败：{type(exc).__name__}") from None
     if refused:
         raise ChannelFailed(f"收件地址被拒绝：{_smtp_reason(refused)}", permanent=_for_good(refused))

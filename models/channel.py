@@ -59,7 +59,7 @@ class Delivery(SQLModel, table=True):
     release_at: datetime = Field(sa_type=UTCDateTime)  # not before (quiet hours)
     status: str = Field(default="pending", max_length=16)  # pending, sending, retrying, sent, failed, skipped
     attempts: int = 0
-    interrupted: int = 0  # attempts that ended with the worker mid-send: the receiver may have it
+    interrupted: int = 0  # attempts that ended mid-send (worker killed, answer lost): the receiver may have it
     answer: str = Field(default="", max_length=500)  # the channel's latest answer, or why it failed
     fallback_of: str | None = Field(default=None, max_length=240)  # the delivery this one stands in for
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

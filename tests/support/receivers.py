@@ -22,8 +22,10 @@ import hashlib
 import hmac
 import json
 import secrets
+import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from email import policy
 from email.message import EmailMessage
@@ -37,6 +39,70 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 POLL_SECONDS = 0.02
 ONE_HOUR = 3600
+
+
+class _Pace:
+    """A slow receiver, and one that can keep its answers back: each accepted message is answered
+    after `delay` seconds, and from `hold()` on not before `release()`. A fault test kills the
+    sender while it waits: the receiver has the message, the sender never heard so. `held` lists
+    the key of each message kept back; `holding` counts those still waiting."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.held: list[str] = []
+        self.holding = 0
+        self._hold = False
+        self._released = threading.Event()
+        self._lock = threading.Lock()
+
+    def hold(self) -> None:
+        """Keep back the answer to every message taken from now on, until release()."""
+        with self._lock:
+            self._hold = True
+
+    def release(self) -> None:
+        """Answer the messages kept back, and keep none back from now on."""
+        with self._lock:
+            self._hold = False
+            self._released.set()
+
+    def _holds(self, key: str) -> bool:
+        with self._lock:
+            if not self._hold:
+                return False
+            self.held.append(key)
+            self.holding += 1
+            return True
+
+    def _done(self) -> None:
+        with self._lock:
+            self.holding -= 1
+
+    def wait(self, key: str) -> None:
+        """Between taking a message and answering it (in a request thread)."""
+        if self.delay:
+            time.sleep(self.delay)
+        if self._holds(key):
+            self._released.wait()
+            self._done()
+
+    async def wait_async(self, key: str) -> None:
+        """Between taking a message and answering it (in the SMTP server's loop)."""
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self._holds(key):
+            while not self._released.is_set():
+                await asyncio.sleep(POLL_SECONDS)
+            self._done()
+
+
+def first_per_key(keys: Iterable[str], items: Iterable[Any]) -> dict[str, Any]:
+    """One copy of each message, the first, by its idempotency key: what a receiver that honours
+    the key keeps."""
+    kept: dict[str, Any] = {}
+    for key, item in zip(keys, items, strict=True):
+        kept.setdefault(key, item)
+    return kept
 
 
 async def _wait(count: Callable[[], int], n: int, timeout: float, what: Callable[[], str]) -> None:
@@ -54,9 +120,10 @@ class _Mailbox:
     does), defers the greylisted ones the first time (450, as a greylisting server does) and keeps
     every accepted message, parsed."""
 
-    def __init__(self, refuse: Iterable[str], greylist: Iterable[str] = ()) -> None:
+    def __init__(self, refuse: Iterable[str], greylist: Iterable[str] = (), pace: _Pace | None = None) -> None:
         self.refuse = {address.lower() for address in refuse}
         self.greylist = {address.lower() for address in greylist}
+        self.pace = pace or _Pace()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []  # (MAIL FROM, RCPT TO) of each message
 
@@ -76,6 +143,7 @@ class _Mailbox:
         assert isinstance(message, EmailMessage)
         self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
         self.messages.append(message)
+        await self.pace.wait_async(str(message["Message-ID"] or ""))
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -92,10 +160,12 @@ class _Controller(Controller):
 class SmtpReceiver:
     """An SMTP server on 127.0.0.1:`port` that keeps what it receives in `messages` (parsed
     `EmailMessage`s; `envelopes` holds each one's sender and recipients). Recipients in `refuse` are
-    refused with 550; those in `greylist` are deferred with 450 once, then accepted."""
+    refused with 550; those in `greylist` are deferred with 450 once, then accepted. Slow answers:
+    `delay`; answers kept back: `pace.hold()`, `pace.release()`."""
 
-    def __init__(self, refuse: Iterable[str] = (), greylist: Iterable[str] = ()) -> None:
-        self._mailbox = _Mailbox(refuse, greylist)
+    def __init__(self, refuse: Iterable[str] = (), greylist: Iterable[str] = (), *, delay: float = 0.0) -> None:
+        self.pace = _Pace(delay)
+        self._mailbox = _Mailbox(refuse, greylist, self.pace)
         self._controller: _Controller | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -108,6 +178,15 @@ class SmtpReceiver:
     def envelopes(self) -> list[tuple[str, list[str]]]:
         return self._mailbox.envelopes
 
+    def copies(self) -> Counter[str]:
+        """How many times each Message-ID arrived."""
+        return Counter(str(m["Message-ID"] or "") for m in self.messages)
+
+    def kept(self) -> dict[str, EmailMessage]:
+        """The mailbox as a client that keeps one copy per Message-ID shows it."""
+        messages = list(self.messages)
+        return first_per_key((str(m["Message-ID"] or "") for m in messages), messages)
+
     def start(self) -> SmtpReceiver:
         controller = _Controller(self._mailbox, hostname=self.host, port=0)
         controller.start()
@@ -116,6 +195,7 @@ class SmtpReceiver:
         return self
 
     def stop(self) -> None:
+        self.pace.release()  # no answer is kept back from a server that stops
         if self._controller is not None:
             self._controller.stop()  # stops its loop, closes the socket, joins its thread
             self._controller = None
@@ -222,6 +302,11 @@ class _Server(ThreadingHTTPServer):
     block_on_close = True
     receiver: RobotReceiver
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # the sender went away (a fault test killed it)
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"  # one request per connection: no keep-alive thread outlives a test
@@ -230,6 +315,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         assert isinstance(self.server, _Server)
         status, answer = self.server.receiver.handle(self.path, dict(self.headers.items()), self.rfile.read(length))
+        self.server.receiver.before_answer()
         data = json.dumps(answer, ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -244,9 +330,10 @@ class _Handler(BaseHTTPRequestHandler):
 class RobotReceiver:
     """A group robot of `kind` ("wecom", "dingtalk", "feishu") at `url`. Each accepted JSON body goes to
     `received` (its Idempotency-Key header to `keys`), each refusal's reason to `refused`; `requests`
-    counts every POST. The first `fail_first` requests are answered with HTTP 500."""
+    counts every POST. The first `fail_first` requests are answered with HTTP 500. Slow answers:
+    `delay`; answers kept back: `pace.hold()`, `pace.release()`."""
 
-    def __init__(self, kind: str, secret: str = "", fail_first: int = 0) -> None:
+    def __init__(self, kind: str, secret: str = "", fail_first: int = 0, *, delay: float = 0.0) -> None:
         if kind not in PATHS:
             raise ValueError(f"unknown robot kind {kind!r}")
         self.kind = kind
@@ -259,6 +346,8 @@ class RobotReceiver:
         self.requests = 0
         self.url = ""
         self._lock = threading.Lock()
+        self.pace = _Pace(delay)
+        self._accepted = threading.local()  # the key of the message the request thread took
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -275,7 +364,25 @@ class RobotReceiver:
                 return 200, refusal.answer
             self.received.append(body)
             self.keys.append(next((v for k, v in headers.items() if k.lower() == "idempotency-key"), ""))
+            self._accepted.key = self.keys[-1]
             return 200, OK[self.kind]
+
+    def before_answer(self) -> None:
+        """In the request's thread, between taking a message and answering: the pace."""
+        key = getattr(self._accepted, "key", None)
+        self._accepted.key = None
+        if key is not None:
+            self.pace.wait(key)
+
+    def copies(self) -> Counter[str]:
+        """How many times each Idempotency-Key arrived."""
+        with self._lock:
+            return Counter(self.keys)
+
+    def kept(self) -> dict[str, dict[str, Any]]:
+        """The group as a service that honours the Idempotency-Key shows it: one copy per key."""
+        with self._lock:
+            return first_per_key(list(self.keys), list(self.received))
 
     def _check(self, path: str, raw: bytes) -> dict[str, Any]:
         parts = urlsplit(path)
@@ -316,6 +423,7 @@ class RobotReceiver:
         return self
 
     def stop(self) -> None:
+        self.pace.release()  # a request thread kept waiting would block server_close
         if self._server is not None:
             self._server.shutdown()  # serve_forever returns
             self._server.server_close()  # closes the socket, joins the request threads
