@@ -13,9 +13,10 @@ answered. The answer is kept on the robot (last_test_at, last_test_answer) and a
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, get, post
 from litestar.datastructures import State
@@ -58,6 +59,8 @@ SECURITY_ZH = {"none": "不加密", "starttls": "STARTTLS", "ssl": "SSL/TLS"}
 TEST_TITLE = "消息渠道测试"
 
 
+T = TypeVar("T")
+
 @dataclass(frozen=True)
 class RobotView:
     """One robot as the page shows it: never its webhook or secret."""
@@ -78,6 +81,16 @@ class Failed:
     form: str
     error: InvalidInput
     typed: dict[str, str]
+    more: tuple[InvalidInput, ...] = ()  # the other fields refused in the same submission
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Each refused field's message, all shown at once."""
+        out: dict[str, str] = {}
+        for exc in (self.error, *self.more):
+            if exc.field and exc.field not in out:
+                out[exc.field] = exc.message
+        return out
 
 
 def _name(value: str | None) -> str:
@@ -87,6 +100,13 @@ def _name(value: str | None) -> str:
     if len(name) > NAME_CHARS:
         raise InvalidInput(f"机器人名称不能超过{NAME_CHARS}字（现为{len(name)}字）", field="name")
     return name
+
+
+def _department_id(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise InvalidInput("请选择部门", field="department_id") from None
 
 
 def _kind(value: str | None) -> str:
@@ -175,21 +195,33 @@ class ChannelAdminController(Controller):
 
     @post("/")
     async def create(self, db: AsyncSession, user: User, state: State, data: Form) -> Template | Redirect:
-        try:
+        refused: list[InvalidInput] = []
+
+        def checked(check: Callable[..., T], *args: Any) -> T | None:
             try:
-                dept_id = int(data.get("department_id", ""))
-            except ValueError:
-                raise InvalidInput("请选择部门", field="department_id") from None
-            dept = await db.get(Department, dept_id)
-            if dept is None or not dept.active:
-                raise InvalidInput("所选部门不存在或已停用", field="department_id")
-            kind = _kind(data.get("kind"))
-            name = _name(data.get("name"))
-            webhook = _webhook(kind, data.get("webhook"))
-            secret = _secret(kind, data.get("secret"))
-            await self._not_registered(db, state, dept_id, webhook)
-        except InvalidInput as exc:
-            return await self._page(db, user, state, status_code=400, failed=Failed("new", exc, _typed(data)))
+                return check(*args)
+            except InvalidInput as exc:
+                refused.append(exc)
+                return None
+
+        dept_id = checked(_department_id, data.get("department_id"))
+        dept = await db.get(Department, dept_id) if dept_id is not None else None
+        if dept_id is not None and (dept is None or not dept.active):
+            refused.append(InvalidInput("所选部门不存在或已停用", field="department_id"))
+        kind = checked(_kind, data.get("kind"))
+        name = checked(_name, data.get("name"))
+        # The URL's shape is checked even before a kind is chosen, so both are said at once.
+        webhook = checked(_webhook, kind or ChannelKind.DINGTALK.value, data.get("webhook"))
+        secret = checked(_secret, kind, data.get("secret")) if kind else ""
+        if not refused and dept_id is not None and webhook is not None:
+            try:
+                await self._not_registered(db, state, dept_id, webhook)
+            except InvalidInput as exc:
+                refused.append(exc)
+        if refused or dept is None or kind is None or name is None or webhook is None or secret is None:
+            first, *more = refused
+            return await self._page(db, user, state, status_code=400,
+                                    failed=Failed("new", first, _typed(data), tuple(more)))
         row = DepartmentChannel(department_id=dept_id, kind=kind, name=name, created_by=user.username,
                                 updated_by=user.username, hint=hint(webhook),
                                 endpoint=seal(channel_ring(state.settings), {"webhook": webhook, "secret": secret}))
@@ -288,7 +320,7 @@ class ChannelAdminController(Controller):
         else:
             message = Message(
                 key=f"channel-test/{row.id}/{uuid.uuid4().hex}", title=TEST_TITLE,
-                body=f"这是政务公开办理系统发往「{row.name}」的测试消息，由系统管理员{user.display_name}于"
+                body=f"这是政务公开办理系统发往「{row.name}」的测试消息，由{user.display_name}于"
                      f"{beijing(sent_at)}发送。收到即说明本群能收到办理提醒和督办消息，无需回复。",
                 link=f"{state.settings.link_base}/")
             try:
@@ -320,7 +352,7 @@ class ChannelAdminController(Controller):
         sent_at = datetime.now(UTC)
         message = Message(
             key=f"mail-test/{uuid.uuid4().hex}", title=TEST_TITLE,
-            body=f"这是政务公开办理系统的测试邮件，由系统管理员{user.display_name}于{beijing(sent_at)}发送。"
+            body=f"这是政务公开办理系统的测试邮件，由{user.display_name}于{beijing(sent_at)}发送。"
                  "收到即说明系统能用电子邮件发送办理提醒和督办消息。",
             link=f"{settings.link_base}/")
         try:

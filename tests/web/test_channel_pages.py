@@ -104,6 +104,9 @@ async def test_bad_input_is_refused_beside_its_field_and_keeps_what_was_typed(cl
     r = await post_form(client, PAGE, {**good, "kind": "wecom", "webhook": "https://qyapi.weixin.qq.com/cgi-bin/"
                                        "webhook/send?key=k1"})
     assert r.status_code == 400 and "没有签名密钥" in _field_error(r.text, "secret")
+    r = await post_form(client, PAGE, {**good, "department_id": "", "kind": "", "name": "", "webhook": "robot"})
+    assert r.status_code == 400  # every refused field is said at once
+    assert [bool(_field_error(r.text, f)) for f in ("department_id", "kind", "name", "webhook")] == [True] * 4
     assert await _robots(db) == []
 
     await _add(client, db)
