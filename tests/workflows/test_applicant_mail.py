@@ -8,32 +8,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from sqlmodel import col, select
-from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.testing import ActivityEnvironment
 
 from activities.delivery import Outbox, workflow_id
 from activities.disclosure import DisclosureActivities
 from contracts.case import CaseProjection, LetterSpec
 from contracts.disclosure import CreateInput, DisclosureInput, DisclosureView
-from gongkai.channels import Smtp
 from gongkai.clock import CST
 from gongkai.disclosure import Stage
 from gongkai.instants import deadline_text
 from gongkai.settings import get_settings
 from models import AuditEvent, Deadline, Delivery
-from tests.support.receivers import SmtpReceiver
-from tests.support.temporal import time_skipping
+from tests.support.sending import Sending, sending
 from tests.workflows.disclosure_support import act, actors, department_id, request_input, start
-from worker import build_activities, lookup_keys
-from workflows.delivery import DeliveryWorkflow
+from worker import lookup_keys
 from workflows.disclosure import DisclosureWorkflow
 
 WEDNESDAY = datetime(2026, 3, 4, 10, 0, tzinfo=CST)  # no holiday near
@@ -43,27 +36,11 @@ TRACK = f"{LINK_BASE}/track"
 PERSONAL = ("110101199001011234", "13800000000", "王小明", "幸福路8号")  # ID, phone, name, address
 
 
-@dataclass
-class Office:
-    env: WorkflowEnvironment
-    queue: str
-    smtp: SmtpReceiver
-    outbox: Outbox
+Office = Sending
 
 
-@asynccontextmanager
-async def office(db, at: datetime) -> AsyncIterator[Office]:
-    env = await time_skipping(at)
-    try:
-        async with SmtpReceiver() as smtp:
-            outbox = Outbox.of(get_settings()).replace(
-                smtp=Smtp("127.0.0.1", smtp.port, "gongkai@example.gov.cn"), link_base=LINK_BASE, retry_seconds=0.2)
-            queue = f"q-{uuid.uuid4()}"
-            async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow, DeliveryWorkflow],
-                              activities=build_activities(db.session_factory, outbox=outbox)):
-                yield Office(env, queue, smtp, outbox)
-    finally:
-        await env.shutdown()
+def office(db, at: datetime):
+    return sending(db, at, [DisclosureWorkflow], link_base=LINK_BASE)
 
 
 def with_email(inp: DisclosureInput, email: str = ADDRESS) -> DisclosureInput:

@@ -30,7 +30,6 @@ from temporalio.worker import Worker
 
 from activities.delivery import Outbox, channel_ring
 from contracts.digest import DigestInput, DigestReport
-from gongkai.channels import Smtp
 from gongkai.clock import CST, local_date
 from gongkai.digest import digest_at
 from gongkai.sealed import seal
@@ -38,7 +37,8 @@ from gongkai.settings import get_settings
 from models import Delivery, Department, DepartmentChannel, Notification, Task, User
 from tests.support.histories import record
 from tests.support.receivers import RobotReceiver, SmtpReceiver
-from tests.support.temporal import dev_server, time_skipping
+from tests.support.sending import sending
+from tests.support.temporal import dev_server
 from web.reading import to_read, todo_of
 from worker import build_activities, digest_schedule_id, ensure_schedules
 from workflows.delivery import DeliveryWorkflow
@@ -93,18 +93,8 @@ async def _office_data(db) -> dict[str, int]:
 
 @asynccontextmanager
 async def office(db, refuse: tuple[str, ...] = ()) -> AsyncIterator[Office]:
-    env = await time_skipping(START)
-    try:
-        async with SmtpReceiver(refuse) as smtp:
-            ids = await _office_data(db)
-            outbox = Outbox.of(get_settings()).replace(smtp=Smtp("127.0.0.1", smtp.port, "gongkai@example.gov.cn"),
-                                                       link_base=LINK, retry_seconds=0.5)
-            queue = f"q-{uuid.uuid4()}"
-            async with Worker(env.client, task_queue=queue, workflows=[DigestWorkflow, DeliveryWorkflow],
-                              activities=build_activities(db.session_factory, outbox=outbox)):
-                yield Office(env, queue, smtp, ids)
-    finally:
-        await env.shutdown()
+    async with sending(db, START, [DigestWorkflow], refuse=refuse, link_base=LINK, retry_seconds=0.5) as s:
+        yield Office(s.env, s.queue, s.smtp, await _office_data(db))
 
 
 async def _digest(o: Office, day: str = "", recorded: str = "") -> DigestReport:

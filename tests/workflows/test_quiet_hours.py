@@ -6,7 +6,6 @@ incident's escalation at 03:00 goes out at 03:00. The in-app notice is never hel
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,10 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from activities.delivery import Outbox, channel_ring
-from gongkai.channels import Smtp
+from activities.delivery import channel_ring
 from gongkai.clock import CST
 from gongkai.sealed import seal
 from gongkai.settings import get_settings
@@ -25,9 +22,7 @@ from models import Delivery, Department, DepartmentChannel, Notification, User
 from tests.support.host import ClockHostWorkflow
 from tests.support.host_types import HostInput
 from tests.support.receivers import RobotReceiver, SmtpReceiver
-from tests.support.temporal import time_skipping
-from worker import build_activities
-from workflows.delivery import DeliveryWorkflow
+from tests.support.sending import sending
 
 MOBILE = "13800138000"  # the assignee's, @-mentioned by the group robot
 SECRET = "SECquiethours0123456789"
@@ -59,18 +54,9 @@ async def _contacts(db, robot: RobotReceiver) -> dict[str, int]:
 
 @asynccontextmanager
 async def office(db, start: datetime) -> AsyncIterator[Office]:
-    env = await time_skipping(start)
-    try:
-        async with SmtpReceiver() as smtp, RobotReceiver("dingtalk", secret=SECRET) as robot:
-            ids = await _contacts(db, robot)
-            outbox = Outbox.of(get_settings()).replace(smtp=Smtp("127.0.0.1", smtp.port, "gongkai@example.gov.cn"),
-                                                       retry_seconds=0.5)
-            queue = f"q-{uuid.uuid4()}"
-            async with Worker(env.client, task_queue=queue, workflows=[ClockHostWorkflow, DeliveryWorkflow],
-                              activities=build_activities(db.session_factory, outbox=outbox)):
-                yield Office(env, queue, smtp, robot, ids)
-    finally:
-        await env.shutdown()
+    async with RobotReceiver("dingtalk", secret=SECRET) as robot, \
+            sending(db, start, [ClockHostWorkflow], retry_seconds=0.5) as s:
+        yield Office(s.env, s.queue, s.smtp, robot, await _contacts(db, robot))
 
 
 async def _start(o: Office, case_id: str, rule: str, kind: str, amount: int):
