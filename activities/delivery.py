@@ -31,7 +31,7 @@ from gongkai.channels import KIND_ZH, ROBOTS, ChannelFailed, ChannelKind, Messag
 from gongkai.clock import local_date
 from gongkai.keys import KeyRing
 from gongkai.logs import bind, get_logger
-from gongkai.senders import CHANNEL_SECRETS, channel_ring, open_robot, smtp_of  # noqa: F401 (CHANNEL_SECRETS re-exported)
+from gongkai.senders import channel_ring, open_robot, smtp_of
 from gongkai.settings import Settings, get_settings
 from models import AuditEvent, Delivery, DepartmentChannel, DisclosureRequest, Notification, User
 from models.accounts import Role

@@ -11,11 +11,12 @@ import pytest
 from sqlmodel import select
 from temporalio.exceptions import ApplicationError
 
-from activities.delivery import DeliveryActivities, Outbox, channel_ring
+from activities.delivery import DeliveryActivities, Outbox
 from contracts.delivery import SendInput
 from gongkai import channels
 from gongkai.channels import Smtp, key_digest, message_id
 from gongkai.sealed import seal
+from gongkai.senders import channel_ring
 from gongkai.settings import get_settings
 from models import Delivery, DepartmentChannel, User
 from tests.support.receivers import RobotReceiver, SmtpReceiver

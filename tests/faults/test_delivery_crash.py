@@ -28,10 +28,10 @@ from email.utils import getaddresses
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from activities.delivery import channel_ring
 from contracts.incident import IncidentInput
 from gongkai.channels import key_digest, message_id
 from gongkai.sealed import seal
+from gongkai.senders import channel_ring
 from gongkai.settings import get_settings
 from models import AuditEvent, Delivery, DepartmentChannel, User
 from models.accounts import Role

@@ -17,10 +17,11 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.delivery import DeliveryActivities, Outbox, channel_ring, start_deliveries, workflow_id
+from activities.delivery import DeliveryActivities, Outbox, start_deliveries, workflow_id
 from contracts.delivery import SendInput
 from gongkai.channels import Smtp, key_digest
 from gongkai.sealed import seal
+from gongkai.senders import channel_ring
 from gongkai.settings import get_settings
 from models import AuditEvent, Delivery, Department, DepartmentChannel, Notification, User
 from models.accounts import Role

@@ -28,11 +28,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.delivery import Outbox, channel_ring
+from activities.delivery import Outbox
 from contracts.digest import DigestInput, DigestReport
 from gongkai.clock import CST, local_date
 from gongkai.digest import digest_at
 from gongkai.sealed import seal
+from gongkai.senders import channel_ring
 from gongkai.settings import get_settings
 from models import Delivery, Department, DepartmentChannel, Notification, Task, User
 from tests.support.histories import record

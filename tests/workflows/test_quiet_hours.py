@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
-from activities.delivery import channel_ring
 from gongkai.clock import CST
 from gongkai.sealed import seal
+from gongkai.senders import channel_ring
 from gongkai.settings import get_settings
 from models import Delivery, Department, DepartmentChannel, Notification, User
 from tests.support.host import ClockHostWorkflow
