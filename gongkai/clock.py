@@ -266,14 +266,49 @@ def _working_days(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
                 holiday = Step("holiday", day=day, until=day, name=info.name, count=weekday)
         # plain weekends are skipped without a line of their own
     flush()
+    day, edges, open_pause = _edges(day, intervals, cal)
+    if open_pause is not None:  # paused on the last day and not resumed yet
+        steps.append(Step("paused_open", day=open_pause, count=count))
+        return Due(spec.kind, spec.amount, total, None, None, True, bool(provisional),
+                   tuple(sorted(provisional)), count, tuple(steps))
     if spec.extensions:
         steps.append(Step("base_due", day=base_day, count=spec.amount))
         for e in spec.extensions:
             steps.append(Step("extension", count=e.amount, at=e.at, name=e.reason))
+    steps.extend(edges)
     due_at = end_of_day(day)
     steps.append(Step("last_day", day=day, count=total, at=due_at))
     return Due(spec.kind, spec.amount, total, due_at, day, False, bool(provisional),
                tuple(sorted(provisional)), count, tuple(steps))
+
+
+def _edges(last: date, intervals: list[tuple[date, date | None]],
+           cal: WorkdayCalendar) -> tuple[date, list[Step], date | None]:
+    """Pauses at the edge of a deadline (design.md, Clocks). One that begins on the last day leaves
+    the office the resume day: the last day becomes the first working day on or after the resume
+    date (still paused: no last day yet). One that begins after the last day has passed changes
+    nothing, and says so. Returns the last day, the explanation's lines, and the day of a pause still
+    open on the last day (or None)."""
+    steps: list[Step] = []
+    moved = True
+    while moved:
+        moved = False
+        for a, b in intervals:
+            if a != last:
+                continue
+            if b is None:
+                return last, steps, a
+            day = b
+            while not cal.day_info(day).working:
+                day += timedelta(days=1)
+                if (day - b).days > MAX_SPAN_DAYS:
+                    raise InvalidInput("期限跨度超过三年，请检查参数")
+            if day > last:
+                steps.append(Step("paused_last_day", day=a, until=b, at=None, name=day.isoformat()))
+                last, moved = day, True
+                break
+    steps += [Step("paused_after_due", day=a) for a, _ in intervals if a > last]
+    return last, steps, None
 
 
 def add_months(day: date, months: int) -> date:

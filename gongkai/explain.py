@@ -58,6 +58,11 @@ def _zh(step: Step, due: Due) -> str:
         return f"自 {_d(step.day, 'zh') if step.day else _t(step.at)} 起暂停计时，恢复后继续计算（已计 {step.count}）。"
     if c == "paused_hours":
         return f"{_t(step.at)} 起暂停 {step.count} 分钟，不计入。"
+    if c == "paused_last_day":
+        return (f"{_d(step.day, 'zh')} 为届满日，当日暂停计时，至 {_d(step.until, 'zh')} 恢复：届满日改为恢复之日"
+                f"（或其后第一个工作日）{_d(date.fromisoformat(step.name), 'zh')}。")
+    if c == "paused_after_due":
+        return f"{_d(step.day, 'zh')} 暂停计时时期限已经届满，暂停不改变期限。"
     if c == "paused_days":
         return f"暂停的 {step.count} 日不计入，期满日相应顺延。"
     if c == "provisional":
@@ -109,6 +114,11 @@ def _en(step: Step, due: Due) -> str:
         return f"Paused since {where}; counting resumes when the clock is resumed ({step.count} counted so far)."
     if c == "paused_hours":
         return f"Paused at {_t(step.at)} for {step.count} minutes, not counted."
+    if c == "paused_last_day":
+        return (f"Paused on the last day {_d(step.day, 'en')}, resumed {_d(step.until, 'en')}: the last day becomes "
+                f"{_d(date.fromisoformat(step.name), 'en')}, the first working day on or after the resume date.")
+    if c == "paused_after_due":
+        return f"Paused on {_d(step.day, 'en')}, after the last day had passed: the deadline does not move."
     if c == "paused_days":
         return f"{step.count} paused days not counted; the end moves by as many days."
     if c == "provisional":

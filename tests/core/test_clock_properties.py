@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gongkai.clock import CST, ClockKind, ClockSpec, add_months, compute, local_date
 from gongkai.errors import ActionNotAllowed
+from gongkai.explain import explain
 from gongkai.workdays import Arrangement, WorkdayCalendar
 
 YEARS = range(2030, 2034)  # synthetic years, far from real data
@@ -64,15 +65,58 @@ def test_a_pause_never_makes_a_deadline_earlier(cal, start, n, pause_after, paus
     before = compute(spec, cal)
     pause_at = start + timedelta(days=pause_after, hours=1)
     paused = spec.paused(pause_at)
-    if before.last_day > local_date(pause_at):
-        assert compute(paused, cal).due_at is None  # no running clock while paused
-    else:  # the period ended on or before the pause date, which is still counted
+    a, b = local_date(pause_at), local_date(pause_at + timedelta(days=pause_days))
+    if before.last_day >= a:
+        assert compute(paused, cal).due_at is None  # no running clock while paused (the last day included)
+    else:  # the period ended before the pause date
         assert compute(paused, cal).due_at == before.due_at
     after = compute(paused.resumed(pause_at + timedelta(days=pause_days)), cal)
     assert after.due_at >= before.due_at
-    # Days after the pause date up to and including the resume date are not counted.
-    a, b = local_date(pause_at), local_date(pause_at + timedelta(days=pause_days))
-    assert count_working(cal, local_date(start), after.last_day, lambda d: a < d <= b) == n
+    if before.last_day > a:
+        # Days after the pause date up to and including the resume date are not counted.
+        assert count_working(cal, local_date(start), after.last_day, lambda d: a < d <= b) == n
+    elif before.last_day == a:  # the edge: the office keeps the resume day
+        assert after.last_day == first_working_on_or_after(cal, b)
+    else:
+        assert after.due_at == before.due_at
+
+
+def first_working_on_or_after(cal: WorkdayCalendar, day: date) -> date:
+    while not cal.day_info(day).working:
+        day += timedelta(days=1)
+    return day
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), instants(), st.integers(1, 30), st.integers(0, 20 * 24 * 60))
+def test_a_pause_begun_on_the_last_day_leaves_the_office_the_resume_day(cal, start, n, paused_minutes):
+    """design.md, Clocks: a consultation sent on day 20 does not make the case overdue the moment the
+    answer comes back; the last day becomes the first working day on or after the resume date."""
+    spec = ClockSpec(kind=ClockKind.WORKING_DAYS, amount=n, start=start)
+    before = compute(spec, cal)
+    pause_at = datetime.combine(before.last_day, time(15), CST)  # the afternoon of the last day
+    paused = spec.paused(pause_at)
+    assert compute(paused, cal).due_at is None and compute(paused, cal).paused
+    resume_at = pause_at + timedelta(minutes=paused_minutes)
+    after = compute(paused.resumed(resume_at), cal)
+    expected = max(before.last_day, first_working_on_or_after(cal, local_date(resume_at)))
+    assert after.last_day == expected and cal.day_info(after.last_day).working
+    lines = explain(after, "zh")
+    assert (expected > before.last_day) == any("为届满日，当日暂停计时" in line for line in lines)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), instants(), st.integers(1, 30), st.integers(1, 60), st.integers(0, 30))
+def test_a_pause_begun_after_the_last_day_changes_nothing_and_says_so(cal, start, n, late_days, pause_days):
+    spec = ClockSpec(kind=ClockKind.WORKING_DAYS, amount=n, start=start)
+    before = compute(spec, cal)
+    pause_at = datetime.combine(before.last_day + timedelta(days=late_days), time(10), CST)
+    paused = spec.paused(pause_at)
+    assert compute(paused, cal).due_at == before.due_at  # overdue stays overdue while paused
+    after = compute(paused.resumed(pause_at + timedelta(days=pause_days)), cal)
+    assert after.due_at == before.due_at
+    assert any("暂停计时时期限已经届满" in line for line in explain(after, "zh"))
+    assert any("does not move" in line for line in explain(after, "en"))
 
 
 @settings(max_examples=150, deadline=None)
