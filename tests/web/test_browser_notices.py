@@ -59,6 +59,8 @@ async def test_the_officer_is_told_and_the_instant_reads_the_same_everywhere(sys
             await officer.fill("#request_extension-days", "1")
             await officer.fill("#request_extension-reason", "需调取档案")
             await officer.click("#do-request_extension")
+            # The draft form was on the page before: wait for the page the request returns to.
+            await officer.wait_for_selector('tr[data-action="extension_requested"]')
             await officer.wait_for_selector("#do-draft_reply")
             draft = officer.locator('form[data-action="draft_reply"]')
             await draft.locator("#reason-select").select_option("granted")
