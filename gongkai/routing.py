@@ -1,5 +1,5 @@
 """Where a reminder or an escalation is sent, and when: pure rules over the rung, the clock's kind
-and the working-day calendar (rules.toml `[delivery]`)."""
+and the working-day calendar (gongkai/data/delivery.toml)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from gongkai.clock import CST, ClockKind, start_of_day
 from gongkai.instants import deadline_text, overdue_text
-from gongkai.rules import AUDIENCE_ZH, CHANNELS, RULES_FILE, Rule, Rung
+from gongkai.rules import AUDIENCE_ZH, CHANNELS, Rule, Rung
 from gongkai.workdays import WorkdayCalendar
 
 QUIET_FROM = 20  # no message from 20:00 …
 QUIET_UNTIL = 8  # … until 08:00, nor on a non-working day
 MORNING = 9  # a held message goes at 09:00 of the next working day (after the 08:30 digest)
+DELIVERY_FILE = Path(__file__).resolve().parent / "data" / "delivery.toml"
 LOOKAHEAD = 60  # days searched for the next working day (the longest holiday is 9 days)
 
 
@@ -28,13 +30,13 @@ class Defaults:
 
 @lru_cache(maxsize=1)
 def defaults() -> Defaults:
-    with RULES_FILE.open("rb") as fh:
+    with DELIVERY_FILE.open("rb") as fh:
         data = tomllib.load(fh).get("delivery", {})
 
     def channels(name: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
         value = tuple(data.get(name, fallback))
         if any(c not in CHANNELS for c in value):
-            raise ValueError(f"rules.toml [delivery] {name}: unknown channel in {value!r}")
+            raise ValueError(f"delivery.toml [delivery] {name}: unknown channel in {value!r}")
         return value
 
     return Defaults(channels("reminder", ("inapp", "email")), channels("escalation", ("inapp", "email", "group")),

@@ -63,6 +63,9 @@ class Settings:
     public_url: str = ""  # how people reach this site from a message's link; default: base_url
     delivery_retry_seconds: float = 10.0  # first retry of a failed send; doubling, at most 5 minutes apart
     delivery_attempts: int = 8  # attempts on one channel before falling back to the next
+    # The jurisdiction profile whose rules this office follows (gongkai/data/profiles/<key>.toml);
+    # its first version is installed from the shipped file, later ones are made on 时限规则.
+    profile: str = "national"
 
     @property
     def is_development(self) -> bool:
@@ -136,7 +139,17 @@ def load_settings() -> Settings:
         public_url=os.environ.get("GONGKAI_PUBLIC_URL", ""),
         delivery_retry_seconds=float(os.environ.get("GONGKAI_DELIVERY_RETRY_SECONDS", "10")),
         delivery_attempts=int(os.environ.get("GONGKAI_DELIVERY_ATTEMPTS", "8")),
+        profile=_profile(),
     )
+
+
+def _profile() -> str:
+    from gongkai.profiles import SHIPPED
+
+    value = os.environ.get("GONGKAI_PROFILE", "national").strip().lower()
+    if value not in SHIPPED:
+        raise SettingsError(f"GONGKAI_PROFILE must be one of {', '.join(SHIPPED)}")
+    return value
 
 
 def _secret_value(name: str) -> str:

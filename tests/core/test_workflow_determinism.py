@@ -25,10 +25,10 @@ FORBIDDEN_ATTRIBUTES = {
     "open", "read_text", "read_bytes", "write_text", "write_bytes",
 }
 FORBIDDEN_NAMES = {"open", "ZoneInfo", "input", "print"}
-# Readers of files shipped with the code. The rules file is read once per process, by workflows
-# too (get_rule): like the code, it changes only with a deployment. The calendar files are read
+# Readers of files shipped with the code. The shipped national profile is read once per process, by
+# workflows too (a case started before profiles runs by it): like the code, it changes only with a deployment. The calendar files are read
 # only outside workflows: calendar arithmetic runs in deadline.schedule and is recorded in history.
-LOADERS = {("gongkai/rules.py", "default_rules"), ("gongkai/workdays.py", "load_arrangement_file")}
+LOADERS = {("gongkai/profiles.py", "shipped_profile"), ("gongkai/workdays.py", "load_arrangement_file")}
 CALENDAR_LOADERS = ("load_arrangement_file", "bundled_arrangements", "bundled_calendar")
 
 
