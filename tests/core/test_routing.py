@@ -10,7 +10,8 @@ import pytest
 from gongkai.clock import CST
 from gongkai.errors import InvalidInput
 from gongkai.routing import channels_for, keeps_quiet, message_text, release_at
-from gongkai.rules import get_rule, parse_rung
+from gongkai.profiles import read_profile
+from gongkai.rules import Rung, default_rules, get_rule
 from gongkai.workdays import bundled_calendar
 
 CAL = bundled_calendar()
@@ -52,15 +53,17 @@ def test_channels_by_rung_and_clock():
     assert channels_for(reply, escalation) == ("inapp", "email", "group")
     release = get_rule("authoritative_release")
     assert all(channels_for(release, r) == ("inapp", "email", "group") for r in release.ladder)
-    own = parse_rung({"when": "-1wd", "to": "assignee", "channels": ["group"]})
+    own = Rung("-1wd:assignee", "-1wd", "assignee", 0, channels=("group",))
     assert channels_for(reply, own) == ("inapp", "group")  # the app always
 
 
 def test_a_rung_names_only_known_channels():
-    with pytest.raises(InvalidInput, match="提醒渠道无效"):
-        parse_rung({"when": "due", "to": "supervisor", "channels": ["sms"]})
-    with pytest.raises(InvalidInput, match="提醒渠道无效"):
-        parse_rung({"when": "due", "to": "supervisor", "channels": "email"})
+    with pytest.raises(InvalidInput, match="第 2 行.*提醒渠道无效"):
+        read_profile('[rules.reply]\nladder = [{ when = "due", to = "supervisor", channels = ["sms"] }]\n',
+                     default_rules())
+    with pytest.raises(InvalidInput, match="第 2 行.*channels 应为文字列表"):
+        read_profile('[rules.reply]\nladder = [{ when = "due", to = "supervisor", channels = "email" }]\n',
+                     default_rules())
 
 
 def test_the_text_says_what_is_due_when_how_far_over_who_and_why():
