@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +134,8 @@ def read_profile(text: str, base: dict[str, Rule], *, allow_new: bool = False) -
         head = {}
     for key in head:
         if key not in PROFILE_KEYS:
-            problems.append(_at(lines.of("profile", key), f"profile 中有未知的键“{key}”（可用：{'、'.join(PROFILE_KEYS)}）"))
+            problems.append(_at(lines.of("profile", key),
+                                f"profile 中有未知的键“{key}”（可用：{'、'.join(PROFILE_KEYS)}）"))
     region = head.get("region", "cn")
     if region not in REGIONS:
         problems.append(_at(lines.of("profile", "region"), f"未知的日历地区“{region}”（可选：{'、'.join(REGIONS)}）"))
@@ -155,7 +156,8 @@ def read_profile(text: str, base: dict[str, Rule], *, allow_new: bool = False) -
         fields: dict[str, Any] = {}
         for key, value in item.items():
             if key not in RULE_KEYS:
-                problems.append(_at(lines.of(where, key), f"规则 {name} 中有未知的键“{key}”（可用：{'、'.join(RULE_KEYS)}）"))
+                problems.append(_at(lines.of(where, key),
+                                    f"规则 {name} 中有未知的键“{key}”（可用：{'、'.join(RULE_KEYS)}）"))
                 continue
             try:
                 fields[key] = _typed(name, key, value)
@@ -180,7 +182,7 @@ def read_profile(text: str, base: dict[str, Rule], *, allow_new: bool = False) -
                    rules)
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped_profile(key: str) -> Profile:
     """A profile shipped with the code: national.toml, or a jurisdiction's overrides on its base."""
     if key not in SHIPPED:

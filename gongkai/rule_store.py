@@ -164,7 +164,7 @@ async def save(session: AsyncSession, rules: dict[str, Rule], *, base: int, orig
     reason = reason.strip()
     if not reason:
         raise InvalidInput("请填写修改原因", field="reason")
-    for name, rule in rules.items():
+    for rule in rules.values():
         problems = rule_problems(rule)
         if problems:
             field, messages = next(iter(problems.items()))
@@ -177,8 +177,8 @@ async def save(session: AsyncSession, rules: dict[str, Rule], *, base: int, orig
     number = row.number + 1
     day = datetime.now(tz=CST).date().isoformat()
     note = f"{day} {actor_name or actor}修改：{reason}"
-    merged = {n: (current[n] if n in current and current[n].terms() == r.terms() else replace(r, version=number, note=note))
-              for n, r in {**current, **rules}.items()}
+    merged = {n: current[n] if n in current and current[n].terms() == r.terms()
+              else replace(r, version=number, note=note) for n, r in {**current, **rules}.items()}
     if all(n in current and current[n] is merged[n] for n in merged):
         raise InvalidInput("规则没有变化，无需保存", field="amount")
     return await _insert(session, row.profile, number, merged, origin=origin, reason=reason, actor=actor,

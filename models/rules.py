@@ -22,7 +22,8 @@ class RuleVersion(SQLModel, table=True):
     region: str = Field(max_length=32)  # the working-day calendar's region
     source: str = Field(default="", max_length=500)
     rules: dict = Field(sa_column=Column(JSONType, nullable=False))  # rule name: its full terms
-    changes: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))  # what differs from the previous
+    # What differs from the version before: [{rule, label, field, from, to, kind}].
+    changes: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     origin: str = Field(max_length=16)  # shipped, ui, import, upgrade
     reason: str = Field(default="", max_length=500)
     created_by: str = Field(max_length=64)
