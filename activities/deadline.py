@@ -24,8 +24,10 @@ from gongkai.failures import to_application_error
 from gongkai.instants import deadline_text, instant_text, overdue_text
 from gongkai.logs import bind, get_logger
 from gongkai.paths import case_url
+from gongkai.recompute import spec_json
 from gongkai.routing import channels_for, keeps_quiet, message_text, release_at
-from gongkai.rules import AUDIENCE_ZH, Rule, Rung, get_rule
+from gongkai.rule_store import rule_at
+from gongkai.rules import AUDIENCE_ZH, Rule, Rung
 from gongkai.workdays import FIRST_YEAR, LAST_YEAR, WorkdayCalendar, supported
 from models import AuditEvent, Deadline, Delivery, Department, Notification, Role, Task, User
 from models.accounts import DepartmentKind
@@ -94,8 +96,8 @@ class DeadlineActivities:
     async def schedule(self, data: ScheduleInput) -> Schedule:
         ref = data.ref
         bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
-        rule = get_rule(ref.rule)
         async with self.session_factory() as session:
+            rule = await rule_at(session, ref.profile, ref.rules_version, ref.rule)
             cal = await load_calendar(session, ref.region)
             due, lines, rungs = _arithmetic(data.spec, cal, rule)
             state = "paused" if due.paused else "running"
@@ -103,7 +105,9 @@ class DeadlineActivities:
                 "amount": due.total, "state": state, "due_at": due.due_at, "start_at": data.spec.effective_start,
                 "last_day": due.last_day, "provisional": due.provisional, "explanation": lines,
                 "department_id": ref.department_id, "assignee_id": ref.assignee_id,
-                "spec": {"kind": due.kind.value, "amount": data.spec.amount, "total": due.total},
+                "spec": {"kind": due.kind.value, "amount": data.spec.amount, "total": due.total,
+                         # What a preview of a rule change recomputes from (gongkai/recompute.py).
+                         "clock": spec_json(data.spec), "profile": ref.profile, "rules_version": ref.rules_version},
                 "updated_at": datetime.now(tz=CST),
             }
             first = moved = False
@@ -150,7 +154,8 @@ class DeadlineActivities:
         """A reminder or escalation: notifications, a task where the ladder says, an audit entry."""
         ref, rung = data.ref, data.rung
         bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
-        rule = get_rule(ref.rule)
+        async with self.session_factory() as session:
+            rule = await rule_at(session, ref.profile, ref.rules_version, ref.rule)
         base = f"{ref.deadline_id}/{data.due_at.isoformat()}/{rung.key}"
         if rung.at > data.due_at:
             title = f"【已超期】{ref.title}：{rule.label}"
@@ -235,8 +240,8 @@ class DeadlineActivities:
     async def close(self, data: CloseInput) -> None:
         ref = data.ref
         bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
-        label = get_rule(ref.rule).label
         async with self.session_factory() as session:
+            label = (await rule_at(session, ref.profile, ref.rules_version, ref.rule)).label
             if await update_if_older(session, Deadline, ref.deadline_id, data.version,
                                      {"state": data.outcome, "closed_at": data.at}):
                 await session.execute(update(Task).where(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gongkai.clock import ClockSpec
+from gongkai.rules import RuleBook
 
 
 @dataclass
@@ -21,6 +22,8 @@ class DeadlineRef:
     region: str = "cn"
     department_id: int | None = None
     assignee_id: int | None = None
+    profile: str = ""  # the rules it runs by: this profile's version (0: the shipped national rules)
+    rules_version: int = 0
 
 
 @dataclass
@@ -66,3 +69,28 @@ class CloseInput:
     outcome: str  # met, late, cancelled
     at: datetime
     actor: str = "system"
+
+
+CALENDAR_CHANGED_SIGNAL = "calendar_changed"  # what cases were sent before the update (kept for their replay)
+RECOMPUTE_UPDATE = "recompute"  # every case: move its clocks to newer rules, or after a calendar change
+
+
+@dataclass
+class Recompute:
+    """An administrator's change that moves open clocks: a newer version of the rules (`book`), or a
+    changed working-day calendar (`book` None)."""
+
+    reason: str
+    book: RuleBook | None = None
+
+
+@dataclass
+class Moved:
+    """One open clock after a recompute: its due instant before and after (None: paused or cancelled)."""
+
+    deadline_id: str
+    rule: str
+    label: str
+    due_from: datetime | None
+    due_to: datetime | None
+    cancelled: bool = False

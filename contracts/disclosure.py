@@ -10,6 +10,7 @@ from gongkai.clock import local_date
 from gongkai.disclosure import BEFORE_REPLY, OPEN_STAGES, Stage
 from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
 from gongkai.roles import HEADS, SUPERVISORS, Actor, Role
+from gongkai.rules import RuleBook
 
 WORKFLOW = "DisclosureWorkflow"  # the workflow type: clients start cases by this name
 
@@ -49,6 +50,7 @@ class DisclosureInput:
     received_date: str | None = None  # ISO date; None until both sides confirm (Art. 31)
     registered_by: str = "applicant"
     attachments: list[Attachment] = field(default_factory=list)
+    rules: RuleBook | None = None  # the rules version it runs by (None: started before versions)
 
 
 # -- update payloads and activity inputs -------------------------------------------------------------

@@ -10,6 +10,7 @@ from gongkai.actions import Action, ActionTable, Who, roles
 from gongkai.errors import ActionNotAllowed, InvalidInput
 from gongkai.incident import OPEN_FOR_RELEASES, RESPONDING_STAGES, Stage
 from gongkai.roles import SUPERVISORS, Actor
+from gongkai.rules import RuleBook
 
 WORKFLOW = "IncidentWorkflow"  # the workflow type: clients start cases by this name
 
@@ -29,6 +30,7 @@ class IncidentInput:
     created_by: str = "system"
     follow_up_hours: int = rules.DEFAULT_FOLLOW_UP_HOURS
     anchors: dict[str, str] = field(default_factory=dict)  # rule -> "event" or "detection", fixed at registration
+    rules: RuleBook | None = None  # the rules version it runs by (None: started before versions)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from gongkai.clock import local_date
 from gongkai.errors import ActionNotAllowed, InvalidInput, PermissionDenied
 from gongkai.policy import Stage
 from gongkai.roles import LEADERS, SUPERVISORS, Actor, DepartmentKind, Role
+from gongkai.rules import RuleBook
 
 WORKFLOW = "PolicyWorkflow"  # the workflow type: clients start cases by this name
 
@@ -27,6 +28,7 @@ class PolicyInput:
     created_by: str = "system"
     follow_up_days: int = rules.DEFAULT_FOLLOW_UP_DAYS  # reminders to keep interpreting while in force
     reviewing_office: int | None = None  # the general office (政府办) that reviews a draft in the government's name
+    rules: RuleBook | None = None  # the rules version it runs by (None: started before versions)
 
 
 @dataclass

@@ -78,6 +78,8 @@ class ClockSpec:
     pauses: tuple[Pause, ...] = ()
     extensions: tuple[Extension, ...] = ()
     restarts: tuple[Restart, ...] = ()
+    version: int = 0
+    note: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ClockKind(self.kind))

@@ -15,6 +15,8 @@ MAX_REPLY_FILES = 10  # the disclosed documents one reply carries
 CORRECTION_NOTICE_WD = 7  # GIR Art. 30
 DEFAULT_CORRECTION_PERIOD_WD = 15  # "合理的补正期限": no number in law; the office may change it per case
 CONSULTATION_WD = 15  # GIR Art. 32
+# The time-limit rules a request's clocks run by (its RuleBook carries these).
+RULES = frozenset({"confirmation", "reply", "correction", "correction_period", "consultation", "extension"})
 REPLY_WD = 20  # GIR Art. 33 ¶1; after a correction it counts again from the corrected application (Art. 30)
 MAX_CORRECTION_FILES = 3  # as many as the application form takes
 MAX_CORRECTION_SUBMISSIONS = 5  # online parts of one corrected application awaiting the office's receipt

@@ -54,19 +54,20 @@ STAGE_ZH = {Stage.RESPONDING: "待发布权威信息", Stage.PRESS: "待召开�
 @dataclass(frozen=True)
 class ClockPlan:
     name: str  # the deadline's name within the case: release, press, response
-    rule: str  # its rule in rules.toml
+    rule: str  # its rule in the case's rules
     start: datetime
 
 
 def clock_plan(grade: str, occurred_at: datetime, detected_at: datetime,
-               anchors: dict[str, str] | None = None) -> list[ClockPlan]:
+               anchors: dict[str, str] | None = None, absent: frozenset[str] = frozenset()) -> list[ClockPlan]:
     """The hour clocks a case starts. Each rule's `anchor` parameter says whether its clock runs
-    from the event (C13, XY 五(二): "事件发生后") or from detection (the 政务舆情 wording)."""
+    from the event (C13, XY 五(二): "事件发生后") or from detection (the 政务舆情 wording); a rule the
+    office's profile says does not apply (`absent`: 临沂 has no 5 h rule) starts no clock."""
     anchors = anchors or {}
     names = [("release", "authoritative_release"), ("press", "press_conference")] if grade in MAJOR_GRADES \
         else [("response", "opinion_response")]
     return [ClockPlan(name, rule, detected_at if anchors.get(rule) == "detection" else occurred_at)
-            for name, rule in names]
+            for name, rule in names if rule not in absent]
 
 
 def check_registration(*, title: str, grade: str, source: str, occurred_at: datetime, detected_at: datetime,
@@ -124,7 +125,9 @@ def require_responsible(actor: Actor, lead: int, co: list[int]) -> None:
 ONLINE_CHANNELS = frozenset({"website", "weibo", "wechat"})  # a release there has an address to read it at
 SCREENSHOT_MAX_BYTES = 2 * 1024 * 1024
 SCREENSHOT_TYPES = frozenset({"image/png", "image/jpeg"})
-SUPERVISION_RULE = "incident_supervision"  # the 督办通知单's feedback clock (rules.toml)
+SUPERVISION_RULE = "incident_supervision"  # the 督办通知单's feedback clock (a local rule)
+# The time-limit rules a case's clocks run by (its RuleBook carries these).
+RULES = frozenset({"authoritative_release", "press_conference", "opinion_response", SUPERVISION_RULE})
 SUPERVISION_REQUIRED = "请立即核实处置，按时限发布权威信息，并在反馈时限内报送落实情况。"
 
 

@@ -12,6 +12,8 @@ ISSUANCE = {"department": "部门发文", "government": "以政府名义（代�
 DISCLOSURE_MODES = {"proactive": "主动公开", "on_request": "依申请公开", "withheld": "不予公开"}
 DISCLOSURE_SCOPES = {"full": "全文公开", "redacted": "删减后公开", "withheld": "不予公开"}
 MATERIAL_KINDS = {"qa": "问答", "graphic": "图解", "video": "视频", "expert": "专家解读", "briefing": "新闻发布/吹风会"}
+# The time-limit rules a policy's clocks run by (its RuleBook carries these).
+RULES = frozenset({"interpretation", "normative_publication"})
 DEFAULT_FOLLOW_UP_DAYS = 90
 FOLLOW_UP_DAYS_RANGE = (7, 365)
 TEXT_LIMIT = 8000  # each of the document, the plan and the materials, as typed

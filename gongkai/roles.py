@@ -63,3 +63,4 @@ class Actor:
 
 
 APPLICANT = Actor(0, "applicant", Role.APPLICANT, 0)
+SYSTEM_ADMIN = Actor(0, "system", Role.ADMIN, 0)  # the command line, acting for the administrators

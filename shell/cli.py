@@ -153,7 +153,8 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     import asyncio
 
     from gongkai.database import make_async_engine, make_session_factory
-    from gongkai.recompute import notify_calendar_changed
+    from gongkai.recompute import apply_calendar
+    from gongkai.roles import SYSTEM_ADMIN
     from gongkai.settings import get_settings
     from worker import connect
 
@@ -163,7 +164,8 @@ def cmd_recompute(args: argparse.Namespace) -> int:
         engine = make_async_engine(settings)
         try:
             async with make_session_factory(engine)() as session:
-                return await notify_calendar_changed(await connect(settings), session)
+                applied = await apply_calendar(await connect(settings), session, SYSTEM_ADMIN)
+                return applied.cases
         finally:
             await engine.dispose()
 

@@ -15,11 +15,14 @@ from temporalio.client import Client
 from contracts import disclosure, incident
 from contracts.disclosure import Applicant, DisclosureInput, DisclosureView
 from contracts.incident import IncidentInput
+from gongkai import disclosure as request_rules
+from gongkai import incident as incident_rules
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, shift_working_days
 from gongkai.intake import allocate
 from gongkai.logs import get_logger
 from gongkai.roles import Actor, DepartmentKind, Role
+from gongkai.rule_store import current_book
 from models import Department, DisclosureRequest, IncidentCase, User
 
 log = get_logger(__name__)
@@ -60,6 +63,7 @@ async def create_demo_incidents(client: Client, session_factory: async_sessionma
         if (await db.execute(select(func.count(IncidentCase.id)))).scalar_one():
             return 0
         depts = {d.code: d.id for d in (await db.execute(select(Department))).scalars()}
+        book = await current_book(db, incident_rules.RULES)
     if not {"JYJ", "ZRZY"} <= set(depts):
         return 0
     now = datetime.now(CST)
@@ -73,7 +77,7 @@ async def create_demo_incidents(client: Client, session_factory: async_sessionma
         at = now - timedelta(hours=hours)
         await client.start_workflow(incident.WORKFLOW, IncidentInput(
             case_id, f"{title}（演示数据）", "演示数据", location, grade, source, at, at, depts[dept], [],
-            "demo", 12), id=case_id, task_queue=task_queue)
+            "demo", 12, rules=book), id=case_id, task_queue=task_queue)
         made += 1
         log.info("demo_incident", case_id=case_id, grade=grade)
     return made
@@ -84,6 +88,7 @@ async def create_demo_requests(client: Client, session_factory: async_sessionmak
         if (await db.execute(select(func.count(DisclosureRequest.id)))).scalar_one():
             return 0
         cal = await load_calendar(db)
+        book = await current_book(db, request_rules.RULES)
         departments = list((await db.execute(select(Department))).scalars())
         depts = {d.code: d.id for d in departments}
         kinds = {d.id: DepartmentKind(d.kind) for d in departments}
@@ -113,7 +118,7 @@ async def create_demo_requests(client: Client, session_factory: async_sessionmak
                                 "110101199001011234" if kind == "natural_person" else "91110000MA00000000",
                                 "13800000000", "demo@example.cn"),
             provision_form="electronic", provision_channel="email", department_id=depts[dept], received_date=received,
-            registered_by="demo",
+            registered_by="demo", rules=book,
         )
         handle = await client.start_workflow(disclosure.WORKFLOW, inp, id=request_id, task_queue=task_queue)
         officer = actor(officers[dept])

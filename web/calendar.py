@@ -20,10 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai.calendar_store import history, load_calendar, save_arrangement
 from gongkai.clock import CST
 from gongkai.errors import InvalidInput
-from gongkai.recompute import notify_calendar_changed
+from gongkai.recompute import apply_calendar
 from gongkai.statutory import BASIS_ZH
 from gongkai.workdays import FIRST_YEAR, LAST_YEAR, NATIONAL, REGIONS, Arrangement, DayInfo
 from models import User
+from web.actions import actor_of
 from web.deps import temporal_client
 from web.guards import admin_only
 from web.render import beijing, page
@@ -148,8 +149,11 @@ class CalendarController(Controller):
     async def _save(self, db, state, user, arrangement: Arrangement, origin: str, note: str) -> Redirect:
         await save_arrangement(db, arrangement, origin=origin, actor=user.username, note=note)
         await db.commit()
-        await notify_calendar_changed(await temporal_client(state), db)
-        return Redirect(f"/calendar?region={arrangement.region}&year={arrangement.year}")
+        # The State Council's arrangement is law: every open case is recomputed now (each move audited,
+        # its assignee told), through the same update a rule change uses.
+        applied = await apply_calendar(await temporal_client(state), db, await actor_of(db, user))
+        moved = f"&recomputed={applied.cases}&moved={applied.moved}&failed={len(applied.failed)}"
+        return Redirect(f"/calendar?region={arrangement.region}&year={arrangement.year}{moved}")
 
     @post("/", guards=[admin_only])
     async def save_form(self, db: AsyncSession, state: State, user: User, data: Form) -> Template | Redirect:

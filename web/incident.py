@@ -24,7 +24,7 @@ from gongkai.errors import Conflict, GongkaiError, InvalidInput, NotFound, Permi
 from gongkai.intake import allocate
 from gongkai.people import actor_names
 from gongkai.roles import ACCOUNT_ROLES, WIDE_ROLES, Actor, DepartmentKind
-from gongkai.rules import get_rule
+from gongkai.rule_store import current_book
 from models import AuditEvent, Deadline, Department, IncidentCase, Letter, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
@@ -89,11 +89,12 @@ async def registration(db: AsyncSession, user: User, data: dict[str, Any]) -> di
     for name, what, limit in limits:
         if len(text(name)) > limit:
             raise InvalidInput(f"{what}不能超过{limit}字", field=name)
-    anchors = {r: get_rule(r).anchor for r in CLOCK_RULES if get_rule(r).anchor}
+    book = await current_book(db, rules.RULES)  # the rules the case will run by, anchors included
+    anchors = {r: book.rule(r).anchor for r in CLOCK_RULES if book.rule(r).anchor}
     return dict(title=text("title"), description=text("description"), location=text("location"),
                 grade=text("grade"), source=text("source"), occurred_at=occurred, detected_at=detected,
                 department_id=lead, co_departments=co, created_by=user.username, follow_up_hours=follow_up,
-                anchors=anchors)
+                anchors=anchors, rules=book)
 
 
 async def register(db: AsyncSession, state: State, user: User, data: dict[str, Any]) -> str:

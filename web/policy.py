@@ -23,6 +23,7 @@ from gongkai.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
 from gongkai.people import actor_names
 from gongkai.roles import WIDE_ROLES, Actor, DepartmentKind
+from gongkai.rule_store import current_book
 from models import AuditEvent, Deadline, Department, PolicyCase, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
@@ -140,7 +141,8 @@ class PolicyController(Controller):
             await client.start_workflow(WORKFLOW, PolicyInput(
                 case_id, title, issuance, user.department_id, normative=forms.flag(data, "normative"),
                 doc_number=forms.text(data, "doc_number")[:100], co_issuers=co if issuance == "joint" else [],
-                created_by=user.username, follow_up_days=follow_up, reviewing_office=office), id=case_id,
+                created_by=user.username, follow_up_days=follow_up, reviewing_office=office,
+                rules=await current_book(db, rules.RULES)), id=case_id,
                 task_queue=state.task_queue)
         await wait_visible(db, PolicyCase, case_id)
         return Redirect(f"/policy/{case_id}")

@@ -16,9 +16,22 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.deadline import DeadlineActivities
-    from contracts.deadline import CloseInput, DeadlineRef, FireInput, RungAt, Schedule, ScheduleInput
+    from contracts.deadline import (
+        CALENDAR_CHANGED_SIGNAL,
+        RECOMPUTE_UPDATE,
+        CloseInput,
+        DeadlineRef,
+        FireInput,
+        Moved,
+        Recompute,
+        RungAt,
+        Schedule,
+        ScheduleInput,
+    )
     from gongkai.clock import ClockSpec
-    from gongkai.recompute import CALENDAR_CHANGED_SIGNAL
+    from gongkai.errors import PermissionDenied
+    from gongkai.failures import to_application_error
+    from gongkai.roles import Actor, Role
     from workflows.calls import call
 
 # Patch id: a clock whose schedule can never be computed records why (its host shows it to an
@@ -64,8 +77,13 @@ class DurableDeadline:
         by post counts from the day it arrived, which may be before the day it is recorded."""
         self._move(self.spec.restarted(at or workflow.now(), reason), reason or "重新起算", actor)
 
-    def recalculate(self, reason: str = "节假日安排调整") -> None:
-        self._move(self.spec, reason, "system")
+    def recalculate(self, reason: str = "节假日安排调整", actor: str = "system") -> None:
+        self._move(self.spec, reason, actor)
+
+    def revise(self, spec: ClockSpec, reason: str, actor: str) -> None:
+        """The clock's rule changed (an administrator applied a newer version): same start, pauses
+        and extensions, the rule's new limit."""
+        self._move(spec, reason, actor)
 
     def finish(self, outcome: str | None = None, actor: str = "system") -> None:
         """Stop the clock: met (or late, decided here) when the awaited action is done, or
@@ -168,12 +186,43 @@ class DurableDeadline:
 
 
 class DeadlineHost:
-    """Base for workflows that own deadlines: forwards calendar changes to each open one."""
+    """Base for workflows that own deadlines: moves each open one when the calendar or the rules
+    change (gongkai/recompute.py sends the `recompute` update)."""
 
     def open_deadlines(self) -> list[DurableDeadline]:
         return []
 
     @workflow.signal(name=CALENDAR_CHANGED_SIGNAL)
     def calendar_changed(self) -> None:
+        """The calendar change as sent before the update (histories recorded then replay through it)."""
         for deadline in self.open_deadlines():
             deadline.recalculate()
+
+    @workflow.update(name=RECOMPUTE_UPDATE)
+    async def recompute(self, actor: Actor, change: Recompute) -> list[Moved]:
+        """Recompute the open clocks (returns once the new due instants are recorded)."""
+        return await self.apply_change(actor, change)
+
+    @recompute.validator
+    def _may_recompute(self, actor: Actor, change: Recompute) -> None:
+        if actor.role != Role.ADMIN:
+            raise to_application_error(PermissionDenied("只有系统管理员可以将规则或日历的变化适用于在办案件"))
+
+    async def apply_change(self, actor: Actor, change: Recompute) -> list[Moved]:
+        """A calendar change: every open clock recomputed with its reason in the audit. Hosts with
+        rules of their own (the case kit) also take a newer version of them."""
+        clocks = self.open_deadlines()
+        before = {d.ref.deadline_id: d.due_at for d in clocks}
+        for d in clocks:
+            d.recalculate(change.reason[:200], actor.username)
+        for d in clocks:
+            await d.settled()
+        return moved_clocks(clocks, before)
+
+
+def moved_clocks(clocks: list[DurableDeadline], before: dict[str, datetime | None],
+                 cancelled: frozenset[str] = frozenset()) -> list[Moved]:
+    """The clocks whose due instant changed (or that were cancelled), before and after."""
+    return [Moved(d.ref.deadline_id, d.ref.rule, d.spec.label or d.ref.rule, before.get(d.ref.deadline_id),
+                  None if d.ref.deadline_id in cancelled else d.due_at, d.ref.deadline_id in cancelled)
+            for d in clocks if d.ref.deadline_id in cancelled or before.get(d.ref.deadline_id) != d.due_at]

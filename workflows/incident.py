@@ -108,7 +108,8 @@ class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView])
 
     async def open_case(self) -> None:
         inp = self.inp
-        for plan in rules.clock_plan(inp.grade, inp.occurred_at, inp.detected_at, inp.anchors):
+        absent = frozenset(n for n, r in self.book.rules.items() if not r.applies)
+        for plan in rules.clock_plan(inp.grade, inp.occurred_at, inp.detected_at, inp.anchors, absent):
             self.start_deadline(plan.name, plan.rule, plan.start)
         await self.settle()
         now = workflow.now()

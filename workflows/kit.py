@@ -11,7 +11,12 @@ which stage and what their input must be, and the pages read the same table.
 The kit owns the deadlines (starting, moving, finishing them), the projection step (one at a time,
 in version order, deadlines settled first, through the process's projection activity, with the
 inbox task keys chosen here), reconciliation (the `projection_state` query and `reproject`
-signal), calendar changes and the end of `run()`."""
+signal), the rules a case runs by and their changes (the `recompute` update, also after a calendar
+change) and the end of `run()`.
+
+A case runs by the RuleBook in its input (the rules version in force when it started; a case started
+before versions has none and runs by the shipped national rules). A newer version reaches it only
+through `recompute`, which an administrator sends after seeing which deadlines move."""
 
 from __future__ import annotations
 
@@ -31,16 +36,17 @@ from temporalio.converter import value_to_type
 
 with workflow.unsafe.imports_passed_through():
     from contracts.case import CaseProjection, LetterSpec, NoticeSpec, TaskSpec
-    from contracts.deadline import DeadlineRef
+    from contracts.deadline import DeadlineRef, Moved, Recompute
     from gongkai.actions import ActionTable
     from gongkai.clock import ClockKind, ClockSpec
     from gongkai.errors import GongkaiError
     from gongkai.failures import to_application_error
+    from gongkai.instants import instant_text
     from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
     from gongkai.roles import Actor, Role
-    from gongkai.rules import get_rule
+    from gongkai.rules import Rule, RuleBook, legacy_book
     from workflows.calls import call
-    from workflows.deadline import DeadlineHost, DurableDeadline
+    from workflows.deadline import DeadlineHost, DurableDeadline, moved_clocks
 
 
 class Owned(Protocol):
@@ -101,6 +107,8 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
         self._task_since: dict[str, int] = {}  # stage task kind: the version that first wanted it
         self.on_kit = True  # False for a case started before the kit (decided at the start of run)
+        # The rules it runs by: its input's, until an administrator applies a newer version.
+        self.book: RuleBook = getattr(inp, "rules", None) or legacy_book()
 
     # -- what each process fills in -----------------------------------------------------------------
     def view(self) -> V:
@@ -168,12 +176,14 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
                        key: str | None = None) -> DurableDeadline:
         """A clock of `rule` from `start`, kept as `name` (`key`: its id within the case, when a
         clock of that name can run more than once)."""
-        r = get_rule(rule)
+        r = self.book.rule(rule)
         department, assignee = self.owner()
         ref = DeadlineRef(f"{self.case_id}/{key or name}", self.case_id, workflow.info().workflow_id, self.PROCESS,
-                          rule, self.title(), department_id=department, assignee_id=assignee)
-        deadline = DurableDeadline(ref, ClockSpec(kind=ClockKind(r.kind), amount=amount or r.amount, start=start,
-                                                  rule=rule, label=r.label, source=r.source))
+                          rule, self.title(), region=self.book.region, department_id=department,
+                          assignee_id=assignee, profile=self.book.profile, rules_version=self.book.version)
+        deadline = DurableDeadline(ref, ClockSpec(kind=ClockKind(r.kind), amount=r.amount if amount is None else amount,
+                                                  start=start, rule=rule, label=r.label, source=r.source,
+                                                  version=self.book.version, note=r.note))
         self.deadlines[name] = deadline
         self._clocks.append(asyncio.create_task(deadline.run()))
         return deadline
@@ -213,6 +223,47 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
     async def settle(self) -> None:
         for d in list(self.deadlines.values()):
             await d.settled()
+
+    # -- rule and calendar changes -----------------------------------------------------------------
+    async def apply_change(self, actor: Actor, change: Recompute) -> list[Moved]:
+        """Move the open clocks to a newer version of the rules (`change.book`) or to the changed
+        calendar (no book): each recomputed with an audit entry naming why, the assignee told of
+        what moved. A version the case already runs by changes nothing, so a second apply is harmless."""
+        book = change.book
+        if book is not None and book.profile == self.book.profile and book.version <= self.book.version:
+            return []
+        await self.settle()
+        before = {d.ref.deadline_id: d.due_at for d in self.open_deadlines()}
+        clocks = self.open_deadlines()
+        cancelled: list[str] = []
+        if book is None:
+            for d in clocks:
+                d.recalculate(change.reason[:200], actor.username)
+        else:
+            rules = {n: book.rules[n] for n in self.book.rules if n in book.rules}
+            for d in clocks:
+                old, new = self.book.rules.get(d.ref.rule), rules.get(d.ref.rule)
+                if old is None or new is None or old.terms() == new.terms():
+                    d.ref.profile, d.ref.rules_version = book.profile, book.version
+                    continue
+                d.ref.profile, d.ref.rules_version, d.ref.region = book.profile, book.version, book.region
+                if not new.applies:
+                    d.finish("cancelled", actor.username)
+                    cancelled.append(d.ref.deadline_id)
+                    continue
+                d.revise(_revised(d.spec, old, new, book.version), change.reason[:200], actor.username)
+            self.book = RuleBook(book.profile, book.version, book.region, {**self.book.rules, **rules})
+        await self.settle()
+        moved = moved_clocks(clocks, before, frozenset(cancelled))
+        if book is not None or moved:
+            lines = "；".join(_moved_text(m) for m in moved) or "各项期限不变"
+            what = f"适用规则第 {book.version} 版" if book is not None else "按调整后的工作日历重新计算期限"
+            summary = f"{what}（{change.reason}）：{lines}"[:480]
+            notices = self.tell_officer(f"recompute/{book.version if book else 'calendar'}", "【期限调整】",
+                                        summary) if moved else []
+            await self.project(actor.username, "rules_applied" if book is not None else "calendar_applied",
+                               summary, notices=notices)
+        return moved
 
     # -- projection --------------------------------------------------------------------------------
     async def project(self, actor: str, action: str, summary: str, *, letters: Sequence[LetterSpec] = (),
@@ -288,6 +339,24 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         if repair.row_missing:
             await self.restore_row()
         await self.project("system", "reconciled", f"对账修复：{repair.reason}"[:480])
+
+
+def _revised(spec: ClockSpec, old: Rule, new: Rule, version: int) -> ClockSpec:
+    """A clock's spec under a rule's new terms. A limit the case chose itself (an applicant's
+    correction period) is not the rule's, and stays."""
+    amount = new.amount if spec.amount == old.amount else spec.amount
+    return dataclasses.replace(spec, kind=ClockKind(new.kind), amount=amount, label=new.label, source=new.source,
+                               version=version, note=new.note)
+
+
+def _moved_text(m: Moved) -> str:
+    if m.cancelled:
+        return f"{m.label}不再适用，计时撤销"
+    return f"{m.label} {_due(m.due_from)} → {_due(m.due_to)}"
+
+
+def _due(at: datetime | None) -> str:
+    return instant_text(at) if at is not None else "暂停中"
 
 
 W = TypeVar("W", bound=CaseWorkflow[Any, Any, Any])

@@ -26,8 +26,9 @@ FORBIDDEN_ATTRIBUTES = {
 }
 FORBIDDEN_NAMES = {"open", "ZoneInfo", "input", "print"}
 # Readers of files shipped with the code. The shipped national profile is read once per process, by
-# workflows too (a case started before profiles runs by it): like the code, it changes only with a deployment. The calendar files are read
-# only outside workflows: calendar arithmetic runs in deadline.schedule and is recorded in history.
+# workflows too (a case started before profiles runs by it): like the code, it changes only with a
+# deployment. The calendar files are read only outside workflows: calendar arithmetic runs in
+# deadline.schedule and is recorded in history.
 LOADERS = {("gongkai/profiles.py", "shipped_profile"), ("gongkai/workdays.py", "load_arrangement_file")}
 CALENDAR_LOADERS = ("load_arrangement_file", "bundled_arrangements", "bundled_calendar")
 

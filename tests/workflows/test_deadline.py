@@ -131,9 +131,10 @@ async def test_reply_clock_across_national_day_with_pause_extension_and_escalati
 
 async def test_calendar_change_moves_an_open_deadline(env, db):
     """A new calendar version that declares a working day a holiday moves the due date by one
-    working day, and the move is audited."""
+    working day, and the move is audited (the `recompute` update a rule change also uses)."""
     from gongkai.calendar_store import current_versions, save_arrangement
-    from gongkai.recompute import notify_calendar_changed
+    from gongkai.recompute import apply_calendar
+    from gongkai.roles import SYSTEM_ADMIN
     from gongkai.workdays import Arrangement
 
     ids = await _ids(db)
@@ -159,7 +160,8 @@ async def test_calendar_change_moves_an_open_deadline(env, db):
             data["holidays"] = [*data["holidays"], extra]
             await save_arrangement(s, Arrangement.from_mapping(data), origin="ui", actor="admin", note="test")
             await s.commit()
-            assert await notify_calendar_changed(env.client, s) == 1
+            applied = await apply_calendar(env.client, s, SYSTEM_ADMIN)
+            assert (applied.cases, applied.moved, applied.failed) == (1, 1, [])
         await env.sleep(timedelta(seconds=5))
         after = (await handle.query(ClockHostWorkflow.state)).due_at
         assert after > before

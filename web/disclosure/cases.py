@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.disclosure import DisclosureInput, ReviewRecord
 from gongkai import blobs
+from gongkai import disclosure as process_rules
 from gongkai.clock import CST
 from gongkai.disclosure import (
     APPLICANT_TYPES,
@@ -41,6 +42,7 @@ from gongkai.intake import allocate
 from gongkai.masking import sees_in_full
 from gongkai.people import actor_names
 from gongkai.roles import ROLE_ZH, Actor, Role
+from gongkai.rule_store import current_book
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, IntakeKey, Letter, User
 from models.disclosure import APPLICATION, REPLY
 from web import actions, forms
@@ -227,7 +229,8 @@ class CaseController(Controller):
                 intake_channel=form.intake_channel, submitted_at=now_utc(), applicant=form.applicant,
                 description=form.description, provision_form=form.provision_form,
                 provision_channel=form.provision_channel, department_id=form.department_id,
-                received_date=form.received_date, registered_by=user.username, attachments=store_uploads(form)))
+                received_date=form.received_date, registered_by=user.username, attachments=store_uploads(form),
+                rules=await current_book(db, process_rules.RULES)))
         async with state.session_factory() as own:
             await wait_visible(own, DisclosureRequest, request_id)
             if new and earlier:  # the case's record keeps that the officer registered it despite the warning

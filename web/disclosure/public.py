@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.disclosure import DisclosureInput
 from gongkai import blobs
+from gongkai import disclosure as process_rules
 from gongkai.disclosure import (
     APPLICANT_TYPES,
     BEFORE_REPLY,
@@ -31,6 +32,7 @@ from gongkai.intake import allocate, code_matches, fingerprint
 from gongkai.logs import get_logger
 from gongkai.office import load_office
 from gongkai.roles import APPLICANT, DepartmentKind
+from gongkai.rule_store import current_book
 from models import AuditEvent, Deadline, Department, DisclosureAttachment, DisclosureRequest, IntakeKey, Letter
 from models.disclosure import REPLY
 from web import actions, forms
@@ -117,6 +119,7 @@ class PublicController(Controller):
                 intake_channel="online", submitted_at=now_utc(), applicant=form.applicant,
                 description=form.description, provision_form=form.provision_form,
                 provision_channel=form.provision_channel, department_id=office, attachments=store_uploads(form),
+                rules=await current_book(db, process_rules.RULES),
             )
             await start(await temporal_client(state), state.task_queue, inp)
         await wait_visible(db, DisclosureRequest, request_id)
