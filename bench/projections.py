@@ -31,7 +31,7 @@ def _calls(env, disclosure, deadlines, dept: int, now: datetime) -> dict:
     from contracts.disclosure import CreateInput, DisclosureView
     from gongkai.clock import ClockKind, ClockSpec
     from gongkai.disclosure import Stage
-    from gongkai.rules import get_rule
+    from gongkai.profiles import get_rule
 
     rule = get_rule("reply")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from gongkai.clock import ClockKind
 from gongkai.errors import InvalidInput, NotFound
-from gongkai.rules import Rule, Rung, rule_problems
+from gongkai.rules import Rule, RuleBook, Rung, rule_problems
 from gongkai.workdays import REGIONS
 
 PROFILES_DIR = Path(__file__).resolve().parent / "data" / "profiles"
@@ -223,3 +223,25 @@ def write_profile(key: str, name: str, region: str, source: str, rules: dict[str
             out.append("  { " + ", ".join(parts) + " },")
         out += ["]", ""]
     return "\n".join(out)
+
+
+def default_rules() -> dict[str, Rule]:
+    """The national profile as shipped with the code (gongkai/data/profiles/national.toml)."""
+    return shipped_profile("national").rules
+
+
+def get_rule(name: str) -> Rule:
+    try:
+        return default_rules()[name]
+    except KeyError:
+        raise NotFound(f"未知的期限规则：{name}") from None
+
+
+def legacy_book() -> RuleBook:
+    """What a case started before profiles runs by: the national profile as shipped."""
+    return RuleBook("national", 0, "cn", default_rules())
+
+
+# Read when this module is first imported (outside any workflow sandbox, where files cannot be read):
+# a case started before versions reads the shipped national rules inside its workflow.
+default_rules()

@@ -1,36 +1,28 @@
 """Changes that move open deadlines, made by an administrator: a newer version of the office's rules,
 or a changed working-day calendar. One mechanism for both: each affected case gets the `recompute`
-update (workflows/kit.py), which moves its clocks, audits each move with its reason and tells the
-assignee. A rule change is previewed first (which deadlines move, and by how much) and applied only
-when the administrator says so; a calendar change (the State Council's arrangement is law) is applied
-to every open case when it is saved."""
+update (workflows/deadline.py, workflows/kit.py; sent by web/recompute.py), which moves its clocks,
+audits each move with its reason and tells the assignee. A rule change is previewed first (here:
+which deadlines move, and by how much) and applied only when the administrator says so; a calendar
+change (the State Council's arrangement is law) is applied to every open case when it is saved."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.converter import AdvancedJSONEncoder, value_to_type
-from temporalio.service import RPCError
 
-from contracts.deadline import CALENDAR_CHANGED_SIGNAL, RECOMPUTE_UPDATE, Moved, Recompute
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import ClockKind, ClockSpec, compute
 from gongkai.logs import get_logger
-from gongkai.roles import Actor
 from gongkai.rule_store import book_of, rule_at
 from models import Deadline, RuleVersion
 
 log = get_logger(__name__)
-__all__ = ["CALENDAR_CHANGED_SIGNAL", "Applied", "Move", "apply_calendar", "apply_rules", "preview_rules"]
-CALENDAR_REASON = "节假日安排调整"
-PARALLEL = 4  # updates in flight at once: each case moves in its own workflow
 
 
 def spec_json(spec: ClockSpec) -> dict[str, Any]:
@@ -59,14 +51,7 @@ class Move:
     unknown: bool = False  # a clock recorded before previews: its new due shows once applied
 
 
-@dataclass
-class Applied:
-    cases: int = 0  # cases told
-    moved: int = 0  # deadlines whose due instant changed
-    failed: list[str] = field(default_factory=list)  # cases that could not be told (case id: why)
-
-
-async def _open_deadlines(session: AsyncSession) -> list[Deadline]:
+async def open_deadlines(session: AsyncSession) -> list[Deadline]:
     q = select(Deadline).where(col(Deadline.state).in_(("running", "paused"))).order_by(col(Deadline.case_id))
     return list((await session.execute(q)).scalars())
 
@@ -76,7 +61,7 @@ async def preview_rules(session: AsyncSession, row: RuleVersion) -> list[Move]:
     the due instant each would get (computed from the clock's recorded history, as the workflow will)."""
     book = book_of(row)
     moves: list[Move] = []
-    for d in await _open_deadlines(session):
+    for d in await open_deadlines(session):
         spec = d.spec or {}
         profile, version = spec.get("profile", ""), int(spec.get("rules_version", 0))
         if profile == row.profile and version >= row.number:
@@ -113,47 +98,3 @@ async def _title(session: AsyncSession, d: Deadline) -> str:
 
     found = (await session.execute(select(Task.title).where(Task.case_id == d.case_id).limit(1))).scalars().first()
     return found or d.label
-
-
-async def _tell(client: Client, workflow_ids: list[str], actor: Actor, change: Recompute) -> Applied:
-    applied = Applied()
-    gate = asyncio.Semaphore(PARALLEL)
-
-    async def one(workflow_id: str) -> None:
-        async with gate:
-            try:
-                moved = await client.get_workflow_handle(workflow_id).execute_update(
-                    RECOMPUTE_UPDATE, args=[actor, change], result_type=list[Moved])
-            except (RPCError, WorkflowUpdateFailedError) as exc:  # closed meanwhile, or refused
-                applied.failed.append(f"{workflow_id}：{str(getattr(exc, 'cause', None) or exc)[:200]}")
-                log.info("recompute_skip", workflow_id=workflow_id, error=str(exc)[:200])
-                return
-            applied.cases += 1
-            applied.moved += sum(1 for m in moved if m.due_from != m.due_to or m.cancelled)
-
-    await asyncio.gather(*(one(w) for w in workflow_ids))
-    return applied
-
-
-async def apply_rules(client: Client | None, session: AsyncSession, row: RuleVersion, actor: Actor) -> Applied:
-    """Send version `row` to every case its preview lists; a case already on it changes nothing."""
-    if client is None:
-        return Applied(failed=["工作流服务不可用，请稍后重试"])
-    moves = await preview_rules(session, row)
-    cases = list(dict.fromkeys(m.workflow_id for m in moves))
-    reason = f"适用规则第 {row.number} 版：{row.reason}"
-    applied = await _tell(client, cases, actor, Recompute(reason, book_of(row)))
-    log.info("rules_applied", version=row.number, cases=applied.cases, moved=applied.moved, failed=len(applied.failed))
-    return applied
-
-
-async def apply_calendar(client: Client | None, session: AsyncSession, actor: Actor,
-                         reason: str = CALENDAR_REASON) -> Applied:
-    """Recompute every case with an open deadline after a calendar change."""
-    if client is None:
-        log.warning("calendar_changed_not_applied", reason="no temporal client")
-        return Applied(failed=["工作流服务不可用，请稍后重试"])
-    cases = list(dict.fromkeys(d.workflow_id for d in await _open_deadlines(session)))
-    applied = await _tell(client, cases, actor, Recompute(reason))
-    log.info("calendar_applied", cases=applied.cases, moved=applied.moved, failed=len(applied.failed))
-    return applied

@@ -18,13 +18,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai.clock import CST, ClockKind
 from gongkai.errors import Conflict, InvalidInput, NotFound
 from gongkai.logs import get_logger
-from gongkai.profiles import shipped_profile
-from gongkai.rules import KIND_ZH, Rule, RuleBook, Rung, get_rule, rule_problems
+from gongkai.profiles import get_rule, shipped_profile
+from gongkai.rules import KIND_ZH, Rule, RuleBook, Rung, rule_problems
 from gongkai.settings import get_settings
 from models import RuleVersion
 
 log = get_logger(__name__)
-_books: dict[tuple[str, int], RuleBook] = {}  # versions never change: cached for the process's life
+# Versions never change: cached for the process's life (keyed by when the row was made too, so a test's
+# fresh database never meets another's version of the same number).
+_books: dict[tuple[str, int, str], RuleBook] = {}
 FIELD_ZH = {"label": "名称", "kind": "期限类型", "amount": "期限", "source": "依据", "anchor": "起算点",
             "applies": "是否适用", "ladder": "提醒与督办"}
 
@@ -46,7 +48,7 @@ def rule_of_json(name: str, data: dict[str, Any]) -> Rule:
 
 
 def book_of(row: RuleVersion) -> RuleBook:
-    key = (row.profile, row.number)
+    key = (row.profile, row.number, row.created_at.isoformat())
     if key not in _books:
         _books[key] = RuleBook(row.profile, row.number, row.region,
                                {n: rule_of_json(n, d) for n, d in row.rules.items()})
@@ -127,8 +129,7 @@ async def rule_at(session: AsyncSession, profile: str, number: int, name: str) -
     started before versions, by the shipped national rules)."""
     if number == 0:
         return get_rule(name)
-    book = _books.get((profile, number)) or book_of(await version_row(session, profile, number))
-    return book.rule(name)
+    return book_of(await version_row(session, profile, number)).rule(name)
 
 
 async def versions(session: AsyncSession, profile: str | None = None) -> list[RuleVersion]:

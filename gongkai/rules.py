@@ -5,14 +5,15 @@ The rules an office follows are its jurisdiction profile (gongkai/profiles.py: t
 defaults plus the office's overrides), kept as numbered versions in SQL (gongkai/rule_store.py). A
 case carries the `RuleBook` of the version it started with in its workflow input, so replaying it
 never depends on what the rules say today. Cases started before profiles carry none: they run by
-the national profile as shipped (`default_rules`), which is what they ran by then."""
+the national profile as shipped (gongkai.profiles.legacy_book), which is what they ran by then."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: RuleBook travels in workflow inputs, and the SDK resolves
+# a dataclass's string annotations through sys.modules, which inside the workflow sandbox may not
+# hold this module.
 
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from gongkai.clock import ClockKind, Due, end_of_day, shift_working_days, start_of_day
 from gongkai.errors import NotFound
@@ -110,28 +111,8 @@ class RuleBook:
         except KeyError:
             raise NotFound(f"未知的期限规则：{name}") from None
 
-    def only(self, names: tuple[str, ...] | frozenset[str]) -> RuleBook:
+    def only(self, names: tuple[str, ...] | frozenset[str]) -> "RuleBook":
         return replace(self, rules={n: r for n, r in self.rules.items() if n in names})
-
-
-def legacy_book() -> RuleBook:
-    """What a case started before profiles runs by: the national profile as shipped."""
-    return RuleBook("national", 0, "cn", default_rules())
-
-
-@lru_cache(maxsize=1)
-def default_rules() -> dict[str, Rule]:
-    """The national profile as shipped with the code (gongkai/data/profiles/national.toml)."""
-    from gongkai.profiles import shipped_profile
-
-    return shipped_profile("national").rules
-
-
-def get_rule(name: str) -> Rule:
-    try:
-        return default_rules()[name]
-    except KeyError:
-        raise NotFound(f"未知的期限规则：{name}") from None
 
 
 # -- what makes a rule valid ------------------------------------------------------------------------

@@ -153,9 +153,9 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     import asyncio
 
     from gongkai.database import make_async_engine, make_session_factory
-    from gongkai.recompute import apply_calendar
     from gongkai.roles import SYSTEM_ADMIN
     from gongkai.settings import get_settings
+    from web.recompute import apply_calendar
     from worker import connect
 
     settings = get_settings()

@@ -20,13 +20,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai.calendar_store import history, load_calendar, save_arrangement
 from gongkai.clock import CST
 from gongkai.errors import InvalidInput
-from gongkai.recompute import apply_calendar
 from gongkai.statutory import BASIS_ZH
 from gongkai.workdays import FIRST_YEAR, LAST_YEAR, NATIONAL, REGIONS, Arrangement, DayInfo
 from models import User
 from web.actions import actor_of
 from web.deps import temporal_client
 from web.guards import admin_only
+from web.recompute import apply_calendar
 from web.render import beijing, page
 
 MAX_IMPORT_BYTES = 256 * 1024

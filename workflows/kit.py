@@ -42,9 +42,10 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.errors import GongkaiError
     from gongkai.failures import to_application_error
     from gongkai.instants import instant_text
+    from gongkai.profiles import legacy_book
     from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
     from gongkai.roles import Actor, Role
-    from gongkai.rules import Rule, RuleBook, legacy_book
+    from gongkai.rules import Rule, RuleBook
     from workflows.calls import call
     from workflows.deadline import DeadlineHost, DurableDeadline, moved_clocks
 

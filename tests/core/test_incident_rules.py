@@ -10,7 +10,7 @@ import pytest
 from gongkai import incident as rules
 from gongkai.clock import CST
 from gongkai.errors import InvalidInput
-from gongkai.rules import get_rule
+from gongkai.profiles import get_rule
 
 NOW = datetime(2026, 10, 2, 3, 0, tzinfo=CST)  # National Day, at night: hour clocks do not care
 EVENT = NOW - timedelta(hours=3)

@@ -13,7 +13,7 @@ from temporalio.worker import Worker
 
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockKind, ClockSpec, compute
-from gongkai.rules import get_rule
+from gongkai.profiles import get_rule
 from models import AuditEvent, Deadline, Department, Notification, Task, User
 from tests.support.histories import record, replayer
 from tests.support.host import ClockHostWorkflow
@@ -133,9 +133,9 @@ async def test_calendar_change_moves_an_open_deadline(env, db):
     """A new calendar version that declares a working day a holiday moves the due date by one
     working day, and the move is audited (the `recompute` update a rule change also uses)."""
     from gongkai.calendar_store import current_versions, save_arrangement
-    from gongkai.recompute import apply_calendar
     from gongkai.roles import SYSTEM_ADMIN
     from gongkai.workdays import Arrangement
+    from web.recompute import apply_calendar
 
     ids = await _ids(db)
     queue = f"q-{uuid.uuid4()}"
