@@ -6,10 +6,12 @@ calendar region. Figures are checked by hand against gongkai/data/calendar (cn/2
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
 
+from gongkai import rule_store
 from gongkai.clock import CST, ClockSpec, compute, end_of_day, start_of_day
 from gongkai.incident import MAJOR_GRADES, clock_plan
 from gongkai.profiles import SHIPPED, Profile, shipped_profile
@@ -204,3 +206,18 @@ def test_incident_due_instants_under_each_profile(key, major, other):
     grade = sorted(MAJOR_GRADES)[0]
     assert incident_dues(key, grade) == major
     assert incident_dues(key, "general") == other
+
+
+# -- installed ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("key", JURISDICTIONS)
+async def test_each_profile_installs_as_version_1_of_the_offices_rules(db, key):
+    """What GONGKAI_PROFILE=<key> gives on first start: version 1 with the profile's rules, region
+    and citation, read back as the RuleBook cases carry (the 临沂 and 新源 rules of their own too)."""
+    profile = shipped_profile(key)
+    async with db.session_factory() as s:
+        row = await rule_store.latest(s, key)
+        assert (row.profile, row.number, row.origin, row.region, row.source) == (
+            key, 1, "shipped", profile.region, profile.source)
+        book = rule_store.book_of(row)
+        assert {n: replace(r, version=0, note="") for n, r in book.rules.items()} == profile.rules
+        assert (await rule_store.latest(s, key)).id == row.id  # nothing to upgrade: no second version
