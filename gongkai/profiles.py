@@ -47,7 +47,7 @@ class _Lines:
         self.rungs: dict[str, list[int]] = {}
         table = ""
         in_ladder = False
-        for no, line in enumerate(text.splitlines(), start=1):
+        for no, line in enumerate(text.split("\n"), start=1):  # TOML's newlines, not str.splitlines()'s
             m = self._HEADER.match(line)
             if m:
                 table = ".".join(p.strip().strip('"') for p in m.group(1).split("."))
@@ -89,7 +89,7 @@ def _rung(item: Any) -> Rung:
     return Rung(f"{when}:{to}", when, to, level, task, tuple(channels))
 
 
-def _typed(name: str, key: str, value: Any) -> Any:
+def _typed(key: str, value: Any) -> Any:
     """A rule field from TOML, checked for its type (its meaning is checked by rule_problems)."""
     if key in {"label", "source", "anchor"}:
         if not isinstance(value, str):
@@ -108,9 +108,9 @@ def _typed(name: str, key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError("applies 应为 true 或 false")
         return value
-    if not isinstance(value, list):  # ladder
+    if not isinstance(value, list):  # ladder (its rungs are read one by one, each at its own line)
         raise ValueError("ladder 应为提醒列表")
-    return tuple(_rung(item) for item in value)
+    return value
 
 
 def read_profile(text: str, base: dict[str, Rule], *, allow_new: bool = False) -> Profile:
@@ -136,8 +136,11 @@ def read_profile(text: str, base: dict[str, Rule], *, allow_new: bool = False) -
         if key not in PROFILE_KEYS:
             problems.append(_at(lines.of("profile", key),
                                 f"profile 中有未知的键“{key}”（可用：{'、'.join(PROFILE_KEYS)}）"))
+    for key in PROFILE_KEYS:
+        if not isinstance(head.get(key, ""), str):
+            problems.append(_at(lines.of("profile", key), f"profile 的 {key} 应为文字"))
     region = head.get("region", "cn")
-    if region not in REGIONS:
+    if isinstance(region, str) and region not in REGIONS:
         problems.append(_at(lines.of("profile", "region"), f"未知的日历地区“{region}”（可选：{'、'.join(REGIONS)}）"))
     rules = dict(base)
     table = data.get("rules", {})
@@ -154,15 +157,29 @@ def read_profile(text: str, base: dict[str, Rule], *, allow_new: bool = False) -
             problems.append(_at(lines.of(where), f"未知的规则“{name}”（本系统的规则：{'、'.join(base)}）"))
             continue
         fields: dict[str, Any] = {}
+        failed: set[str] = set()  # fields left at their base value: not checked against the others
         for key, value in item.items():
             if key not in RULE_KEYS:
                 problems.append(_at(lines.of(where, key),
                                     f"规则 {name} 中有未知的键“{key}”（可用：{'、'.join(RULE_KEYS)}）"))
                 continue
             try:
-                fields[key] = _typed(name, key, value)
+                fields[key] = _typed(key, value)
             except ValueError as exc:
                 problems.append(_at(lines.of(where, key), f"规则 {name}：{exc}"))
+                failed.add(key)
+        if "ladder" in fields:
+            rungs = []
+            for i, entry in enumerate(fields["ladder"]):
+                try:
+                    rungs.append(_rung(entry))
+                except ValueError as exc:
+                    problems.append(_at(lines.of(where, "ladder", i), f"规则 {name}：第 {i + 1} 级提醒：{exc}"))
+            if len(rungs) == len(fields["ladder"]):
+                fields["ladder"] = tuple(rungs)
+            else:
+                del fields["ladder"]
+                failed.add("ladder")
         if known is None:
             missing = [k for k in ("label", "kind", "amount", "source") if k not in fields]
             if missing:
@@ -171,6 +188,8 @@ def read_profile(text: str, base: dict[str, Rule], *, allow_new: bool = False) -
             known = Rule(name, "", ClockKind.WORKING_DAYS, 0, "", ())
         rule = replace(known, **fields)
         for field, messages in rule_problems(rule).items():
+            if field.split(".")[0] in failed:
+                continue
             rung = int(field.split(".")[1]) if field.startswith("ladder.") else None
             line = lines.of(where, field if rung is None else "ladder", rung)
             problems += [_at(line, f"规则 {name}（{rule.label}）：{m}") for m in messages]
@@ -180,6 +199,20 @@ def read_profile(text: str, base: dict[str, Rule], *, allow_new: bool = False) -
                            detail={"problems": problems})
     return Profile(str(head.get("key", "")), str(head.get("name", "")), str(region), str(head.get("source", "")),
                    rules)
+
+
+def decode_upload(data: bytes) -> str:
+    """An uploaded profile file as text for `read_profile`: UTF-8 (a byte-order mark, as Windows
+    editors write one, is dropped), at most MAX_FILE bytes."""
+    if len(data) > MAX_FILE:
+        raise InvalidInput(f"文件过大（{len(data) // 1024} KB，上限 {MAX_FILE // 1024} KB）", field="file")
+    if not data.strip():
+        raise InvalidInput("文件是空的", field="file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(f"文件不是 UTF-8 编码的文本（第 {line} 行有无法识别的字节）", field="file") from None
 
 
 @cache
@@ -193,12 +226,18 @@ def shipped_profile(key: str) -> Profile:
     return read_profile(text, base, allow_new=True)
 
 
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # A TOML basic string: quotes, backslashes and control characters escaped (a source typed with a
+    # line break would otherwise make the export unreadable).
+    return '"' + "".join(_ESCAPES.get(c) or (f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c)
+                         for c in str(value)) + '"'
 
 
 def write_profile(key: str, name: str, region: str, source: str, rules: dict[str, Rule], comment: str = "") -> str:

@@ -136,7 +136,7 @@ def rung_problems(rule: Rule, rung: Rung) -> list[str]:
         problems.append(f"以小时计的期限不能按工作日提醒（{rung.when}），请改用小时或分钟")
     elif not hours and unit in {"h", "m"}:
         problems.append(f"以日计的期限应按工作日提醒（{rung.when}），请改用 -Nwd 或 +Nwd")
-    elif rule.amount < 0:
+    elif rule.amount < 0 or (rule.amount == 0 and rule.kind in {ClockKind.HOURS, ClockKind.MONTHS}):
         pass  # the limit itself is refused
     elif sign == "-" and unit == "wd" and rule.kind == ClockKind.WORKING_DAYS and n > rule.amount:
         problems.append(f"提醒时点 {rung.when} 早于起算日（期限只有 {rule.amount} 个工作日），不会发生")
