@@ -78,6 +78,11 @@ class ClockSpec:
     pauses: tuple[Pause, ...] = ()
     extensions: tuple[Extension, ...] = ()
     restarts: tuple[Restart, ...] = ()
+    # The rule version the clock runs by (0: the rules as shipped, before versions) and who changed
+    # that rule when and why; only the explanation reads them. Last, with defaults, so the specs in
+    # recorded histories still decode.
+    version: int = 0
+    note: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ClockKind(self.kind))
@@ -133,6 +138,9 @@ class Step:
     name: str = ""
     count: int = 0
     at: datetime | None = None
+    source: str = ""  # the rule line: its citation, version and who changed it
+    version: int = 0
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,11 +179,18 @@ def compute(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
 
 
 def _opening_steps(spec: ClockSpec) -> list[Step]:
-    steps = [Step("rule", name=spec.label or spec.rule, count=spec.amount, at=spec.start)] if (
-        spec.label or spec.rule) else []
+    steps = [Step("rule", name=spec.label or spec.rule, count=spec.amount, at=spec.start, source=spec.source,
+                  version=spec.version, note=spec.note)] if (spec.label or spec.rule) else []
     if spec.restarts:
         steps.append(Step("restart", day=local_date(spec.effective_start), name=spec.restarts[-1].reason))
     return steps
+
+
+def _start_step(spec: ClockSpec, origin: date) -> Step:
+    """A day clock's start: the start day is not counted, except by a same-day rule (a limit of 0:
+    the interpretation published with its document), whose last day is the trigger's calendar day,
+    working day or not."""
+    return Step("same_day" if spec.amount == 0 else "start_day", day=origin)
 
 
 def _hours(spec: ClockSpec) -> Due:
@@ -204,7 +219,7 @@ def _hours(spec: ClockSpec) -> Due:
 def _working_days(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
     steps = _opening_steps(spec)
     origin = local_date(spec.effective_start)
-    steps.append(Step("start_day", day=origin))
+    steps.append(_start_step(spec, origin))
     intervals = _pause_days(spec)
     total = spec.amount + sum(e.amount for e in spec.extensions)
     provisional: set[int] = set()
@@ -321,7 +336,7 @@ def add_months(day: date, months: int) -> date:
 def _calendar(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
     steps = _opening_steps(spec)
     origin = local_date(spec.effective_start)
-    steps.append(Step("start_day", day=origin))
+    steps.append(_start_step(spec, origin))
     total = spec.amount + sum(e.amount for e in spec.extensions)
     intervals = _pause_days(spec)
     if intervals and intervals[-1][1] is None:
@@ -337,6 +352,10 @@ def _calendar(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
         last += timedelta(days=paused_days)
     for e in spec.extensions:
         steps.append(Step("extension", count=e.amount, at=e.at, name=e.reason))
+    if last == origin:  # a same-day rule, nothing paused or added: the trigger's own day, not rolled forward
+        due_at = end_of_day(last)
+        steps.append(Step("last_day", day=last, count=total, at=due_at))
+        return Due(spec.kind, spec.amount, total, due_at, last, False, False, (), total, tuple(steps))
     steps.append(Step("nominal_day", day=last))
     provisional: set[int] = set()
     info = cal.day_info(last)
