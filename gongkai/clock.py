@@ -301,7 +301,8 @@ def _edges(last: date, intervals: list[tuple[date, date | None]],
            cal: WorkdayCalendar) -> tuple[date, list[Step], date | None]:
     """Pauses at the edge of a deadline (design.md, Clocks). One that begins on the last day leaves
     the office the resume day: the last day becomes the first working day on or after the resume
-    date (still paused: no last day yet). One that begins after the last day has passed changes
+    date (still paused: no last day yet); resumed on the last day itself, it stays (a same-day
+    rule's last day may be a holiday). One that begins after the last day has passed changes
     nothing, and says so. Returns the last day, the explanation's lines, and the day of a pause still
     open on the last day (or None)."""
     steps: list[Step] = []
@@ -314,7 +315,7 @@ def _edges(last: date, intervals: list[tuple[date, date | None]],
             if b is None:
                 return last, steps, a
             day = b
-            while not cal.day_info(day).working:
+            while day > last and not cal.day_info(day).working:  # resumed the same day: nothing moves
                 day += timedelta(days=1)
                 if (day - b).days > MAX_SPAN_DAYS:
                     raise InvalidInput("期限跨度超过三年，请检查参数")
