@@ -78,9 +78,6 @@ class ClockSpec:
     pauses: tuple[Pause, ...] = ()
     extensions: tuple[Extension, ...] = ()
     restarts: tuple[Restart, ...] = ()
-    # The rule version the clock runs by (0: the rules as shipped, before versions) and who changed
-    # that rule when and why; only the explanation reads them. Last, with defaults, so the specs in
-    # recorded histories still decode.
     version: int = 0
     note: str = ""
 
@@ -138,7 +135,10 @@ class Step:
     name: str = ""
     count: int = 0
     at: datetime | None = None
-    source: str = ""  # the rule line: its citation, version and who changed it
+    # The rule line: its citation, the rule version the clock runs by (ClockSpec.version; 0: the rules
+    # as shipped, before versions) and who changed it when and why (ClockSpec.note). The spec's two
+    # come last, with defaults, so the specs in recorded histories still decode.
+    source: str = ""
     version: int = 0
     note: str = ""
 
