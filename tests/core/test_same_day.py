@@ -49,7 +49,8 @@ def test_a_limit_of_zero_is_due_at_2400_of_the_trigger_day_working_day_or_not(ki
     assert any(line.startswith("同日规则") and start.date().isoformat() in line and "不顺延" in line
                for line in lines)
     assert not any("顺延至" in line for line in lines)
-    assert lines[-1] == f"届满日为 {start.date().isoformat()}（周{'一二三四五六日'[start.weekday()]}），截止时间为当日二十四时。"
+    weekday = "一二三四五六日"[start.weekday()]
+    assert lines[-1] == f"届满日为 {start.date().isoformat()}（周{weekday}），截止时间为当日二十四时。"
     assert any(line.startswith("Same-day rule") for line in explain(due, "en"))
 
 
@@ -109,7 +110,8 @@ def test_the_rule_line_names_the_source_the_version_and_who_changed_it():
                         "规则版本 3，2026-12-01 王管理员修改：按临沂市方案调整。")
     assert "起算日 2026-09-25（周五） 当日不计入" in lines[1]
     en = explain(compute(spec, CAL), "en")[0]
-    assert en.startswith("Rule: 清单调整公开期限, 10 working days (《临沂市政务公开工作实施方案》二(五)); rule version 3, ")
+    assert en.startswith("Rule: 清单调整公开期限, 10 working days (《临沂市政务公开工作实施方案》二(五)); "
+                         "rule version 3, ")
 
 
 def test_the_rule_line_of_the_shipped_rules_and_of_a_version_without_a_note():
@@ -123,8 +125,9 @@ def test_the_rule_line_of_the_shipped_rules_and_of_a_version_without_a_note():
     hours = get_rule("opinion_response")
     incident = ClockSpec(kind=ClockKind.HOURS, amount=48, start=FRIDAY, rule=hours.name, label=hours.label,
                          source=hours.source, version=2, note=NOTE)
-    assert explain(compute(incident, CAL), "zh")[0] == \
-        f"依{hours.source}，政务舆情回应48小时；规则版本 2，2026-12-01 王管理员修改：按洪泽区方案，解读材料与文件同步发布。"
+    assert explain(compute(incident, CAL), "zh")[0] == (
+        f"依{hours.source}，政务舆情回应48小时；"
+        "规则版本 2，2026-12-01 王管理员修改：按洪泽区方案，解读材料与文件同步发布。")
     same = explain(compute(spec_of(FRIDAY, version=4, note=NOTE), CAL), "zh")[0]
     assert same.startswith("依各地实施方案") and "政策解读材料发布期限为当日；规则版本 4，" in same
     # A clock without a rule (the calculator, the CLI) has no rule line.
