@@ -77,3 +77,25 @@ async def test_a_same_day_clock_on_a_holiday_reminds_that_morning_and_escalates_
         assert sorted(t.role for t in tasks) == ["leader", "supervisor"]
         assert (await s.get(Deadline, f"{case_id}/interpretation")).state == "late"
     await replayer([ClockHostWorkflow]).replay_workflow(await handle.fetch_history())
+
+
+async def test_a_same_day_clock_started_in_the_afternoon_reminds_at_once(env, db):
+    """Its morning reminder's instant has passed when the clock starts: the officer is told then."""
+    ids = await _ids(db)
+    queue = f"q-{uuid.uuid4()}"
+    case_id = "TEST-2026-000018"
+    await _sleep_until(env, datetime(2026, 10, 9, 15, 0, tzinfo=CST))  # a Friday, a working day
+    async with Worker(env.client, task_queue=queue, workflows=[ClockHostWorkflow],
+                      activities=build_activities(db.session_factory)):
+        handle = await env.client.start_workflow(
+            ClockHostWorkflow.run,
+            HostInput(case_id, "interpretation", "working_days", 0, await env.get_current_time(),
+                      ids["dept:JYJ"], ids["jyj_officer"]),
+            id=f"host-{case_id}", task_queue=queue,
+        )
+        await env.sleep(timedelta(minutes=1))
+        assert (await handle.query(ClockHostWorkflow.state)).due_at == end_of_day(date(2026, 10, 9))
+        notes = await _notes(db, case_id)
+        assert list(notes) == [ids["jyj_officer"]] and [n.level for n in notes[ids["jyj_officer"]]] == [0]
+        assert await handle.execute_update(ClockHostWorkflow.complete) == "met"
+        assert await handle.result() == "met"
