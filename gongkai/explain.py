@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from gongkai.clock import UNIT_EN, UNIT_ZH, Due, Step
+from gongkai.clock import UNIT_EN, UNIT_ZH, ClockKind, Due, Step
 from gongkai.instants import instant_text, span_text
 from gongkai.statutory import BASIS_ZH
 
@@ -34,6 +34,10 @@ def span_zh(delta: timedelta) -> str:
     return span_text(delta)
 
 
+def _same_day(step: Step, due: Due) -> bool:
+    return step.count == 0 and due.kind is not ClockKind.HOURS
+
+
 def _version_zh(step: Step) -> str:
     """规则版本 3，2026-12-01 王管理员修改：原因 (version 0: the rules as shipped, before versions)."""
     version = f"规则版本 {step.version}" if step.version else "规则版本：系统内置"
@@ -51,7 +55,7 @@ def _zh(step: Step, due: Due) -> str:
     c = step.code
     if c == "rule":
         cited = f"依{step.source}，" if step.source else ""
-        limit = "为当日" if step.count == 0 else f"{step.count}{UNIT_ZH[due.kind]}"
+        limit = "为当日" if _same_day(step, due) else f"{step.count}{UNIT_ZH[due.kind]}"
         return f"{cited}{step.name}{limit}；{_version_zh(step)}。"
     if c == "same_day":
         return f"同日规则（如与文件同步发布）：起算日 {_d(step.day, 'zh')} 当天届满，当天不是工作日也不顺延。"
@@ -113,7 +117,7 @@ def _en(step: Step, due: Due) -> str:
     c = step.code
     if c == "rule":
         cited = f" ({step.source})" if step.source else ""
-        limit = "the same day" if step.count == 0 else f"{step.count} {UNIT_EN[due.kind]}"
+        limit = "the same day" if _same_day(step, due) else f"{step.count} {UNIT_EN[due.kind]}"
         return f"Rule: {step.name}, {limit}{cited}; {_version_en(step)}."
     if c == "same_day":
         return (f"Same-day rule (e.g. published with the document): due on the start day {_d(step.day, 'en')} "
