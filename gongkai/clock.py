@@ -135,6 +135,12 @@ class Step:
     name: str = ""
     count: int = 0
     at: datetime | None = None
+    # The rule line: its citation, the rule version the clock runs by (ClockSpec.version; 0: the rules
+    # as shipped, before versions) and who changed it when and why (ClockSpec.note). The spec's two
+    # come last, with defaults, so the specs in recorded histories still decode.
+    source: str = ""
+    version: int = 0
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,11 +179,18 @@ def compute(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
 
 
 def _opening_steps(spec: ClockSpec) -> list[Step]:
-    steps = [Step("rule", name=spec.label or spec.rule, count=spec.amount, at=spec.start)] if (
-        spec.label or spec.rule) else []
+    steps = [Step("rule", name=spec.label or spec.rule, count=spec.amount, at=spec.start, source=spec.source,
+                  version=spec.version, note=spec.note)] if (spec.label or spec.rule) else []
     if spec.restarts:
         steps.append(Step("restart", day=local_date(spec.effective_start), name=spec.restarts[-1].reason))
     return steps
+
+
+def _start_step(spec: ClockSpec, origin: date) -> Step:
+    """A day clock's start: the start day is not counted, except by a same-day rule (a limit of 0:
+    the interpretation published with its document), whose last day is the trigger's calendar day,
+    working day or not."""
+    return Step("same_day" if spec.amount == 0 else "start_day", day=origin)
 
 
 def _hours(spec: ClockSpec) -> Due:
@@ -206,7 +219,7 @@ def _hours(spec: ClockSpec) -> Due:
 def _working_days(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
     steps = _opening_steps(spec)
     origin = local_date(spec.effective_start)
-    steps.append(Step("start_day", day=origin))
+    steps.append(_start_step(spec, origin))
     intervals = _pause_days(spec)
     total = spec.amount + sum(e.amount for e in spec.extensions)
     provisional: set[int] = set()
@@ -288,7 +301,8 @@ def _edges(last: date, intervals: list[tuple[date, date | None]],
            cal: WorkdayCalendar) -> tuple[date, list[Step], date | None]:
     """Pauses at the edge of a deadline (design.md, Clocks). One that begins on the last day leaves
     the office the resume day: the last day becomes the first working day on or after the resume
-    date (still paused: no last day yet). One that begins after the last day has passed changes
+    date (still paused: no last day yet); resumed on the last day itself, it stays (a same-day
+    rule's last day may be a holiday). One that begins after the last day has passed changes
     nothing, and says so. Returns the last day, the explanation's lines, and the day of a pause still
     open on the last day (or None)."""
     steps: list[Step] = []
@@ -301,7 +315,7 @@ def _edges(last: date, intervals: list[tuple[date, date | None]],
             if b is None:
                 return last, steps, a
             day = b
-            while not cal.day_info(day).working:
+            while day > last and not cal.day_info(day).working:  # resumed the same day: nothing moves
                 day += timedelta(days=1)
                 if (day - b).days > MAX_SPAN_DAYS:
                     raise InvalidInput("期限跨度超过三年，请检查参数")
@@ -323,7 +337,7 @@ def add_months(day: date, months: int) -> date:
 def _calendar(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
     steps = _opening_steps(spec)
     origin = local_date(spec.effective_start)
-    steps.append(Step("start_day", day=origin))
+    steps.append(_start_step(spec, origin))
     total = spec.amount + sum(e.amount for e in spec.extensions)
     intervals = _pause_days(spec)
     if intervals and intervals[-1][1] is None:
@@ -339,6 +353,10 @@ def _calendar(spec: ClockSpec, cal: WorkdayCalendar) -> Due:
         last += timedelta(days=paused_days)
     for e in spec.extensions:
         steps.append(Step("extension", count=e.amount, at=e.at, name=e.reason))
+    if last == origin:  # a same-day rule, nothing paused or added: the trigger's own day, not rolled forward
+        due_at = end_of_day(last)
+        steps.append(Step("last_day", day=last, count=total, at=due_at))
+        return Due(spec.kind, spec.amount, total, due_at, last, False, False, (), total, tuple(steps))
     steps.append(Step("nominal_day", day=last))
     provisional: set[int] = set()
     info = cal.day_info(last)

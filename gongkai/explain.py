@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from gongkai.clock import UNIT_EN, UNIT_ZH, Due, Step
+from gongkai.clock import UNIT_EN, UNIT_ZH, ClockKind, Due, Step
 from gongkai.instants import instant_text, span_text
 from gongkai.statutory import BASIS_ZH
 
@@ -34,10 +34,31 @@ def span_zh(delta: timedelta) -> str:
     return span_text(delta)
 
 
+def _same_day(step: Step, due: Due) -> bool:
+    return step.count == 0 and due.kind is not ClockKind.HOURS
+
+
+def _version_zh(step: Step) -> str:
+    """规则版本 3，2026-12-01 王管理员修改：原因 (version 0: the rules as shipped, before versions)."""
+    version = f"规则版本 {step.version}" if step.version else "规则版本：系统内置"
+    note = step.note.strip().rstrip("。.")
+    return f"{version}，{note}" if note else version
+
+
+def _version_en(step: Step) -> str:
+    version = f"rule version {step.version}" if step.version else "rule version: built in"
+    note = step.note.strip().rstrip("。.")
+    return f"{version}, {note}" if note else version
+
+
 def _zh(step: Step, due: Due) -> str:
     c = step.code
     if c == "rule":
-        return f"规则：{step.name}，期限 {step.count}{UNIT_ZH[due.kind]}。"
+        cited = f"依{step.source}，" if step.source else ""
+        limit = "为当日" if _same_day(step, due) else f"{step.count}{UNIT_ZH[due.kind]}"
+        return f"{cited}{step.name}{limit}；{_version_zh(step)}。"
+    if c == "same_day":
+        return f"同日规则（如与文件同步发布）：起算日 {_d(step.day, 'zh')} 当天届满，当天不是工作日也不顺延。"
     if c == "restart":
         why = f"（{step.name}）" if step.name else ""
         return f"期限自 {_d(step.day, 'zh')} 重新起算{why}，此前的暂停和延长不再适用。"
@@ -74,6 +95,8 @@ def _zh(step: Step, due: Due) -> str:
         return (f"注意：{step.count}年的法定节假日安排尚未录入，该年只按周末推算，结果为暂定，"
                 "待国务院公布安排后自动重新计算。")
     if c == "base_due":
+        if step.count == 0:
+            return "延长的工作日从起算日次日开始计算。"
         return f"原期限（{step.count}个工作日）届满日为 {_d(step.day, 'zh')}。"
     if c == "extension":
         why = f"，理由：{step.name}" if step.name else ""
@@ -93,7 +116,12 @@ def _zh(step: Step, due: Due) -> str:
 def _en(step: Step, due: Due) -> str:
     c = step.code
     if c == "rule":
-        return f"Rule: {step.name}, {step.count} {UNIT_EN[due.kind]}."
+        cited = f" ({step.source})" if step.source else ""
+        limit = "the same day" if _same_day(step, due) else f"{step.count} {UNIT_EN[due.kind]}"
+        return f"Rule: {step.name}, {limit}{cited}; {_version_en(step)}."
+    if c == "same_day":
+        return (f"Same-day rule (e.g. published with the document): due on the start day {_d(step.day, 'en')} "
+                "itself, working day or not; it is not moved forward.")
     if c == "restart":
         why = f" ({step.name})" if step.name else ""
         return f"Period restarted from {_d(step.day, 'en')}{why}; earlier pauses and extensions no longer apply."
@@ -131,6 +159,8 @@ def _en(step: Step, due: Due) -> str:
         return (f"WARNING: no official holiday arrangement for {step.count} yet; that year is counted by weekends "
                 "only and the result is PROVISIONAL.")
     if c == "base_due":
+        if step.count == 0:
+            return "The extension counts working days from the day after the start day."
         return f"Original period ({step.count} working days) ended on {_d(step.day, 'en')}."
     if c == "extension":
         why = f": {step.name}" if step.name else ""

@@ -211,3 +211,38 @@ def test_moves_that_make_no_sense_are_refused():
         spec.paused(start).paused(start + timedelta(hours=1))
     with pytest.raises(ActionNotAllowed):
         spec.paused(start - timedelta(days=1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), instants(), st.sampled_from([ClockKind.WORKING_DAYS, ClockKind.CALENDAR_DAYS, ClockKind.MONTHS]))
+def test_a_limit_of_zero_is_the_trigger_day_itself_working_day_or_not(cal, start, kind):
+    """A same-day rule (the interpretation published with its document): 24:00 of the trigger's
+    calendar day, never rolled forward, and the explanation says it is a same-day rule."""
+    due = compute(ClockSpec(kind=kind, amount=0, start=start), cal)
+    assert due.last_day == local_date(start) and not due.provisional
+    assert due.due_at == datetime.combine(local_date(start) + timedelta(days=1), time(0), CST)
+    lines = explain(due, "zh")
+    assert lines[0].startswith("同日规则") and not any("当日不计入" in line for line in lines)
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), instants(), st.integers(1, 20))
+def test_an_extension_of_a_same_day_clock_counts_working_days_after_the_trigger_day(cal, start, extra):
+    spec = ClockSpec(kind=ClockKind.WORKING_DAYS, amount=0, start=start).extended(extra, start)
+    due = compute(spec, cal)
+    assert cal.day_info(due.last_day).working
+    assert count_working(cal, local_date(start), due.last_day) == extra
+    assert due.last_day == compute(ClockSpec(kind=ClockKind.WORKING_DAYS, amount=extra, start=start), cal).last_day
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars(), instants(), st.integers(0, 20 * 24 * 60))
+def test_a_pause_on_the_trigger_day_of_a_same_day_clock_leaves_the_office_the_resume_day(cal, start, minutes):
+    day = local_date(start)
+    pause_at = max(start, datetime.combine(day, time(15), CST))
+    paused = ClockSpec(kind=ClockKind.WORKING_DAYS, amount=0, start=start).paused(pause_at)
+    assert compute(paused, cal).paused and compute(paused, cal).due_at is None
+    resume_at = pause_at + timedelta(minutes=minutes)
+    after = compute(paused.resumed(resume_at), cal)
+    resumed = local_date(resume_at)
+    assert after.last_day == (day if resumed == day else first_working_on_or_after(cal, resumed))
