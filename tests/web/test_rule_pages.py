@@ -6,16 +6,20 @@ nothing is saved. Each saved version and each apply is audited."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html import unescape
 
 import pytest
 from sqlmodel import col, select
 
+import web.rules as web_rules
 from gongkai import rule_store
+from gongkai.clock import CST
 from gongkai.profiles import read_profile
 from gongkai.rule_store import book_of, latest
 from models import AuditEvent, RuleVersion
 from tests.web.conftest import login, post_form
+from web.rules import Applied, Move
 
 PAGE = "/admin/rules"
 
@@ -244,3 +248,51 @@ async def test_applying_with_temporal_is_audited(live, db):
     assert r.status_code == 200 and 'id="applied"' in r.text
     (event,) = await _audits(db, "rules_applied")
     assert event.case_id == "admin" and "第 1 版" in event.summary and event.detail["version"] == 1
+
+
+def _moves(version: int) -> list[Move]:
+    """What a preview of `version` finds: two deadlines of one case, one of another."""
+    day = lambda d, h=0: datetime(2026, 12, d, h, tzinfo=CST)  # noqa: E731
+    return [Move("GK-2026-0001", "GK-2026-0001", "disclosure", "申请公开老旧小区改造清单", "GK-2026-0001/reply",
+                 "reply", "依申请公开答复期限", day(31, 23), day(24, 23), 7),
+            Move("GK-2026-0001", "GK-2026-0001", "disclosure", "申请公开老旧小区改造清单", "GK-2026-0001/x",
+                 "list_adjustment", "清单调整公开期限", day(10, 23), None, 7, cancelled=True),
+            Move("SJ-2026-0002", "SJ-2026-0002", "incident", "某路段塌陷", "SJ-2026-0002/authoritative_release",
+                 "authoritative_release", "重大突发事件权威信息发布", day(3, 12), day(3, 10), 8)]
+
+
+async def test_the_preview_lists_each_case_its_deadlines_and_how_far_they_move(client, monkeypatch):
+    async def preview(session, row):
+        return _moves(row.number)
+
+    monkeypatch.setattr(web_rules, "preview_rules", preview)
+    await login(client, "admin")
+    r = await client.get(f"{PAGE}/apply")  # the version in force by default
+    assert r.status_code == 200 and "将第 1 版规则适用于在办案件" in r.text
+    assert 'data-cases="2" data-deadlines="3"' in r.text
+    rows = {m.group(1): unescape(m.group(0)) for m in re.finditer(
+        r'<tr data-case="[^"]+" data-deadline="([^"]+)">.*?</tr>', r.text, re.S)}
+    reply = rows["GK-2026-0001/reply"]
+    assert 'href="/disclosure/GK-2026-0001"' in reply and "申请公开老旧小区改造清单" in reply
+    assert re.search(r"data-shift>提前 5 个工作日<", reply)  # 25, 28, 29, 30, 31 December
+    assert re.search(r"data-shift>新规则不适用：停止计时<", rows["GK-2026-0001/x"])
+    assert "/disclosure/" not in rows["GK-2026-0001/x"]  # the case's link is on its first row only
+    incident = rows["SJ-2026-0002/authoritative_release"]
+    assert 'href="/incidents/SJ-2026-0002"' in incident and "某路段塌陷" in incident
+    assert re.search(r"data-shift>提前 2 小时<", incident)
+    assert 'id="apply-form"' in r.text and 'name="version" value="1"' in r.text and "确认适用" in r.text
+
+
+async def test_applying_reports_the_cases_moved_and_those_that_failed(live, db, monkeypatch):
+    async def apply(client, session, row, actor):
+        assert actor.username == "admin" and row.number == 1
+        return Applied(cases=1, moved=2, failed=["SJ-2026-0002：案件已办结"])
+
+    monkeypatch.setattr(web_rules, "apply_rules", apply)
+    await login(live, "admin")
+    r = await post_form(live, f"{PAGE}/apply", {"version": "1"}, token_from=f"{PAGE}/apply")
+    assert r.status_code == 200
+    assert 'data-cases="1" data-moved="2" data-failed="1"' in r.text and "SJ-2026-0002：案件已办结" in r.text
+    (event,) = await _audits(db, "rules_applied")
+    assert "1 件案件，调整 2 个期限，1 件未能调整" in event.summary
+    assert event.detail["failed"] == ["SJ-2026-0002：案件已办结"]
