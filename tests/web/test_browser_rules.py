@@ -46,6 +46,7 @@ async def _change_reply_limit(page, amount: str, reason: str) -> None:
     error = page.locator('[data-error-for="reason"]')
     assert (await error.inner_text()).startswith("请填写修改原因")
     assert await page.input_value("#amount") == amount
+    await page.screenshot(path=str(SHOTS / "rules-edit-refused.png"), full_page=True)
     await page.fill("#reason", reason)
     await page.click("#rule-submit")
     await page.wait_for_selector("#saved")
