@@ -29,7 +29,7 @@ from gongkai.paths import case_url
 from gongkai.profiles import MAX_FILE, SHIPPED, read_profile, shipped_profile, write_profile
 from gongkai.rule_store import FIELD_ZH, book_of, latest, save, value_text, version_row, versions
 from gongkai.rules import ANCHORS, AUDIENCE_ZH, AUDIENCES, CHANNELS, KIND_ZH, LEVEL_ZH, Rule, Rung, rule_problems
-from gongkai.workdays import WorkdayCalendar
+from gongkai.workdays import REGIONS, WorkdayCalendar
 from models import RuleVersion, User
 from web.actions import actor_of
 from web.audit import audit
@@ -238,6 +238,7 @@ class RulesController(Controller):
         book = book_of(row)
         return await page("rules/index.html", db, user, row=row, rules=list(book.rules.values()),
                           limit_text=limit_text, kind_zh=KIND_ZH, anchors=ANCHORS, shipped=_shipped_names(),
+                          regions=REGIONS,
                           is_shipped=row.number == 1 and row.origin == "shipped")
 
     # -- history ------------------------------------------------------------------------------------
