@@ -106,6 +106,7 @@ async def test_an_edit_with_a_reason_makes_version_2_and_the_history_shows_who_w
     (event,) = await _audits(db, "rules_saved")
     assert event.case_id == "admin" and "第 2 版" in event.summary and "依申请公开答复期限" in event.summary
     assert event.detail["version"] == 2 and event.detail["rules"] == ["reply"]
+    assert "时限规则保存为第 2 版" in unescape((await client.get("/admin/audit")).text)  # 操作记录
     table = await client.get(PAGE)
     assert 'data-version="2"' in table.text and "15个工作日" in table.text
 
