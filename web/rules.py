@@ -162,16 +162,19 @@ def rule_of_form(current: Rule, data: dict[str, str]) -> tuple[Rule, dict[str, l
     return rule, problems
 
 
-def decode_upload(content: bytes) -> str:
-    """An uploaded profile as text (a local stand-in for gongkai.profiles.decode_upload, which the
-    profiles part may add: then use that)."""
-    if len(content) > MAX_FILE:
-        raise InvalidInput(f"文件过大（不超过 {MAX_FILE // 1024} KB）", field="file")
+def decode_upload(data: bytes) -> str:
+    """An uploaded profile as text: UTF-8 (a byte-order mark dropped), at most MAX_FILE bytes.
+    A local stand-in for gongkai.profiles.decode_upload, which the profiles part adds with the same
+    name and messages: at merge, import that one instead."""
+    if len(data) > MAX_FILE:
+        raise InvalidInput(f"文件过大（{len(data) // 1024} KB，上限 {MAX_FILE // 1024} KB）", field="file")
+    if not data.strip():
+        raise InvalidInput("文件是空的", field="file")
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("文件不是 UTF-8 编码的文本：请上传从本页导出、用 UTF-8 保存的 TOML 文件",
-                           field="file") from None
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(f"文件不是 UTF-8 编码的文本（第 {line} 行有无法识别的字节）", field="file") from None
 
 
 def shift_text(move: Move, cal: WorkdayCalendar, kind: ClockKind | None) -> str:
