@@ -301,3 +301,24 @@ async def test_applying_reports_the_cases_moved_and_those_that_failed(live, db, 
     (event,) = await _audits(db, "rules_applied")
     assert "1 件案件，调整 2 个期限，1 件未能调整" in event.summary
     assert event.detail["failed"] == ["SJ-2026-0002：案件已办结"]
+
+
+def test_the_form_gives_back_every_shipped_rule_unchanged():
+    """What the edit form shows for a rule reads back as the same rule, ladders with channels too."""
+    from dataclasses import replace
+
+    from gongkai.rules import Rung, default_rules
+    from web.rules import form_of, parse_ladder, rule_of_form
+
+    rules = dict(default_rules())
+    rules["reply"] = replace(rules["reply"], ladder=(*rules["reply"].ladder,
+                                                     Rung("+5wd:principal_head", "+5wd", "principal_head", 2, True,
+                                                          ("email", "group"))))
+    for rule in rules.values():
+        back, problems = rule_of_form(rule, form_of(rule))
+        assert problems == {} and back.terms() == rule.terms(), rule.name
+    rungs, unreadable = parse_ladder("# 注释\n\n-2wd assignee 0  # 两天前\ndue supervisor 1 task channels=email\n"
+                                     "-1wd assignee\nlater leader 2 urgent")
+    assert [(r.when, r.to, r.level, r.task, r.channels) for r in rungs] == [
+        ("-2wd", "assignee", 0, False, ()), ("due", "supervisor", 1, True, ("email",))]
+    assert unreadable[0].startswith("第 5 行") and unreadable[1].startswith("第 6 行") and "urgent" in unreadable[1]
