@@ -51,6 +51,7 @@ from web.policy import PolicyController
 from web.register import RegisterController
 from web.render import ViewUndefined, beijing
 from web.report import ReportController
+from web.rules import RulesController
 from web.sessions import SessionConfig, SQLSessionStore, cookie_names
 from web.signoff import SignOffController
 from web.throttle import Throttles
@@ -102,7 +103,7 @@ def create_app(
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
             SignOffController, NoticesController, DraftController, AccountController, DisplayController,
-            DisplayAdminController, ChannelAdminController,
+            DisplayAdminController, ChannelAdminController, RulesController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
