@@ -55,8 +55,9 @@ def channels_for(rule: Rule, rung: Rung) -> tuple[str, ...]:
 
 
 def keeps_quiet(rule: Rule) -> bool:
-    """Day clocks wait for office hours; an incident's hour clocks never wait."""
-    return rule.kind != ClockKind.HOURS
+    """Day clocks wait for office hours; an incident's hour clocks never wait, nor does a same-day
+    rule (0 working days: held to the next working morning, its reminder would come after it is due)."""
+    return rule.kind != ClockKind.HOURS and rule.amount > 0
 
 
 def _next_working_day(cal: WorkdayCalendar, day: date) -> date:

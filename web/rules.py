@@ -19,14 +19,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client
 
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, ClockKind, local_date
 from gongkai.errors import Conflict, InvalidInput, NotFound
 from gongkai.logs import get_logger
 from gongkai.paths import case_url
-from gongkai.profiles import MAX_FILE, SHIPPED, read_profile, shipped_profile, write_profile
+from gongkai.profiles import MAX_FILE, SHIPPED, decode_upload, read_profile, shipped_profile, write_profile
+from gongkai.recompute import Move, preview_rules
 from gongkai.rule_store import FIELD_ZH, book_of, latest, save, value_text, version_row, versions
 from gongkai.rules import ANCHORS, AUDIENCE_ZH, AUDIENCES, CHANNELS, KIND_ZH, LEVEL_ZH, Rule, Rung, rule_problems
 from gongkai.workdays import REGIONS, WorkdayCalendar
@@ -35,6 +35,7 @@ from web.actions import actor_of
 from web.audit import audit
 from web.deps import temporal_client
 from web.guards import admin_only
+from web.recompute import apply_rules
 from web.render import beijing, page
 
 log = get_logger(__name__)
@@ -42,42 +43,6 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 ORIGIN_ZH = {"shipped": "随系统发布", "ui": "页面修改", "import": "导入", "upgrade": "系统升级"}
 REASON_CHARS = 500
 _RUNG_LINE = re.compile(r"^(\S+)\s+(\S+)\s+(-?\d+)((?:\s+\S+)*)$")
-
-
-# -- TEMPORARY until the lead's recompute lands ------------------------------------------------------
-# gongkai/recompute.py will have preview_rules(session, row) -> list[Move] and
-# apply_rules(client, session, row, actor) -> Applied(cases, moved, failed). Until it is in this
-# branch, these stand-ins find nothing to move; at merge, import the real ones instead.
-@dataclass(frozen=True)
-class Move:
-    case_id: str
-    workflow_id: str
-    process: str
-    title: str
-    deadline_id: str
-    rule: str
-    label: str
-    due_from: datetime | None
-    due_to: datetime | None  # None: paused, or the rule no longer applies (`cancelled`)
-    assignee_id: int | None
-    cancelled: bool = False
-    unknown: bool = False  # its new due instant is known once applied
-
-
-@dataclass
-class Applied:
-    cases: int = 0
-    moved: int = 0
-    failed: list[str] = field(default_factory=list)  # "case id：why"
-
-
-async def preview_rules(session: AsyncSession, row: RuleVersion) -> list[Move]:  # noqa: ARG001
-    return []  # TEMPORARY until the lead's recompute lands
-
-
-async def apply_rules(client: Client, session: AsyncSession, row: RuleVersion, actor: Any) -> Applied:  # noqa: ARG001
-    return Applied()  # TEMPORARY until the lead's recompute lands
-# -- end TEMPORARY -----------------------------------------------------------------------------------
 
 
 def limit_text(rule: Rule) -> str:
@@ -160,21 +125,6 @@ def rule_of_form(current: Rule, data: dict[str, str]) -> tuple[Rule, dict[str, l
             continue
         problems.setdefault(key, []).extend(messages)
     return rule, problems
-
-
-def decode_upload(data: bytes) -> str:
-    """An uploaded profile as text: UTF-8 (a byte-order mark dropped), at most MAX_FILE bytes.
-    A local stand-in for gongkai.profiles.decode_upload, which the profiles part adds with the same
-    name and messages: at merge, import that one instead."""
-    if len(data) > MAX_FILE:
-        raise InvalidInput(f"文件过大（{len(data) // 1024} KB，上限 {MAX_FILE // 1024} KB）", field="file")
-    if not data.strip():
-        raise InvalidInput("文件是空的", field="file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InvalidInput(f"文件不是 UTF-8 编码的文本（第 {line} 行有无法识别的字节）", field="file") from None
 
 
 def shift_text(move: Move, cal: WorkdayCalendar, kind: ClockKind | None) -> str:

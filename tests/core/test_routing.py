@@ -9,9 +9,9 @@ import pytest
 
 from gongkai.clock import CST
 from gongkai.errors import InvalidInput
-from gongkai.profiles import read_profile
+from gongkai.profiles import default_rules, get_rule, read_profile
 from gongkai.routing import channels_for, keeps_quiet, message_text, release_at
-from gongkai.rules import Rung, default_rules, get_rule
+from gongkai.rules import Rung
 from gongkai.workdays import bundled_calendar
 
 CAL = bundled_calendar()

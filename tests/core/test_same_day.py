@@ -16,7 +16,8 @@ from temporalio.converter import DataConverter
 from contracts.deadline import DeadlineRef, ScheduleInput
 from gongkai.clock import CST, UTC, ClockKind, ClockSpec, compute, end_of_day
 from gongkai.explain import explain
-from gongkai.rules import get_rule, rule_problems
+from gongkai.profiles import get_rule
+from gongkai.rules import rule_problems
 from gongkai.workdays import bundled_calendar
 
 CAL = bundled_calendar("cn")

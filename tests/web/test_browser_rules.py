@@ -90,7 +90,6 @@ async def _reply_due(db, code: str):
         return (await s.execute(select(Deadline.due_at).where(Deadline.id == f"{code}/reply"))).scalar_one()
 
 
-@pytest.mark.skip(reason="needs recompute from the lead")
 async def test_a_case_keeps_its_due_date_until_the_administrator_applies_the_change_after_the_preview(system, db):
     SHOTS.mkdir(exist_ok=True)
     async with async_playwright() as p:

@@ -16,10 +16,11 @@ import web.rules as web_rules
 from gongkai import rule_store
 from gongkai.clock import CST
 from gongkai.profiles import read_profile
+from gongkai.recompute import Move
 from gongkai.rule_store import book_of, latest
 from models import AuditEvent, RuleVersion
 from tests.web.conftest import login, post_form
-from web.rules import Applied, Move
+from web.recompute import Applied
 
 PAGE = "/admin/rules"
 
@@ -307,7 +308,8 @@ def test_the_form_gives_back_every_shipped_rule_unchanged():
     """What the edit form shows for a rule reads back as the same rule, ladders with channels too."""
     from dataclasses import replace
 
-    from gongkai.rules import Rung, default_rules
+    from gongkai.profiles import default_rules
+    from gongkai.rules import Rung
     from web.rules import form_of, parse_ladder, rule_of_form
 
     rules = dict(default_rules())
