@@ -119,7 +119,8 @@ class CalendarController(Controller):
     path = "/calendar"
     include_in_schema = False
 
-    async def _year_page(self, db, user, region: str, year: int, status_code=200, error=None, form=None):
+    async def _year_page(self, db, user, region: str, year: int, status_code=200, error=None, form=None,
+                         recomputed=None):
         _check_region_year(region, year)
         cal = await load_calendar(db, region)
         national = cal.arrangement(year, NATIONAL)
@@ -130,16 +131,18 @@ class CalendarController(Controller):
         return await page(
             "calendar/year.html", db, user, status_code=status_code, year=year, region=region, regions=REGIONS,
             months=month_grid(cal, year), covered=cal.covers(year), national=national, regional=regional,
-            versions=versions, beijing=beijing, error=error, basis=cal.provisional_basis(year),
+            versions=versions, beijing=beijing, error=error, recomputed=recomputed, basis=cal.provisional_basis(year),
             statutory_basis=BASIS_ZH,
             form=form or form_values(regional if region != NATIONAL else national, year, region),
             today=datetime.now(CST).date(),
         )
 
     @get("/")
-    async def year_view(self, db: AsyncSession, user: User, region: str = NATIONAL, year: int | None = None
-                        ) -> Template:
-        return await self._year_page(db, user, region, year or datetime.now(CST).year)
+    async def year_view(self, db: AsyncSession, user: User, region: str = NATIONAL, year: int | None = None,
+                        recomputed: int | None = None, moved: int = 0, failed: int = 0) -> Template:
+        """After a save, `recomputed`/`moved`/`failed` say what the save did to open cases."""
+        done = {"cases": recomputed, "moved": moved, "failed": failed} if recomputed is not None else None
+        return await self._year_page(db, user, region, year or datetime.now(CST).year, recomputed=done)
 
     @get("/{year:int}")
     async def year_path(self, db: AsyncSession, user: User, year: int, region: str = NATIONAL) -> Template:

@@ -53,7 +53,10 @@ RECORDED = {
                       # Versions made at submission, not at every save (patch policy-version-at-submit).
                       "policy_version_at_submit",
                       # The daily digest, as its schedule starts it.
-                      "digest_working_day"],
+                      "digest_working_day",
+                      # Cases carrying their rules version (RuleBook in the input): one moved to version 2
+                      # by the recompute update; a 临沂 incident without the 5 h clock.
+                      "disclosure_rules_applied", "incident_linyi_rules"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 

@@ -63,6 +63,9 @@ async def test_a_case_keeps_its_version_until_the_change_is_applied(env, db, run
     reply = f"{rid}/reply"
     first = await _due(db, reply)
     assert first == await _expected(db, 20)
+    async with db.session_factory() as s:
+        row = await s.get(Deadline, reply)
+        assert row is not None and "20个工作日；规则版本 1，随系统发布（全国通用规则）" in row.explanation[0]
     before_change = await handle.fetch_history()
 
     # Version 2 shortens the reply limit: the open case keeps its due date.
@@ -113,7 +116,8 @@ async def test_a_case_keeps_its_version_until_the_change_is_applied(env, db, run
     # The case's own explanation now names version 2.
     async with db.session_factory() as s:
         row = await s.get(Deadline, reply)
-        assert row is not None and any("2" in line for line in row.explanation)
+        assert row is not None and "15个工作日；规则版本 2，" in row.explanation[0]
+        assert "系统管理员修改：按本地方案缩短答复期限" in row.explanation[0]
     history = await handle.fetch_history()
     record(history.to_json(), "disclosure", "rules_applied")
     await replayer(WORKFLOWS).replay_workflow(history)
@@ -142,4 +146,36 @@ async def test_a_case_started_before_versions_runs_by_the_shipped_rules_and_take
         applied = await apply_rules(env.client, s, v2, a["admin"])
     assert applied.moved == 1
     assert await _due(db, f"{rid}/reply") == await _expected(db, 10)
+    await handle.terminate("test done")
+
+
+async def test_a_major_incident_under_linyis_rules_starts_only_the_clocks_its_plan_has(env, db, run):
+    """临沂's plan has no 5-hour rule and counts the 24-hour press conference from the opinion case's
+    detection (四(十六)): its case starts that one clock, from detection."""
+    from contracts.incident import IncidentInput
+    from gongkai import incident as incident_rules
+    from gongkai.rule_store import book_of
+    from models import IncidentCase
+    from workflows.incident import IncidentWorkflow
+
+    async with db.session_factory() as s:
+        book = book_of(await latest(s, "linyi")).only(incident_rules.RULES)
+    assert not book.rule("authoritative_release").applies and book.rule("press_conference").anchor == "detection"
+    now = await env.get_current_time()
+    event, found = now - timedelta(hours=3), now - timedelta(hours=1)
+    anchors = {r: book.rule(r).anchor for r in ("press_conference",)}
+    inp = IncidentInput("IN-2026-000901", "某化工厂仓库火灾", "仓库起火", "某工业园区", "major", "online", event, found,
+                        await department_id(db, "WJW"), [], "wjw_officer", 24, anchors, rules=book)
+    handle = await env.client.start_workflow(IncidentWorkflow.run, inp, id=inp.case_id, task_queue=run)
+    async with db.session_factory() as s:
+        for _ in range(200):
+            if await s.get(IncidentCase, inp.case_id):
+                break
+            await env.sleep(timedelta(seconds=1))
+        clocks = list((await s.execute(select(Deadline).where(Deadline.case_id == inp.case_id))).scalars())
+    assert [(d.rule, d.due_at) for d in clocks] == [("press_conference", found + timedelta(hours=24))]
+    assert "规则版本 1" in clocks[0].explanation[0] and "临沂" in clocks[0].explanation[0]
+    history = await handle.fetch_history()
+    record(history.to_json(), "incident", "linyi_rules")
+    await replayer(WORKFLOWS).replay_workflow(history)
     await handle.terminate("test done")
