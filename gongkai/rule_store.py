@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from gongkai.clock import CST, ClockKind
+from gongkai.clock import CST, UNIT_ZH, ClockKind
 from gongkai.errors import Conflict, InvalidInput, NotFound
 from gongkai.logs import get_logger
 from gongkai.profiles import get_rule, shipped_profile
@@ -58,7 +58,7 @@ def book_of(row: RuleVersion) -> RuleBook:
 def value_text(field: str, value: Any, kind: str = "") -> str:
     """A rule field's value as the history shows it."""
     if field == "amount":
-        return f"{value}{KIND_ZH.get(kind, '')}" if kind else str(value)
+        return f"{value}{UNIT_ZH.get(kind, '')}" if kind else str(value)
     if field == "kind":
         return KIND_ZH.get(value, value)
     if field == "applies":

@@ -60,7 +60,7 @@ class Rung:
         return end_of_day(day) if k > 0 else start_of_day(day, REMINDER_HOUR)
 
     def text(self) -> str:
-        """The rung as the rules page shows it: 到期前2个工作日（上午9时）提醒经办人."""
+        """The rung as the rules page shows it: 到期前2个工作日提醒经办人, 超期3个工作日报分管领导督办."""
         m = _WHEN.match(self.when)
         if self.when == "due" or not m:
             when = "到期时"
@@ -70,8 +70,9 @@ class Rung:
                 when = "届满日上午9时" if (n, m.group(3)) == (0, "wd") else f"到期前{n}{unit}"
             else:
                 when = f"超期{n}{unit}"
-        task = "并生成督办任务" if self.task else ""
-        return f"{when}{LEVEL_ZH.get(self.level, '提醒')}{AUDIENCE_ZH.get(self.to, self.to)}{task}"
+        who = AUDIENCE_ZH.get(self.to, self.to)
+        told = f"提醒{who}" if self.level == 0 else f"报{who}督办"
+        return f"{when}{told}" + ("（生成待办任务）" if self.task else "")
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,7 @@ async def apply_rules(client: Client | None, session: AsyncSession, row: RuleVer
         return Applied(failed=["工作流服务不可用，请稍后重试"])
     moves = await preview_rules(session, row)
     cases = list(dict.fromkeys(m.workflow_id for m in moves))
-    reason = f"适用规则第 {row.number} 版：{row.reason}"
-    applied = await _tell(client, cases, actor, Recompute(reason, book_of(row)))
+    applied = await _tell(client, cases, actor, Recompute(row.reason, book_of(row)))
     log.info("rules_applied", version=row.number, cases=applied.cases, moved=applied.moved, failed=len(applied.failed))
     return applied
 

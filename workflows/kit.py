@@ -252,7 +252,8 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
                     d.finish("cancelled", actor.username)
                     cancelled.append(d.ref.deadline_id)
                     continue
-                d.revise(_revised(d.spec, old, new, book.version), change.reason[:200], actor.username)
+                why = f"适用规则第 {book.version} 版：{change.reason}"[:200]
+                d.revise(_revised(d.spec, old, new, book.version), why, actor.username)
             self.book = RuleBook(book.profile, book.version, book.region, {**self.book.rules, **rules})
         await self.settle()
         moved = moved_clocks(clocks, before, frozenset(cancelled))

@@ -73,7 +73,7 @@ async def test_the_administrator_changes_a_limit_with_a_reason_and_sees_the_hist
         assert await row.get_attribute("data-origin") == "ui"
         assert await row.locator("[data-who]").inner_text() == "系统管理员"
         assert await row.locator("[data-reason]").inner_text() == "本机关方案规定15个工作日内答复"
-        assert "期限：20工作日 → 15工作日" in await row.locator("[data-changes]").inner_text()
+        assert "期限：20个工作日 → 15个工作日" in await row.locator("[data-changes]").inner_text()
         await page.screenshot(path=str(SHOTS / "rules-history.png"), full_page=True)
 
         await page.click("#rules-index")

@@ -74,7 +74,7 @@ async def test_the_table_shows_every_rule_in_force_and_says_the_profile_is_the_s
     assert row is not None
     reply = unescape(row.group(0))
     assert "20个工作日" in reply and "到期前5个工作日提醒经办人" in reply
-    assert "到期时督办督办人员并生成督办任务" in reply
+    assert "到期时报督办人员督办（生成待办任务）" in reply
     assert "第三十三条" in reply and "第 1 版" in reply and 'href="/admin/rules/reply"' in reply
     shipped = unescape(re.search(r'id="shipped-profile">(.*?)</div>', r.text, re.S).group(1))  # type: ignore[union-attr]
     assert "随系统发布的“全国通用规则”" in shipped and "GONGKAI_PROFILE" in shipped
@@ -95,7 +95,7 @@ async def test_an_edit_with_a_reason_makes_version_2_and_the_history_shows_who_w
     assert "已保存为第 2 版。在办案件仍按原规则计时，如需适用请点击“适用于在办案件”" in text
     row = unescape(re.search(r'<tr data-version="2".*?</tr>', history.text, re.S).group(0))  # type: ignore[union-attr]
     assert "系统管理员" in row and "页面修改" in row and "本机关方案压缩为15个工作日" in row
-    assert "“依申请公开答复期限”的期限：20工作日 → 15工作日" in row
+    assert "“依申请公开答复期限”的期限：20个工作日 → 15个工作日" in row
     assert '<tr data-version="1" data-origin="shipped">' in history.text
     assert history.text.index('data-version="2"') < history.text.index('data-version="1" ')  # newest first
 
@@ -229,7 +229,7 @@ async def test_import_of_a_good_file_makes_a_version(client, db):
     assert rule.amount == 10 and rule.source == "临沂市实施方案 二(五)" and rule.version == 2
     assert book_of(versions[1]).rules["reply"].version == 1  # untouched rules keep their version
     history = unescape((await client.get(r.headers["location"])).text)
-    assert "导入" in history and "执行临沂市方案" in history and "20工作日 → 10工作日" in history
+    assert "导入" in history and "执行临沂市方案" in history and "20个工作日 → 10个工作日" in history
     (event,) = await _audits(db, "rules_saved")
     assert event.detail["origin"] == "import" and "rules.toml" in event.summary
 
