@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlmodel import col, select
@@ -46,7 +47,7 @@ class Move:
     label: str
     due_from: datetime | None
     due_to: datetime | None  # None: paused, or the rule no longer applies (`cancelled`)
-    assignee_id: int | None
+    assignee_id: int | None = None
     cancelled: bool = False
     unknown: bool = False  # a clock recorded before previews: its new due shows once applied
 
@@ -73,13 +74,13 @@ async def preview_rules(session: AsyncSession, row: RuleVersion) -> list[Move]:
         if old.terms() == new.terms():
             continue
         title = await _title(session, d)
-        base = dict(case_id=d.case_id, workflow_id=d.workflow_id, process=d.process, title=title, deadline_id=d.id,
-                    rule=d.rule, label=new.label, due_from=d.due_at, assignee_id=d.assignee_id)
+        move = partial(Move, d.case_id, d.workflow_id, d.process, title, d.id, d.rule, new.label, d.due_at,
+                       assignee_id=d.assignee_id)
         if not new.applies:
-            moves.append(Move(**base, due_to=None, cancelled=True))
+            moves.append(move(None, cancelled=True))
             continue
         if "clock" not in spec:
-            moves.append(Move(**base, due_to=None, unknown=True))
+            moves.append(move(None, unknown=True))
             continue
         clock = spec_of_json(spec["clock"])
         if clock.amount == old.amount:
@@ -87,9 +88,9 @@ async def preview_rules(session: AsyncSession, row: RuleVersion) -> list[Move]:
         try:
             due = compute(clock, await load_calendar(session, row.region)).due_at
         except ValueError:
-            moves.append(Move(**base, due_to=None, unknown=True))
+            moves.append(move(None, unknown=True))
             continue
-        moves.append(Move(**base, due_to=due))
+        moves.append(move(due))
     return moves
 
 

@@ -60,7 +60,7 @@ def value_text(field: str, value: Any, kind: str = "") -> str:
     if field == "amount":
         return f"{value}{UNIT_ZH.get(kind, '')}" if kind else str(value)
     if field == "kind":
-        return KIND_ZH.get(value, value)
+        return KIND_ZH.get(str(value), str(value))
     if field == "applies":
         return "适用" if value else "不适用"
     if field == "ladder":
