@@ -12,13 +12,13 @@ from models.incident import IncidentCase
 from models.letter import Letter, LetterCounter
 from models.office import OfficeProfile
 from models.policy import PolicyCase, PolicyVersion
+from models.publication import CatalogueEntry, PublicationItem
 from models.rules import RuleVersion
 from models.throttle import Throttle
 
 __all__ = [
-    "AuditEvent", "CalendarVersion", "CaseCounter", "Deadline", "Delivery", "Department", "DepartmentChannel",
-    "DisclosureAttachment", "DisclosureRequest", "DisclosureReview", "FormDraft", "IncidentCase", "IntakeKey",
-    "Letter", "LetterCounter", "Notification", "OfficeProfile", "PolicyCase", "PolicyVersion", "Role", "RuleVersion",
-    "Task",
-    "Throttle", "User", "WebSession",
+    "AuditEvent", "CalendarVersion", "CaseCounter", "CatalogueEntry", "Deadline", "Delivery", "Department",
+    "DepartmentChannel", "DisclosureAttachment", "DisclosureRequest", "DisclosureReview", "FormDraft", "IncidentCase",
+    "IntakeKey", "Letter", "LetterCounter", "Notification", "OfficeProfile", "PolicyCase", "PolicyVersion",
+    "PublicationItem", "Role", "RuleVersion", "Task", "Throttle", "User", "WebSession",
 ]
