@@ -48,6 +48,7 @@ from web.incident import IncidentApi, IncidentController
 from web.notices import NoticesController
 from web.office import OfficeController
 from web.policy import PolicyController
+from web.publication_import import PublicationImportController
 from web.register import RegisterController
 from web.render import ViewUndefined, beijing
 from web.report import ReportController
@@ -103,7 +104,7 @@ def create_app(
             PublicController, TrackController, CaseController, DisclosureApi, InboxController, BoardController,
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
             SignOffController, NoticesController, DraftController, AccountController, DisplayController,
-            DisplayAdminController, ChannelAdminController, RulesController,
+            DisplayAdminController, ChannelAdminController, RulesController, PublicationImportController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},
