@@ -19,7 +19,11 @@ GENERAL_RULE = "proactive_publication"  # B01, GIR Art. 26
 # kind: (label, the rule its clock runs by, the channels it must reach by default)
 KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "general": ("一般主动公开信息", GENERAL_RULE, ("gov_website",)),
-    "licensing_penalty": ("行政许可、行政处罚决定（双公示）", "decision_publication", ("dept_website", "gov_website")),
+    # 双公示 (B08): licensing and penalty decisions on the department's and the government's websites;
+    # counted apart in the annual report's table 2 (GIR Art. 20 (5), (6)), with coercion decisions.
+    "licensing": ("行政许可决定（双公示）", "decision_publication", ("dept_website", "gov_website")),
+    "penalty": ("行政处罚决定（双公示）", "decision_publication", ("dept_website", "gov_website")),
+    "coercion": ("行政强制决定", GENERAL_RULE, ("gov_website",)),
     "list_adjustment": ("权责清单、收费目录等清单调整", "list_adjustment", ("gov_website",)),
     "meeting_decision": ("政府常务会议议定事项", "meeting_decision", ("gov_website", "new_media")),
     "handling_result": ("人大建议、政协提案办理结果", "handling_result", ("gov_website",)),

@@ -152,6 +152,6 @@ def template() -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerow(["关于某公司违法排污的行政处罚决定", KINDS["licensing_penalty"][0], "JYJ", "2026-09-25",
+    writer.writerow(["关于某公司违法排污的行政处罚决定", KINDS["penalty"][0], "JYJ", "2026-09-25",
                      "部门网站、政府网站", "是", "某环罚〔2026〕12号", "处罚决定书全文"])
     return out.getvalue()

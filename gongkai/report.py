@@ -1,5 +1,6 @@
 """The annual report's table 3 (收到和处理政府信息公开申请情况, 国办公开办函〔2021〕30号), computed
-from the requests, with the table's own invariants checked."""
+from the requests, with the table's own invariants checked; and table 2 (主动公开政府信息情况) where
+the publication items and policy documents hold the figures."""
 
 from __future__ import annotations
 
@@ -93,3 +94,38 @@ def check_invariants(rows: list[Row]) -> list[str]:
         if r.values and sum(r.values[:-1]) != r.values[-1]:
             problems.append(f"{r.label}：总计 ≠ 各类申请人之和")
     return problems
+
+
+# -- table 2: 主动公开政府信息情况 -------------------------------------------------------------------------
+TABLE2_COLUMNS = {"issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
+                  "decisions": "本年处理决定数量", "fees": "本年收费金额（单位：万元）"}
+
+
+@dataclass(frozen=True)
+class Table2Row:
+    key: str
+    block: str  # 第二十条第（一）项 …
+    label: str
+    columns: tuple[str, ...]  # TABLE2_COLUMNS keys
+    values: tuple[int | None, ...]  # None: not recorded in this system (the office fills it in)
+
+
+def table2(decisions: dict[str, list[date]], normative_issued: list[date], year: int) -> list[Table2Row]:
+    """From the year's publication items (decisions by kind: licensing, penalty, coercion, each
+    item's trigger date) and normative documents published. What Gongkai does not record (rules
+    issued, repeals, documents in force, fee amounts) stays None, to be filled in by the office."""
+    def count(days: list[date]) -> int:
+        return sum(1 for d in days if d.year == year)
+
+    def made(kind: str) -> tuple[int | None, ...]:
+        return (count(decisions.get(kind, [])),)
+
+    return [
+        Table2Row("rules", "第二十条第（一）项", "规章", ("issued", "repealed", "in_force"), (None, None, None)),
+        Table2Row("normative", "第二十条第（一）项", "行政规范性文件", ("issued", "repealed", "in_force"),
+                  (count(normative_issued), None, None)),
+        Table2Row("licensing", "第二十条第（五）项", "行政许可", ("decisions",), made("licensing")),
+        Table2Row("penalty", "第二十条第（六）项", "行政处罚", ("decisions",), made("penalty")),
+        Table2Row("coercion", "第二十条第（六）项", "行政强制", ("decisions",), made("coercion")),
+        Table2Row("fees", "第二十条第（八）项", "行政事业性收费", ("fees",), (None,)),
+    ]

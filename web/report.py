@@ -1,4 +1,4 @@
-"""The annual report's table 3 for any year: a page, CSV and XLSX."""
+"""The annual report's tables 2 and 3 for any year: a page; table 3 also as CSV and XLSX."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from datetime import datetime
 from litestar import Controller, Response, get
 from litestar.response import Template
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.clock import CST
 from gongkai.errors import InvalidInput
-from gongkai.report import COLUMN_LABELS, RequestFact, Row, check_invariants, table3
-from models import DisclosureRequest, User
+from gongkai.report import COLUMN_LABELS, TABLE2_COLUMNS, RequestFact, Row, Table2Row, check_invariants, table2, table3
+from models import DisclosureRequest, PolicyCase, PublicationItem, User
 from web.guards import oversight_only
 from web.render import page
 
@@ -29,6 +30,22 @@ async def facts(db: AsyncSession) -> list[RequestFact]:
         out.append(RequestFact(kind, received, concluded.astimezone(CST).date() if concluded else None,
                                disposition, reason))
     return out
+
+
+async def table2_of(db: AsyncSession, year: int) -> list[Table2Row]:
+    """Table 2 from the year's decisions published (cancelled items are not decisions) and the
+    normative documents published."""
+    start, end = datetime(year, 1, 1, tzinfo=CST), datetime(year + 1, 1, 1, tzinfo=CST)
+    q = select(PublicationItem.kind, PublicationItem.triggered_at).where(
+        col(PublicationItem.kind).in_(("licensing", "penalty", "coercion")),
+        col(PublicationItem.outcome) != "cancelled", col(PublicationItem.triggered_at) >= start,
+        col(PublicationItem.triggered_at) < end)
+    decisions: dict[str, list] = {}
+    for kind, at in (await db.execute(q)).all():
+        decisions.setdefault(kind, []).append(at.astimezone(CST).date())
+    issued = [on for (on,) in (await db.execute(select(PolicyCase.published_on).where(
+        col(PolicyCase.normative), col(PolicyCase.published_on).is_not(None)))).all()]
+    return table2(decisions, issued, year)
 
 
 def _check(user: User, year: int) -> None:
@@ -75,7 +92,8 @@ class ReportController(Controller):
         _check(user, year)
         rows = table3(await facts(db), year)
         return await page("report.html", db, user, rows=rows, year=year, columns=COLUMN_LABELS,
-                          problems=check_invariants(rows))
+                          problems=check_invariants(rows), table2=await table2_of(db, year),
+                          table2_columns=TABLE2_COLUMNS)
 
     @get("/table3.csv")
     async def csv_export(self, db: AsyncSession, user: User, year: int) -> Response:

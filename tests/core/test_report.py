@@ -64,3 +64,16 @@ def test_what_one_year_carries_out_the_next_carries_in(items, year):
     out = {r.key: r.values for r in table3(items, year)}["carried_out"]
     into = {r.key: r.values for r in table3(items, year + 1)}["carried_in"]
     assert out == into
+
+
+def test_table2_counts_the_years_decisions_and_normative_documents_and_leaves_the_rest_to_fill_in():
+    from datetime import date as day
+
+    from gongkai.report import table2
+
+    decisions = {"licensing": [day(2026, 3, 1), day(2025, 12, 31)], "penalty": [day(2026, 9, 25)] * 3}
+    rows = {r.key: r for r in table2(decisions, [day(2026, 5, 1), day(2025, 5, 1)], 2026)}
+    assert rows["licensing"].values == (1,) and rows["penalty"].values == (3,) and rows["coercion"].values == (0,)
+    assert rows["normative"].values == (1, None, None)  # issued this year; repeals and documents in force not kept
+    assert rows["rules"].values == (None, None, None) and rows["fees"].values == (None,)
+    assert [r.block for r in rows.values()][:2] == ["第二十条第（一）项"] * 2

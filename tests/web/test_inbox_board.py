@@ -93,6 +93,7 @@ async def test_annual_table_three_page_and_exports(live, db):
     year = datetime.now(CST).year
     page = await live.get("/report", params={"year": year})
     assert page.status_code == 200 and "invariants-ok" in page.text and code
+    assert '<tr data-row="penalty"><td>第二十条第（六）项</td><td>行政处罚</td>' in page.text  # table 2 beside it
     new_row = '<tr data-row="new"><td class="indent-0">一、本年新收政府信息公开申请数量</td>'
     assert new_row + "<td>0</td><td>1</td>" in page.text  # one commercial applicant
     csv_body = (await live.get("/report/table3.csv", params={"year": year})).content.decode("utf-8-sig")

@@ -26,7 +26,7 @@ def _csv(n: int, *, bad: dict[int, dict[str, str]] | None = None, encoding: str 
     writer = csv.writer(out)
     writer.writerow(csv_rows.COLUMNS)
     for i in range(n):
-        row = {"事项名称": f"行政处罚决定 {i + 1}", "类别": "行政许可、行政处罚决定（双公示）", "责任部门": "JYJ",
+        row = {"事项名称": f"行政处罚决定 {i + 1}", "类别": "行政处罚决定（双公示）", "责任部门": "JYJ",
                "发生时间": DAY, "发布渠道": "部门网站、政府网站", "保密审查": "否",
                "业务编号": f"教罚〔2026〕{i + 1}号", "内容": ""}
         row.update((bad or {}).get(i, {}))

@@ -63,7 +63,7 @@ async def test_a_penalty_decision_published_on_both_websites_by_the_seventh_work
     9-30, 10-08, 10-09, the make-up Saturday 10-10, 10-12), and is met once both websites have it."""
     a = await actors(db)
     cid = "PI-2026-000001"
-    h = await _start(env, db, run, cid, "licensing_penalty", START, ["dept_website", "gov_website"])
+    h = await _start(env, db, run, cid, "penalty", START, ["dept_website", "gov_website"])
     clock = await _deadline(db, cid)
     assert clock.rule == "decision_publication"
     assert clock.due_at == datetime(2026, 10, 13, 0, 0, tzinfo=CST)  # 24:00 of 2026-10-12
@@ -93,7 +93,7 @@ async def test_a_penalty_decision_published_on_both_websites_by_the_seventh_work
 async def test_one_website_only_stays_open_and_escalates(env, db, run):
     a = await actors(db)
     cid = "PI-2026-000002"
-    h = await _start(env, db, run, cid, "licensing_penalty", START, ["dept_website", "gov_website"],
+    h = await _start(env, db, run, cid, "penalty", START, ["dept_website", "gov_website"],
                      secrecy_review=False)
     await act(h, PublicationWorkflow.submit, a["jyj_officer"])
     await act(h, PublicationWorkflow.publish, a["jyj_officer"], "dept_website", "https://jyj.example.gov.cn/3",
@@ -176,6 +176,6 @@ async def test_a_confidentiality_review_returns_the_item_for_changes(env, db, ru
 async def test_a_kind_the_profile_lacks_runs_by_the_general_rule(db):
     """Under the national profile a 双公示 item has no 7 WD rule: it runs by GIR Art. 26's 20 WD."""
     book = await _book(db, "national")
-    assert rules.rule_for("licensing_penalty", book).name == "proactive_publication"
+    assert rules.rule_for("penalty", book).name == "proactive_publication"
     linyi = await _book(db, "linyi")
-    assert rules.rule_for("licensing_penalty", linyi).amount == 7
+    assert rules.rule_for("penalty", linyi).amount == 7
