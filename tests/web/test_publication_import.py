@@ -93,3 +93,34 @@ async def test_only_staff_of_departments_import(live):
     await login(live, "duban")
     refused = await live.get("/publication/import/")
     assert refused.status_code == 403
+
+
+async def test_the_assessment_figures_count_the_imported_items(live, db):
+    """Three decisions of 40 days ago, unpublished: open and overdue on the statistics page and in
+    its Excel export; officers do not see the page."""
+    from openpyxl import load_workbook
+
+    await login(live, "jyj_officer")
+    day = (datetime.now(CST) - timedelta(days=40)).date().isoformat()
+    data = _csv(3, bad={i: {"发生时间": day} for i in range(3)})
+    assert (await post_form(live, "/publication/import", {},
+                            files={"file": ("p.csv", data, "text/csv")})).status_code == 201
+    for _ in range(300):
+        async with db.session_factory() as s:
+            from models import Deadline
+            due = (await s.execute(select(func.count()).select_from(Deadline).where(
+                Deadline.process == "publication"))).scalar_one()
+        if due == 3:
+            break
+        await asyncio.sleep(0.2)
+    assert (await live.get("/publication/stats/")).status_code == 403
+    await post_form(live, "/logout", {}, token_from="/")
+    await login(live, "gkb_head")
+    year = int(day[:4])
+    page = await live.get("/publication/stats/", params={"year": year})
+    assert page.status_code == 200
+    row = re.search(rf'<tr data-department="\d+" data-month="{day[:7]}">(.*?)</tr>', page.text)
+    assert row and '<td data-open>3</td><td data-overdue>3</td>' in row.group(1)
+    xlsx = await live.get("/publication/stats/stats.xlsx", params={"year": year})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert [c.value for c in sheet[3]][1:8] == [day[:7], 3, 0, 0, 3, 3, 0]
