@@ -150,6 +150,8 @@ def _kind(category: str, limit: str, limits: Mapping[str, str]) -> tuple[str, st
     found = kinds_by_text(limits).get(limit.replace(" ", ""), [])
     if len(found) == 1:
         return found[0], ""
+    if "general" in found:  # the general rule's limit: an office's own sheet has no 类别 to say more
+        return "general", ""
     if not found:
         known = "、".join(sorted(set(limits.values())))
         return "", f"时限“{limit}”不对应任何类别的时限规则（现行：{known}），请填写类别"
