@@ -33,6 +33,7 @@ from gongkai.catalogue import (
 )
 from gongkai.clock import CST
 from gongkai.errors import Conflict, InvalidInput, NotFound
+from gongkai.fields import MAX_ID
 from gongkai.logs import get_logger
 from gongkai.publication import CHANNELS, KINDS, rule_for
 from gongkai.rule_store import current_book
@@ -79,7 +80,7 @@ async def _limits(db: AsyncSession) -> dict[str, str]:
 
 
 async def _row(db: AsyncSession, entry_id: int) -> CatalogueEntry:
-    row = await db.get(CatalogueEntry, entry_id)
+    row = await db.get(CatalogueEntry, entry_id) if 0 < entry_id <= MAX_ID else None  # fits the column
     if row is None:
         raise NotFound("目录条目不存在")
     return row
@@ -104,7 +105,7 @@ class CatalogueController(Controller):
         q = select(CatalogueEntry)
         if department == "each":
             q = q.where(col(CatalogueEntry.department_id).is_(None))
-        elif department.isdigit():
+        elif department.isdigit() and int(department) <= MAX_ID:
             q = q.where(CatalogueEntry.department_id == int(department))
         if kind in KINDS:
             q = q.where(CatalogueEntry.kind == kind)

@@ -134,6 +134,8 @@ async def test_edit_and_deactivate_are_audited_and_nothing_is_deleted(client, db
     listed = await client.get("/catalogue")
     assert re.search(rf'data-entry="{entry.id}" data-active="0"', listed.text)
     assert (await client.get("/catalogue/999999")).status_code == 404
+    assert (await client.get("/catalogue/99999999999999999999")).status_code == 404
+    assert (await client.get("/catalogue?department=99999999999999999999")).status_code == 200
 
 
 async def test_export_then_import_round_trips_and_updates_instead_of_duplicating(client, db):
