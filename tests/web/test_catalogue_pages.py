@@ -208,3 +208,13 @@ async def test_the_starter_catalogue_loads_into_an_empty_catalogue_only(client, 
     assert len(await _audits(db, "catalogue_starter_loaded")) == 1
     again = await post_form(client, "/catalogue/starter", {}, token_from="/catalogue/new")
     assert again.status_code == 409 and len(await _entries(db)) == len(starter_entries())
+
+
+async def test_the_first_start_seeds_the_starter_catalogue_once(db):
+    from shell.seed import seed_catalogue
+
+    assert [e.name for e in await _entries(db)] == [e.name for e in starter_entries()]  # seeded at first start
+    with db.sync_session() as session:
+        assert seed_catalogue(session) == 0  # never again once the catalogue has entries
+        session.commit()
+    assert len(await _entries(db)) == len(starter_entries())
