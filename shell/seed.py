@@ -1,18 +1,21 @@
-"""First-start data: the bundled calendars, and demo departments and accounts. Idempotent."""
+"""First-start data: the bundled calendars, the starter 主动公开基本目录 (while the catalogue is empty),
+and demo departments and accounts. Idempotent."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from gongkai import blobs
 from gongkai.calendar_store import seed_bundled
+from gongkai.catalogue import starter_entries
 from gongkai.logs import get_logger
 from gongkai.passwords import hash_password
 from gongkai.settings import get_settings
-from models import Department, OfficeProfile, Role, User
+from models import CatalogueEntry, Department, OfficeProfile, Role, User
 from models.accounts import DepartmentKind
 
 log = get_logger(__name__)
@@ -62,7 +65,8 @@ OLD_DEMO_NAMES = {
 
 
 def seed(session: Session, *, demo: bool) -> dict[str, int]:
-    counts = {"calendar_versions": seed_bundled(session), "departments": 0, "accounts": 0}
+    counts = {"calendar_versions": seed_bundled(session), "departments": 0, "accounts": 0,
+              "catalogue": seed_catalogue(session)}
     depts = {d.code: d for d in session.exec(select(Department))}
     if demo:
         for code, name, kind in DEMO_DEPARTMENTS:
@@ -98,6 +102,17 @@ def seed(session: Session, *, demo: bool) -> dict[str, int]:
             counts["accounts"] += 1
     session.commit()
     return counts
+
+
+def seed_catalogue(session: Session) -> int:
+    """The starter catalogue, into an empty one only: entries are deactivated, never deleted, so an
+    office that has kept its catalogue never gets the starter again."""
+    if session.exec(select(CatalogueEntry.id)).first() is not None:
+        return 0
+    entries = starter_entries()
+    for entry in entries:
+        session.add(CatalogueEntry(**asdict(entry), created_by="seed", updated_by="seed"))
+    return len(entries)
 
 
 def seed_sync() -> dict[str, int]:

@@ -32,6 +32,7 @@ from web.auth import AuthController
 from web.board import BoardController
 from web.calculator import CalculatorController
 from web.calendar import CalendarController
+from web.catalogue import CatalogueController
 from web.channels import ChannelAdminController
 from web.codec import CodecController, cors
 from web.csrf import SessionCSRFMiddleware
@@ -106,7 +107,7 @@ def create_app(
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
             SignOffController, NoticesController, DraftController, AccountController, DisplayController,
             DisplayAdminController, ChannelAdminController, RulesController, PublicationImportController,
-            PublicationStatsController,
+            PublicationStatsController, CatalogueController,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

@@ -22,10 +22,12 @@ REGISTER_INCIDENT = frozenset({Role.OFFICER, Role.DEPT_HEAD, Role.OFFICE_HEAD, R
 DRAFT_POLICY = frozenset({Role.OFFICER, Role.DEPT_HEAD})
 OVERSIGHT = WIDE_ROLES  # the boards, the annual report, every department's cases
 ADMINS = frozenset({Role.ADMIN})
+CATALOGUE = frozenset({Role.ADMIN, Role.OFFICE_HEAD})  # keep the 主动公开基本目录
 
 CAPABILITIES = {
     "register_request": REGISTER_REQUEST, "register_incident": REGISTER_INCIDENT, "draft_policy": DRAFT_POLICY,
     "oversee": OVERSIGHT, "supervise": SUPERVISORS, "admin": ADMINS, "claim": frozenset({Role.OFFICER}),
+    "catalogue": CATALOGUE,
 }
 
 
@@ -63,3 +65,4 @@ def requires(roles: Iterable[Role], message: str) -> Guard:
 
 admin_only = requires(ADMINS, "只有系统管理员可以执行此操作")
 oversight_only = requires(OVERSIGHT, "只有公开办、督办人员和领导可以查看")
+catalogue_keepers = requires(CATALOGUE, "只有系统管理员和公开办负责人可以维护公开目录")

@@ -255,6 +255,7 @@ async def test_no_case_route_opens_to_another_department(live, db):
     values.update({"link_id": ["1"], "token": ["x" * 43]})  # wall screens: admin-only; a token nobody made
     values.update({"channel_id": ["1"]})  # a department's group robot (消息渠道): admin-only
     values.update({"name": ["reply"]})  # a time-limit rule (时限规则): admin-only, not a case
+    values.update({"entry_id": ["1"]})  # a 公开目录 entry: kept by administrators and the office head
     not_cases = {"file_path", "path", "year"}  # static files, the schema pages and the calendar's years
     all_routes = live._transport.app.routes
     unknown = {name for r in all_routes for name in r.path_parameters} - set(values) - not_cases - {"action"}
