@@ -31,6 +31,7 @@ from activities.digest import DigestActivities
 from activities.disclosure import DisclosureActivities
 from activities.incident import IncidentActivities
 from activities.policy import PolicyActivities
+from activities.publication import PublicationActivities
 from activities.reconcile import ReconcileActivities
 from contracts.digest import DigestInput
 from contracts.reconcile import ReconcileInput
@@ -76,7 +77,7 @@ def build_activities(session_factory, client: Client | None = None, task_queue: 
     out += activities_of(DeadlineActivities(session_factory, outbox))
     out += activities_of(DeliveryActivities(session_factory, outbox))
     out += activities_of(DigestActivities(session_factory, outbox))
-    for holder in (PolicyActivities, IncidentActivities):
+    for holder in (PolicyActivities, IncidentActivities, PublicationActivities):
         out += activities_of(holder(session_factory, outbox))
     if client is not None:
         out += activities_of(ReconcileActivities(session_factory, client, task_queue))

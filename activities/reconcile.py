@@ -16,7 +16,7 @@ from activities.store import insert_once
 from contracts.reconcile import ReconcileReport, ScanInput, ScanResult
 from gongkai.logs import bind, get_logger
 from gongkai.reconcile import PROCESSES, PROJECTION_QUERY, CaseState, DeadlineRow, RowState, diff, run_slice
-from models import AuditEvent, Deadline, DisclosureRequest, IncidentCase, PolicyCase, Task
+from models import AuditEvent, Deadline, DisclosureRequest, IncidentCase, PolicyCase, PublicationItem, Task
 
 log = get_logger(__name__)
 QUERY_CONCURRENCY = 8
@@ -28,7 +28,7 @@ async def _rows(session: AsyncSession, cases: dict[str, CaseState]) -> dict[str,
     ids = list(cases)
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i:i + CHUNK]
-        for model in (DisclosureRequest, PolicyCase, IncidentCase):
+        for model in (DisclosureRequest, PolicyCase, IncidentCase, PublicationItem):
             for cid, version, stage in (await session.execute(
                     select(col(model.id), col(model.version), col(model.stage)).where(col(model.id).in_(chunk)))).all():
                 out[cid].version, out[cid].stage = version, stage

@@ -91,14 +91,13 @@ def _verdict(_v: PublicationView, _now: datetime, passed: bool, note: str) -> No
     fields.text(note, field="note", what="审查意见", limit=300, required=not passed, empty="退回修改时请写明意见")
 
 
-def _published(v: PublicationView, now: datetime, channel: str, url: str, at: datetime) -> None:
+def _published(v: PublicationView, now: datetime, channel: str, url: str, at_text: str) -> None:
     if channel not in v.channels:
         raise InvalidInput(f"本事项不需要在“{rules.CHANNELS.get(channel, channel)}”发布", field="channel")
     if channel not in v.missing:
         raise ActionNotAllowed(f"已登记在“{rules.CHANNELS[channel]}”发布", field="channel")
     fields.url(url, field="url", what="发布地址", limit=rules.URL_LIMIT)
-    if at.tzinfo is None:
-        raise InvalidInput("发布时间必须带时区", field="at")
+    at = rules.instant_of(at_text)
     if at > now:
         raise InvalidInput("发布时间不能晚于现在", field="at")
     if v.triggered_at is not None and local_date(at) < local_date(v.triggered_at):

@@ -3,8 +3,9 @@ browser link by."""
 
 from __future__ import annotations
 
-CASE_PATHS = {"disclosure": "/disclosure/", "policy": "/policy/", "incident": "/incidents/"}
-PREFIX_PROCESS = {"DR": "disclosure", "PD": "policy", "IN": "incident"}  # business-key prefixes
+CASE_PATHS = {"disclosure": "/disclosure/", "policy": "/policy/", "incident": "/incidents/",
+              "publication": "/publication/"}
+PREFIX_PROCESS = {"DR": "disclosure", "PD": "policy", "IN": "incident", "PI": "publication"}  # business-key prefixes
 
 
 def case_url(process: str | None, case_id: str) -> str:

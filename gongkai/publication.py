@@ -8,6 +8,7 @@ lacks runs by the general one (GIR Art. 26: 20 working days unless a law says ot
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from gongkai.errors import InvalidInput, PermissionDenied
@@ -47,6 +48,18 @@ STAGE_ZH = {Stage.DRAFTING: "准备发布", Stage.SECRECY_REVIEW: "保密审查"
             Stage.DONE: "已发布", Stage.CANCELLED: "已撤销"}
 OPEN_STAGES = frozenset({Stage.DRAFTING, Stage.SECRECY_REVIEW, Stage.PUBLISHING})
 REVIEWERS = frozenset({Role.DEPT_HEAD, Role.OFFICE_HEAD})
+
+
+def instant_of(at: str) -> datetime:
+    """A publication's instant as sent (ISO 8601 with its offset: the workflow's updates take text,
+    which every client and history decodes the same way)."""
+    try:
+        parsed = datetime.fromisoformat(at.strip())
+    except ValueError:
+        raise InvalidInput("发布时间格式无效，应为“年-月-日 时:分”", field="at") from None
+    if parsed.tzinfo is None:
+        raise InvalidInput("发布时间必须带时区", field="at")
+    return parsed
 
 
 def rule_for(kind: str, book: RuleBook) -> Rule:

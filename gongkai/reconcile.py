@@ -10,7 +10,8 @@ from datetime import datetime
 
 REPROJECT_SIGNAL = "reproject"
 PROJECTION_QUERY = "projection_state"
-PROCESSES = {"DisclosureWorkflow": "disclosure", "PolicyWorkflow": "policy", "IncidentWorkflow": "incident"}
+PROCESSES = {"DisclosureWorkflow": "disclosure", "PolicyWorkflow": "policy", "IncidentWorkflow": "incident",
+             "PublicationWorkflow": "publication"}
 
 
 @dataclass

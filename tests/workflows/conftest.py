@@ -14,6 +14,7 @@ from worker import build_activities
 from workflows.disclosure import DisclosureWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.policy import PolicyWorkflow
+from workflows.publication import PublicationWorkflow
 
 
 @pytest.fixture
@@ -26,6 +27,7 @@ async def env(request):
 @pytest.fixture
 async def run(env, db):
     queue = f"q-{uuid.uuid4()}"
-    async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow],
+    async with Worker(env.client, task_queue=queue, workflows=[DisclosureWorkflow, PolicyWorkflow, IncidentWorkflow,
+                                                                          PublicationWorkflow],
                       activities=build_activities(db.session_factory)):
         yield queue

@@ -56,7 +56,10 @@ RECORDED = {
                       "digest_working_day",
                       # Cases carrying their rules version (RuleBook in the input): one moved to version 2
                       # by the recompute update; a 临沂 incident without the 5 h clock.
-                      "disclosure_rules_applied", "incident_linyi_rules"],
+                      "disclosure_rules_applied", "incident_linyi_rules",
+                      # Proactive disclosure: a 双公示 item published on time; a confidentiality review
+                      # that returns an item.
+                      "publication_penalty_on_time", "publication_secrecy_returned"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 
