@@ -140,7 +140,8 @@ def args_for(action: str, data: dict[str, Any], actor: Actor) -> list[Any]:
     args: dict[str, Any] = {
         "submit": lambda: [],
         "review": lambda: [decision(data, "通过", "退回修改"), text("note")],
-        "publish": lambda: [text("channel"), text("url"), forms.instant(data, "at", "发布时间", default=now)],
+        "publish": lambda: [text("channel"), text("url"),
+                            forms.instant(data, "at", "发布时间", default=now).isoformat()],
         "cancel": lambda: [text("reason")],
     }
     if action not in args:
