@@ -16,7 +16,7 @@ from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, literal, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -158,30 +158,43 @@ class Filters:
     page: int
 
 
+ITEM_COLUMNS = (PublicationItem.id, PublicationItem.title, PublicationItem.kind, PublicationItem.department_id,
+                PublicationItem.stage, PublicationItem.triggered_at, PublicationItem.published_channels,
+                PublicationItem.channels, PublicationItem.outcome)
+
+
 async def items(db: AsyncSession, user: User, f: Filters, now: datetime) -> tuple[list[Any], int]:
-    """One page of the items this user may see, most urgent first: by the due time of the running
-    clock (none: after), then the latest trigger. Filters and order use indexed columns only."""
-    clock = and_(Deadline.case_id == PublicationItem.id, Deadline.state == "running")
-    q = select(PublicationItem.id, PublicationItem.title, PublicationItem.kind, PublicationItem.department_id,
-               PublicationItem.stage, PublicationItem.triggered_at, PublicationItem.published_channels,
-               PublicationItem.channels, PublicationItem.outcome, Deadline.due_at).outerjoin(Deadline, clock)
+    """One page of the items this user may see, most urgent first, and how many there are. In two
+    parts, each an index's order, so a page never sorts the whole table: the items whose clock runs,
+    by its due time (the deadline's (state, due_at) index); then those without one (done, cancelled),
+    newest registered first (the primary key: ids are allocated in order)."""
+    running = and_(col(Deadline.case_id) == PublicationItem.id, Deadline.state == "running")
+    where = []
     department = f.department if user.role in WIDE_ROLES else user.department_id
     if department:
-        q = q.where(PublicationItem.department_id == department)
+        where.append(PublicationItem.department_id == department)
     if f.kind:
-        q = q.where(PublicationItem.kind == f.kind)
+        where.append(PublicationItem.kind == f.kind)
     if f.stage:
-        q = q.where(PublicationItem.stage == f.stage)
+        where.append(PublicationItem.stage == f.stage)
+    clocked = select(*ITEM_COLUMNS, Deadline.due_at).join(Deadline, running).where(*where)
     if f.urgency:
         horizon = end_of_day(shift_working_days(await load_calendar(db), now.date(), SOON_DAYS))
-        q = q.where({"overdue": col(Deadline.due_at) < now,
-                     "due_soon": and_(col(Deadline.due_at) >= now, col(Deadline.due_at) <= horizon),
-                     "on_time": col(Deadline.due_at) > horizon}[f.urgency])
-    total = (await db.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
-    rows = (await db.execute(q.order_by(col(Deadline.due_at).is_(None), col(Deadline.due_at),
-                                        col(PublicationItem.triggered_at).desc(), col(PublicationItem.id))
-                             .limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE))).all()
-    return list(rows), total
+        clocked = clocked.where({"overdue": col(Deadline.due_at) < now,
+                                 "due_soon": and_(col(Deadline.due_at) >= now, col(Deadline.due_at) <= horizon),
+                                 "on_time": col(Deadline.due_at) > horizon}[f.urgency])
+    with_clock = (await db.execute(select(func.count()).select_from(clocked.subquery()))).scalar_one()
+    # An item has one clock; those without a running one are the rest (none when urgency is asked).
+    total = with_clock if f.urgency else (await db.execute(
+        select(func.count()).select_from(PublicationItem).where(*where))).scalar_one()
+    offset = (f.page - 1) * PAGE_SIZE
+    rows = list((await db.execute(clocked.order_by(col(Deadline.due_at), col(PublicationItem.id))
+                                  .limit(PAGE_SIZE).offset(offset))).all()) if offset < with_clock else []
+    if len(rows) < PAGE_SIZE and total > with_clock:
+        rest = select(*ITEM_COLUMNS, literal(None).label("due_at")).where(*where, ~exists().where(running))
+        rows += list((await db.execute(rest.order_by(col(PublicationItem.id).desc()).limit(PAGE_SIZE - len(rows))
+                                       .offset(max(0, offset - with_clock)))).all())
+    return rows, total
 
 
 def urgency_of(due: datetime | None, now: datetime, horizon: datetime) -> str:

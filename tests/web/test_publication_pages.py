@@ -113,13 +113,18 @@ async def test_the_list_filters_and_puts_the_most_urgent_first_and_a_department_
 
 
 async def test_the_list_is_paginated(client, db):
-    for n in range(53):
-        await _item(db, "JYJ", f"行政处罚决定第{n}号", due_in=timedelta(days=n + 1))
+    """Running clocks first by due time, then the closed items newest first, across the page break."""
+    running = [await _item(db, "JYJ", f"行政处罚决定第{n}号", due_in=timedelta(days=n + 1)) for n in range(48)]
+    closed = [await _item(db, "JYJ", f"已公开的决定第{n}号", stage="done") for n in range(5)]
     await login(client, "jyj_officer")
     first = (await client.get("/publication")).text
     assert first.count("data-item=") == 50 and 'id="page-next"' in first and "第 1 / 2 页" in first
+    assert "共 <span data-count=\"total\">53</span> 项" in first
+    shown = [i for i in running + closed if f'data-item="{i}"' in first]
+    assert sorted(shown, key=first.index) == running + closed[::-1][:2]
     second = (await client.get("/publication?page=2")).text
     assert second.count("data-item=") == 3 and 'id="page-prev"' in second
+    assert sorted(closed[:3], key=second.index) == closed[:3][::-1]
 
 
 async def test_the_nav_links_the_list_for_staff(client, db):
