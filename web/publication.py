@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -119,8 +119,7 @@ async def register(db: AsyncSession, state: State, user: User, data: dict[str, A
         client = await temporal_client(state)
         if client is None:
             raise Conflict(UNAVAILABLE)
-        inp = PublicationInput(case_id, **{k: getattr(inp, k) for k in inp.__dataclass_fields__ if k != "case_id"})
-        await client.start_workflow(WORKFLOW, inp, id=case_id, task_queue=state.task_queue)
+        await client.start_workflow(WORKFLOW, replace(inp, case_id=case_id), id=case_id, task_queue=state.task_queue)
     await wait_visible(db, PublicationItem, case_id)
     return case_id, new
 
@@ -130,7 +129,7 @@ async def titles_of(db: AsyncSession, deadlines: Sequence[Any]) -> dict[str, str
     ids = {d.case_id for d in deadlines if d.process == PROCESS.name}
     if not ids:
         return {}
-    return dict((await db.execute(select(PublicationItem.id, PublicationItem.title)
+    return dict((await db.execute(select(col(PublicationItem.id), col(PublicationItem.title))
                                   .where(col(PublicationItem.id).in_(ids)))).tuples().all())
 
 
@@ -158,9 +157,10 @@ class Filters:
     page: int
 
 
-ITEM_COLUMNS = (PublicationItem.id, PublicationItem.title, PublicationItem.kind, PublicationItem.department_id,
-                PublicationItem.stage, PublicationItem.triggered_at, PublicationItem.published_channels,
-                PublicationItem.channels, PublicationItem.outcome)
+ITEM_COLUMNS = tuple(col(c) for c in (
+    PublicationItem.id, PublicationItem.title, PublicationItem.kind, PublicationItem.department_id,
+    PublicationItem.stage, PublicationItem.triggered_at, PublicationItem.published_channels,
+    PublicationItem.channels, PublicationItem.outcome))
 
 
 async def items(db: AsyncSession, user: User, f: Filters, now: datetime) -> tuple[list[Any], int]:
@@ -168,7 +168,7 @@ async def items(db: AsyncSession, user: User, f: Filters, now: datetime) -> tupl
     parts, each an index's order, so a page never sorts the whole table: the items whose clock runs,
     by its due time (the deadline's (state, due_at) index); then those without one (done, cancelled),
     newest registered first (the primary key: ids are allocated in order)."""
-    running = and_(col(Deadline.case_id) == PublicationItem.id, Deadline.state == "running")
+    running = and_(col(Deadline.case_id) == col(PublicationItem.id), col(Deadline.state) == "running")
     where = []
     department = f.department if user.role in WIDE_ROLES else user.department_id
     if department:
@@ -177,7 +177,7 @@ async def items(db: AsyncSession, user: User, f: Filters, now: datetime) -> tupl
         where.append(PublicationItem.kind == f.kind)
     if f.stage:
         where.append(PublicationItem.stage == f.stage)
-    clocked = select(*ITEM_COLUMNS, Deadline.due_at).join(Deadline, running).where(*where)
+    clocked = select(*ITEM_COLUMNS, col(Deadline.due_at)).join(Deadline, running).where(*where)
     if f.urgency:
         horizon = end_of_day(shift_working_days(await load_calendar(db), now.date(), SOON_DAYS))
         clocked = clocked.where({"overdue": col(Deadline.due_at) < now,
@@ -193,7 +193,8 @@ async def items(db: AsyncSession, user: User, f: Filters, now: datetime) -> tupl
     if len(rows) < PAGE_SIZE and total > with_clock:
         # NOT IN a set (built once) rather than NOT EXISTS per row: SQLite answered the correlated
         # form through the deadline's state index, reading every running clock for every item.
-        clocks = select(Deadline.case_id).where(Deadline.process == PROCESS.name, Deadline.state == "running")
+        clocks = select(col(Deadline.case_id)).where(col(Deadline.process) == PROCESS.name,
+                                                    col(Deadline.state) == "running")
         rest = select(*ITEM_COLUMNS, literal(None).label("due_at")).where(
             *where, col(PublicationItem.id).not_in(clocks))
         rows += list((await db.execute(rest.order_by(col(PublicationItem.id).desc()).limit(PAGE_SIZE - len(rows))
@@ -269,9 +270,9 @@ class PublicationController(Controller):
         row = await visible(db, user, case_id)
         view = PROCESS.view_of(row)
         now = datetime.now(CST)
-        events = list((await db.execute(select(AuditEvent).where(AuditEvent.case_id == case_id)
+        events = list((await db.execute(select(AuditEvent).where(col(AuditEvent.case_id) == case_id)
                                         .order_by(col(AuditEvent.at), col(AuditEvent.id)))).scalars())
-        deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == case_id)
+        deadlines = list((await db.execute(select(Deadline).where(col(Deadline.case_id) == case_id)
                                            .order_by(col(Deadline.due_at)))).scalars())
         department = await db.get(Department, view.department_id)
         entry = await db.get(CatalogueEntry, view.catalogue_id) if view.catalogue_id else None
@@ -303,7 +304,7 @@ class PublicationController(Controller):
 
 async def as_json(db: AsyncSession, user: User, case_id: str) -> dict[str, Any]:
     row = await visible(db, user, case_id)
-    deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == case_id)
+    deadlines = list((await db.execute(select(Deadline).where(col(Deadline.case_id) == case_id)
                                        .order_by(col(Deadline.due_at)))).scalars())
     return {"id": row.id, "title": row.title, "kind": row.kind, "stage": row.stage,
             "department_id": row.department_id, "catalogue_id": row.catalogue_id, "channels": row.channels,
