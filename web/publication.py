@@ -25,6 +25,7 @@ from gongkai import publication as rules
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, end_of_day, shift_working_days
 from gongkai.errors import Conflict, GongkaiError, InvalidInput, NotFound, PermissionDenied
+from gongkai.fields import MAX_ID
 from gongkai.intake import allocate
 from gongkai.people import actor_names
 from gongkai.roles import WIDE_ROLES, Actor
@@ -220,11 +221,14 @@ class PublicationController(Controller):
     include_in_schema = False
 
     @get("/")
-    async def index(self, db: AsyncSession, user: User, department: int | None = Parameter(default=None, ge=1),
-                    kind: str = "", stage: str = "", urgency: str = "",
+    async def index(self, db: AsyncSession, user: User, department: str = "", kind: str = "", stage: str = "",
+                    urgency: str = "",
                     page_number: int = Parameter(query="page", default=1, ge=1, le=100000)) -> Template:
         now = datetime.now(CST)
-        f = Filters(department, kind if kind in rules.KINDS else "", stage if stage in rules.STAGE_ZH else "",
+        # the filter form's 全部 sends empty values; anything but a department id is 全部 too
+        digits = department.isascii() and department.isdigit()
+        chosen = int(department) if digits and 0 < int(department) <= MAX_ID else None
+        f = Filters(chosen, kind if kind in rules.KINDS else "", stage if stage in rules.STAGE_ZH else "",
                     urgency if urgency in URGENCY_ZH else "", page_number)
         rows, total = await items(db, user, f, now)
         horizon = end_of_day(shift_working_days(await load_calendar(db), now.date(), SOON_DAYS))

@@ -110,6 +110,9 @@ async def test_the_list_filters_and_puts_the_most_urgent_first_and_a_department_
     by_department = (await client.get(f"/publication?department={await _dept(db, 'ZRZY')}")).text
     assert by_department.count("data-item=") == 1 and f'data-item="{other}"' in by_department
     assert (await client.get("/publication?urgency=overdue")).text.count("data-item=") == 2
+    # the filter form's 全部 sends empty values: all items, not a refusal
+    every = await client.get("/publication?department=&kind=&stage=&urgency=")
+    assert every.status_code == 200 and every.text.count("data-item=") == 5
 
 
 async def test_the_list_is_paginated(client, db):
