@@ -49,6 +49,7 @@ from web.incident import IncidentApi, IncidentController
 from web.notices import NoticesController
 from web.office import OfficeController
 from web.policy import PolicyController
+from web.publication import PublicationApi, PublicationController
 from web.publication_import import PublicationImportController
 from web.publication_stats import PublicationStatsController
 from web.register import RegisterController
@@ -107,7 +108,7 @@ def create_app(
             ReportController, PolicyController, IncidentController, IncidentApi, CodecController, RegisterController,
             SignOffController, NoticesController, DraftController, AccountController, DisplayController,
             DisplayAdminController, ChannelAdminController, RulesController, PublicationImportController,
-            PublicationStatsController, CatalogueController,
+            PublicationStatsController, CatalogueController, PublicationController, PublicationApi,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"db": Provide(provide_db), "user": Provide(provide_user)},

@@ -23,6 +23,7 @@ from gongkai.roles import Role
 from models import Deadline, Department, User
 from web.guards import oversight_only
 from web.inbox import PROCESS_ZH, urgency
+from web.publication import titles_of
 from web.render import beijing, page
 
 BOARD_LIMIT = 500  # the most urgent first; the counts above give the totals
@@ -100,4 +101,4 @@ class BoardController(Controller):
             groups[names.get(d.department_id, "未分配")].append((d, level, left, info))
         return await page("board.html", db, user, groups=dict(sorted(groups.items())), within=within,
                           counts=await year_counts(db, now.year), year=now.year, beijing=beijing,
-                          process_zh=PROCESS_ZH, total=len(rows))
+                          process_zh=PROCESS_ZH, total=len(rows), titles=await titles_of(db, rows))

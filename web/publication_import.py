@@ -37,6 +37,7 @@ Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PAR
 
 class PublicationImportController(Controller):
     path = "/publication/import"
+    include_in_schema = False
     guards = [requires(IMPORTERS, "只有各部门经办人、负责人和公开办负责人可以导入公开事项")]
 
     @get("/")

@@ -63,7 +63,9 @@ def _fuzz(base: str) -> dict[str, int]:
     assert {op.label for op in operations} == {"GET /api/deadline", "GET /api/disclosure/{request_id}",
                                                "POST /api/disclosure/{request_id}/{action}", "POST /api/incidents",
                                                "GET /api/incidents/{case_id}",
-                                               "POST /api/incidents/{case_id}/{action}"}
+                                               "POST /api/incidents/{case_id}/{action}", "POST /api/publication",
+                                               "GET /api/publication/{case_id}",
+                                               "POST /api/publication/{case_id}/{action}"}
     occurred = (datetime.now(CST) - timedelta(hours=1)).isoformat()
     incident = session.post(base + "/api/incidents", json={
         "title": "某处火情", "occurred_at": occurred, "location": "某处", "grade": "major", "source": "media"})

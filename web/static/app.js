@@ -277,3 +277,17 @@ document.addEventListener("htmx:beforeRequest", function (event) {
     target.dataset.refreshHeld = String(Date.now());  // shown to tests and curious readers
   }
 });
+
+// -- A publication item's channels follow its kind (or catalogue entry) -------------------------------
+// Choosing a kind or a catalogue entry ticks the channels it must reach by default (data-channels on
+// the option); the person may change them afterwards. Without scripts the form still works.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!select || !select.hasAttribute || !select.hasAttribute("data-channel-defaults")) return;
+  var option = select.options[select.selectedIndex];
+  var wanted = option ? (option.getAttribute("data-channels") || "").split(" ").filter(Boolean) : [];
+  if (!wanted.length || !select.form) return;
+  Array.prototype.forEach.call(select.form.querySelectorAll('input[name="channels"]'), function (box) {
+    box.checked = wanted.indexOf(box.value) >= 0;
+  });
+});
