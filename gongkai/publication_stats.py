@@ -5,17 +5,17 @@ many are overdue). Pure: the page reads the rows, this counts them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-
-from gongkai.clock import CST
 
 
 @dataclass(frozen=True)
 class ItemFact:
+    """Items alike (the page counts them in SQL, grouped): `count` of them."""
+
     department_id: int
-    triggered_at: datetime
+    month: str  # of the trigger, Beijing time: 2026-09
     outcome: str  # met, late, cancelled, "" while open
     overdue: bool  # open and past its due instant
+    count: int = 1
 
 
 @dataclass
@@ -55,16 +55,15 @@ class Totals:
 def figures(facts: list[ItemFact]) -> Totals:
     by: dict[tuple[int, str], Figures] = {}
     for f in facts:
-        month = f.triggered_at.astimezone(CST).strftime("%Y-%m")
-        row = by.setdefault((f.department_id, month), Figures(f.department_id, month))
-        row.items += 1
+        row = by.setdefault((f.department_id, f.month), Figures(f.department_id, f.month))
+        row.items += f.count
         if f.outcome == "met":
-            row.met += 1
+            row.met += f.count
         elif f.outcome == "late":
-            row.late += 1
+            row.late += f.count
         elif f.outcome == "cancelled":
-            row.cancelled += 1
+            row.cancelled += f.count
         else:
-            row.open += 1
-            row.overdue += 1 if f.overdue else 0
+            row.open += f.count
+            row.overdue += f.count if f.overdue else 0
     return Totals([by[k] for k in sorted(by)])

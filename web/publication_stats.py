@@ -8,6 +8,7 @@ from datetime import datetime
 
 from litestar import Controller, Response, get
 from litestar.response import Template
+from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,15 +28,22 @@ async def _totals(db: AsyncSession, year: int, department_id: int | None) -> Tot
         raise InvalidInput("年份无效", field="year")
     start, end = datetime(year, 1, 1, tzinfo=CST), datetime(year + 1, 1, 1, tzinfo=CST)
     now = datetime.now(CST)
-    q = (select(PublicationItem.department_id, PublicationItem.triggered_at, PublicationItem.outcome,
-                Deadline.due_at)
+    # Counted in SQL, by department, Beijing month, outcome and whether an open one is overdue.
+    at = col(PublicationItem.triggered_at)
+    if db.bind.dialect.name == "postgresql":
+        month = func.to_char(func.timezone("Asia/Shanghai", at), "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", at, "+8 hours")
+    overdue = case((col(Deadline.due_at) < now, 1), else_=0)
+    q = (select(col(PublicationItem.department_id), month, col(PublicationItem.outcome), overdue, func.count())
+         .select_from(PublicationItem)
          .join(Deadline, (col(Deadline.case_id) == col(PublicationItem.id)) & (col(Deadline.state) == "running"),
                isouter=True)
-         .where(col(PublicationItem.triggered_at) >= start, col(PublicationItem.triggered_at) < end))
+         .where(at >= start, at < end)
+         .group_by(col(PublicationItem.department_id), month, col(PublicationItem.outcome), overdue))
     if department_id:
         q = q.where(col(PublicationItem.department_id) == department_id)
-    facts = [ItemFact(dept, at, outcome, due is not None and due < now)
-             for dept, at, outcome, due in (await db.execute(q)).all()]
+    facts = [ItemFact(dept, m, outcome, bool(late), n) for dept, m, outcome, late, n in (await db.execute(q)).all()]
     return figures(facts)
 
 
