@@ -183,15 +183,7 @@ def _interpreted(v: PolicyView, now: datetime, day: str, url: str) -> None:
 
 def website_instant(at: str) -> datetime | None:
     """The website publication's instant as sent (ISO 8601 with its offset), or None when not given."""
-    if not at.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(at.strip())
-    except ValueError:
-        raise InvalidInput("网站发布时间格式无效，应为“年-月-日 时:分”", field="at") from None
-    if parsed.tzinfo is None:
-        raise InvalidInput("网站发布时间必须带时区", field="at")
-    return parsed
+    return fields.instant(at, field="at", what="网站发布时间") if at.strip() else None
 
 
 def _on_website(v: PolicyView, now: datetime, url: str, at: str = "") -> None:

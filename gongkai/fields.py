@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from gongkai.errors import DateOutOfRange, InvalidInput
@@ -77,3 +77,15 @@ def _valid_host(host: str) -> bool:
         return True
     except ValueError:
         return bool(_HOST.fullmatch(host)) and len(host) <= 253
+
+
+def instant(value: str, *, field: str, what: str) -> datetime:
+    """An instant as sent (ISO 8601 with its offset): updates carry instants as text, which every
+    client and recorded history decodes the same way."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{what}格式无效，应为“年-月-日 时:分”", field=field) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"{what}必须带时区", field=field)
+    return parsed
