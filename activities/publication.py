@@ -9,7 +9,7 @@ from temporalio import activity
 from activities.case import CaseActivities
 from contracts.case import CaseProjection
 from contracts.publication import PublicationView
-from gongkai.publication import Stage
+from gongkai.publication import Stage, month_of
 from models import PublicationItem
 
 
@@ -23,6 +23,7 @@ class PublicationActivities(CaseActivities):
         return {"title": view.title, "kind": view.kind, "catalogue_id": view.catalogue_id,
                 "department_id": view.department_id, "stage": view.stage.value, "channels": list(view.channels),
                 "published_channels": len(view.published), "triggered_at": view.triggered_at,
+                "trigger_month": month_of(view.triggered_at) if view.triggered_at else 0,
                 "published_at": max(r.at for r in view.published) if done else None,
                 "outcome": view.outcome, "source": view.source, "external_key": view.external_key}
 

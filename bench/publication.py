@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, text
 
 from bench.inbox import measure
 from gongkai.clock import CST
-from gongkai.publication import KINDS
+from gongkai.publication import KINDS, month_of
 from models import Deadline, Department, PublicationItem, Task
 
 FORGOTTEN = 0.004  # items past their due still unpublished: on the supervisors' board
@@ -50,6 +50,7 @@ def load(db, n: int, seed: int = 11) -> None:
                 stage = rnd.choice(["drafting", "secrecy_review", "publishing"]) if is_open else "done"
                 items.append(dict(id=cid, title=f"行政处罚决定书 第{i + 1}号", kind=kind, catalogue_id=None,
                                   department_id=dept, stage=stage, channels=list(KINDS[kind][2]),
+                                  trigger_month=month_of(triggered),
                                   published_channels=0 if is_open else len(KINDS[kind][2]), triggered_at=triggered,
                                   published_at=None if is_open else due - timedelta(days=1), outcome=outcome,
                                   source="csv", external_key=f"bench-{i}", state={}, version=3,

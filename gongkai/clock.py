@@ -395,14 +395,6 @@ def shift_working_days(cal: WorkdayCalendar, day: date, k: int) -> date:
 def working_days_left(cal: WorkdayCalendar, today: date, last_day: date) -> int:
     """Working days from today (not counted) to the last day (counted); negative when overdue,
     counting the working days since the last day."""
-    if today == last_day:
-        return 0
-    sign = 1 if last_day > today else -1
-    a, b = sorted((today, last_day))
-    n = 0
-    day = a
-    while day < b:
-        day += timedelta(days=1)
-        if cal.day_info(day).working:
-            n += 1
-    return sign * n
+    if last_day >= today:
+        return cal.working_days_between(today, last_day)
+    return -cal.working_days_between(last_day, today)

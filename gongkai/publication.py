@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from gongkai import fields
+from gongkai.clock import CST
 from gongkai.errors import InvalidInput, PermissionDenied
 from gongkai.roles import Actor, Role
 from gongkai.rules import Rule, RuleBook
@@ -58,6 +59,12 @@ REVIEWERS = frozenset({Role.DEPT_HEAD, Role.OFFICE_HEAD})
 def instant_of(at: str) -> datetime:
     """A publication's instant as sent (ISO 8601 with its offset)."""
     return fields.instant(at, field="at", what="发布时间")
+
+
+def month_of(triggered_at: datetime) -> int:
+    """The Beijing month an item counts in for the assessment, as a number: 202609."""
+    local = triggered_at.astimezone(CST)
+    return local.year * 100 + local.month
 
 
 def rule_for(kind: str, book: RuleBook) -> Rule:

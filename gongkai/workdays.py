@@ -180,6 +180,7 @@ class WorkdayCalendar(Calendar):
                     self._makeup.pop(day, None)
             for m in arrangement.makeup_workdays:
                 self._makeup[m.day] = m.name
+        self._through: dict[int, list[int]] = {}  # year -> working days from 1 January through each day
 
     # workalendar protocol
     def get_calendar_holidays(self, year: int) -> list[tuple[date, str]]:
@@ -211,6 +212,28 @@ class WorkdayCalendar(Calendar):
         if year in self._national_years:
             return "regional"
         return "statutory" if statutory.covers(year) else "weekends"
+
+    def _counts(self, year: int) -> list[int]:
+        counts = self._through.get(year)
+        if counts is None:
+            counts, n, day = [], 0, date(year, 1, 1)
+            while day.year == year:
+                n += self.day_info(day).working
+                counts.append(n)
+                day += timedelta(days=1)
+            self._through[year] = counts
+        return counts
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """How many working days come after `a` up to and including `b` (0 unless a < b). Counted
+        from per-year running totals, so a board of clocks a year overdue does not walk each day."""
+        if b <= a:
+            return 0
+        through_a = self._counts(a.year)[a.timetuple().tm_yday - 1]
+        n = -through_a
+        for year in range(a.year, b.year):
+            n += self._counts(year)[-1]
+        return n + self._counts(b.year)[b.timetuple().tm_yday - 1]
 
     def day_info(self, day: date, *, strict: bool = False) -> DayInfo:
         provisional = not self.covers(day.year)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from models.base import JSONType, UTCDateTime, utcnow
@@ -12,8 +12,12 @@ from models.base import JSONType, UTCDateTime, utcnow
 
 class Deadline(SQLModel, table=True):
     # (state, closed_at): the board's count of the year's met and late clocks reads the index alone.
+    # The running clocks are a few thousand among a year's hundreds of thousands: a partial index of
+    # them lets both planners know it, and start a department's list or the board from them.
     __table_args__ = (Index("ix_deadline_state_due", "state", "due_at"),
-                      Index("ix_deadline_state_closed", "state", "closed_at"))
+                      Index("ix_deadline_state_closed", "state", "closed_at"),
+                      Index("ix_deadline_running", "due_at", sqlite_where=text("state = 'running'"),
+                            postgresql_where=text("state = 'running'")))
 
     id: str = Field(primary_key=True, max_length=120)  # "<case id>/<rule>[/<n>]"
     case_id: str = Field(max_length=64, index=True)

@@ -36,7 +36,9 @@ class CatalogueEntry(SQLModel, table=True):
 class PublicationItem(SQLModel, table=True):
     __tablename__ = "publication_item"
     __table_args__ = (Index("ix_publication_item_department_stage", "department_id", "stage"),
-                      Index("ix_publication_item_source_key", "source", "external_key"))
+                      Index("ix_publication_item_source_key", "source", "external_key"),
+                      # the assessment's figures, counted from the index alone
+                      Index("ix_publication_item_month", "trigger_month", "department_id", "outcome"))
 
     id: str = Field(primary_key=True, max_length=32)  # PI-2026-000001, also the workflow id
     title: str = Field(max_length=300)
@@ -47,6 +49,7 @@ class PublicationItem(SQLModel, table=True):
     channels: list = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     published_channels: int = 0
     triggered_at: datetime = Field(sa_type=UTCDateTime)
+    trigger_month: int = 0  # of triggered_at, Beijing time: 202609
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the last required channel
     outcome: str = Field(default="", max_length=16)  # met, late, cancelled ("" while open)
     source: str = Field(default="form", max_length=8)

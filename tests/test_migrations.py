@@ -88,3 +88,36 @@ async def test_rows_written_before_the_kit_read_as_typed_views():
             assert i.releases[0].approved_by == "办公室" and i.press is None
         finally:
             await database.close()
+
+
+async def test_items_registered_before_0020_count_in_their_beijing_month():
+    """Migration 0020 fills `trigger_month` of the items already kept from their trigger instant,
+    in Beijing time: 30 September 17:00 UTC is 1 October in Beijing."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from gongkai.database import alembic_config
+    from models import PublicationItem
+    from tests.support.database import _settings_for, backends, create_database
+
+    for backend in backends():
+        database = create_database(backend, revision="0019_deadline_closed")
+        try:
+            engine = create_engine(_settings_for(database.url).sync_database_url)
+            with engine.begin() as conn:
+                for n, at in enumerate((datetime(2026, 9, 30, 17, 0, tzinfo=UTC),
+                                        datetime(2026, 9, 30, 15, 59, tzinfo=UTC))):
+                    conn.execute(text(
+                        "INSERT INTO publication_item (id, title, kind, department_id, stage, channels, "
+                        "published_channels, triggered_at, outcome, source, external_key, state, version, "
+                        "created_at, updated_at) VALUES (:id, '处罚决定', 'penalty', 3, 'drafting', '[]', 0, :at, "
+                        "'', 'form', '', '{}', 1, :at, :at)"), {"id": f"PI-2026-00000{n}", "at": at})
+            command.upgrade(alembic_config(_settings_for(database.url).sync_database_url), "head")
+            with engine.connect() as conn:
+                months = dict(conn.execute(select(PublicationItem.id, PublicationItem.trigger_month)).all())
+            engine.dispose()
+            assert months == {"PI-2026-000000": 202610, "PI-2026-000001": 202609}
+        finally:
+            await database.close()

@@ -21,12 +21,13 @@ from gongkai.explain import span_zh
 from gongkai.incident import countdown_zh, hour_urgency
 from gongkai.roles import Role
 from models import Deadline, Department, User
+from web import forms
 from web.guards import oversight_only
 from web.inbox import PROCESS_ZH, urgency
 from web.publication import titles_of
 from web.render import beijing, page
 
-BOARD_LIMIT = 500  # the most urgent first; the counts above give the totals
+BOARD_PAGE = 100  # the most urgent first; each department's heading gives its total
 
 
 async def year_counts(db: AsyncSession, year: int) -> dict[str, int]:
@@ -82,15 +83,25 @@ class BoardController(Controller):
     include_in_schema = False
 
     @get("/", guards=[oversight_only])
-    async def board(self, db: AsyncSession, user: User, within: int = Parameter(default=3, ge=0, le=60)) -> Template:
+    async def board(self, db: AsyncSession, user: User, within: int = Parameter(default=3, ge=0, le=60),
+                    department: str = "",
+                    page_number: int = Parameter(query="page", default=1, ge=1, le=100_000)) -> Template:
         now = datetime.now(CST)
         cal = await load_calendar(db)
         horizon = end_of_day(shift_working_days(cal, now.date(), within))
+        shown = [Deadline.state == "running", Deadline.due_at <= horizon]
+        department_id = forms.filter_id(department)
+        if department_id:
+            shown.append(Deadline.department_id == department_id)
+        per_department = dict((await db.execute(select(Deadline.department_id, func.count()).where(*shown)
+                                                .group_by(Deadline.department_id))).all())
+        total = sum(per_department.values())
         columns = (Deadline.id, Deadline.case_id, Deadline.process, Deadline.label, Deadline.due_at,
                    Deadline.provisional, Deadline.level, Deadline.department_id, Deadline.assignee_id)
-        rows = (await db.execute(select(*columns).where(Deadline.state == "running", Deadline.due_at <= horizon)
-                                 .order_by(Deadline.due_at).limit(BOARD_LIMIT))).all()
-        names = {d.id: d.name for d in (await db.execute(select(Department))).scalars()}
+        rows = (await db.execute(select(*columns).where(*shown).order_by(Deadline.due_at, Deadline.id)
+                                 .limit(BOARD_PAGE).offset((page_number - 1) * BOARD_PAGE))).all()
+        departments = list((await db.execute(select(Department).order_by(col(Department.id)))).scalars())
+        names = {d.id: d.name for d in departments}
         people = await handlers(db, rows)
         groups: dict[str, list] = defaultdict(list)
         for d in rows:
@@ -99,6 +110,9 @@ class BoardController(Controller):
             info = {"department": names.get(d.department_id, "未分配"), "people": people(d),
                     "late": late_by(d.process, d.due_at, left, now)}
             groups[names.get(d.department_id, "未分配")].append((d, level, left, info))
+        in_department = {names.get(k, "未分配"): n for k, n in per_department.items()}
         return await page("board.html", db, user, groups=dict(sorted(groups.items())), within=within,
                           counts=await year_counts(db, now.year), year=now.year, beijing=beijing,
-                          process_zh=PROCESS_ZH, total=len(rows), titles=await titles_of(db, rows))
+                          process_zh=PROCESS_ZH, total=total, in_department=in_department,
+                          titles=await titles_of(db, rows), departments=departments, department_id=department_id,
+                          page_number=page_number, pages=max(1, -(-total // BOARD_PAGE)), page_size=BOARD_PAGE)

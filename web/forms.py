@@ -25,6 +25,13 @@ def text(data: Mapping[str, Any], name: str) -> str:
     raise InvalidInput(f"字段 {name} 应为文字", field=name)
 
 
+def filter_id(value: str) -> int | None:
+    """A list filter's id as the query sent it: a filter form's 全部 sends an empty value, and
+    anything but a real id means 全部 too (a filter never refuses the page)."""
+    digits = value.isascii() and value.isdigit()
+    return int(value) if digits and 0 < int(value) <= MAX_ID else None
+
+
 def flag(data: Mapping[str, Any], name: str) -> bool:
     value = data.get(name)
     if isinstance(value, bool):

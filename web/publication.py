@@ -24,7 +24,6 @@ from gongkai import publication as rules
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST, end_of_day, shift_working_days
 from gongkai.errors import GongkaiError, InvalidInput, NotFound, PermissionDenied
-from gongkai.fields import MAX_ID
 from gongkai.people import actor_names
 from gongkai.roles import WIDE_ROLES, Actor
 from gongkai.rule_store import current_book
@@ -218,11 +217,8 @@ class PublicationController(Controller):
                     urgency: str = "",
                     page_number: int = Parameter(query="page", default=1, ge=1, le=100000)) -> Template:
         now = datetime.now(CST)
-        # the filter form's 全部 sends empty values; anything but a department id is 全部 too
-        digits = department.isascii() and department.isdigit()
-        chosen = int(department) if digits and 0 < int(department) <= MAX_ID else None
-        f = Filters(chosen, kind if kind in rules.KINDS else "", stage if stage in rules.STAGE_ZH else "",
-                    urgency if urgency in URGENCY_ZH else "", page_number)
+        f = Filters(forms.filter_id(department), kind if kind in rules.KINDS else "",
+                    stage if stage in rules.STAGE_ZH else "", urgency if urgency in URGENCY_ZH else "", page_number)
         rows, total = await items(db, user, f, now)
         horizon = end_of_day(shift_working_days(await load_calendar(db), now.date(), SOON_DAYS))
         departments = list((await db.execute(select(Department).order_by(col(Department.id)))).scalars())

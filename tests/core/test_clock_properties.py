@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gongkai.clock import CST, ClockKind, ClockSpec, add_months, compute, local_date
+from gongkai.clock import CST, ClockKind, ClockSpec, add_months, compute, local_date, working_days_left
 from gongkai.errors import ActionNotAllowed
 from gongkai.explain import explain
 from gongkai.workdays import Arrangement, WorkdayCalendar
@@ -246,3 +246,14 @@ def test_a_pause_on_the_trigger_day_of_a_same_day_clock_leaves_the_office_the_re
     after = compute(paused.resumed(resume_at), cal)
     resumed = local_date(resume_at)
     assert after.last_day == (day if resumed == day else first_working_on_or_after(cal, resumed))
+
+
+@given(calendars(), st.dates(date(2029, 6, 1), date(2034, 6, 30)), st.dates(date(2029, 6, 1), date(2034, 6, 30)))
+@settings(max_examples=200, deadline=None)
+def test_working_days_left_counts_each_working_day_between(cal, today, last_day):
+    """The running totals give what walking the days one by one gives: the working days after the
+    earlier date up to the later one, negative when the last day is past (years with and without
+    an arrangement alike)."""
+    a, b = sorted((today, last_day))
+    walked = sum(cal.day_info(a + timedelta(days=i)).working for i in range(1, (b - a).days + 1))
+    assert working_days_left(cal, today, last_day) == (walked if last_day >= today else -walked)

@@ -101,3 +101,41 @@ async def test_annual_table_three_page_and_exports(live, db):
     xlsx = await live.get("/report/table3.xlsx", params={"year": year})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.cell(row=3, column=1).value.startswith("一、") and sheet.cell(row=3, column=8).value == 1
+
+
+async def test_the_board_pages_its_clocks_and_filters_by_department(client, db):
+    """150 overdue clocks: the board lists the 100 most overdue, says how many each department has
+    in all, pages to the rest, and shows one department alone; a filter that is not an id means all."""
+    from sqlalchemy import insert
+
+    from models import Deadline
+
+    now = datetime.now(CST)
+    rows = []
+    for i in range(150):
+        dept = 3 if i < 130 else 5
+        due = now - timedelta(days=60) + timedelta(minutes=i)
+        rows.append(dict(id=f"PI-2026-{i:06d}/publication", case_id=f"PI-2026-{i:06d}", workflow_id=f"PI-2026-{i:06d}",
+                         process="publication", rule="proactive", label="主动公开期限", kind="working_days",
+                         amount=20, department_id=dept, assignee_id=None, start_at=due - timedelta(days=28),
+                         due_at=due, last_day=due.date(), state="running", provisional=False, level=1,
+                         explanation=[], spec={}, version=1, updated_at=now))
+    async with db.session_factory() as s:
+        await s.execute(insert(Deadline), rows)
+        await s.commit()
+    await login(client, "duban")
+    first = await client.get("/board")
+    assert first.status_code == 200
+    assert 'data-total="150"' in first.text and "第 1 / 2 页" in first.text
+    assert first.text.count('data-deadline="PI-2026-') == 100
+    assert 'data-deadline="PI-2026-000000/publication"' in first.text  # the most overdue first
+    assert "区教育局（本页 100 / 共 130）" in first.text
+    second = await client.get("/board", params={"page": 2})
+    assert second.text.count('data-deadline="PI-2026-') == 50 and "区教育局（本页 30 / 共 130）" in second.text
+    assert 'data-deadline="PI-2026-000149/publication"' in second.text
+    one = await client.get("/board", params={"department": "5"})
+    assert one.text.count('data-deadline="PI-2026-') == 20 and 'data-total="20"' in one.text
+    assert "第 1 / 2 页" not in one.text and 'data-department="区教育局"' not in one.text
+    for junk in ("", "abc", "-1", "99999999999999999999"):
+        assert 'data-total="150"' in (await client.get("/board", params={"department": junk})).text
+    assert (await client.get("/board", params={"page": 0})).status_code == 400
