@@ -10,8 +10,12 @@ from temporalio import activity
 from activities.case import CaseActivities, iso_date
 from activities.store import insert_once
 from contracts.case import CaseProjection
-from contracts.policy import PolicyView
+from contracts.policy import ItemsFor, ItemsWanted, PolicyView
+from gongkai import publication
+from gongkai.intake import allocate
 from gongkai.policy import Stage
+from gongkai.profiles import legacy_book
+from gongkai.rule_store import book_of, version_row
 from models import PolicyCase, PolicyVersion
 
 
@@ -44,3 +48,15 @@ class PolicyActivities(CaseActivities):
     @activity.defn(name="policy.project")
     async def project(self, p: CaseProjection) -> int | None:
         return await self.write(p)
+
+    @activity.defn(name="policy.publication_items")
+    async def publication_items(self, wanted: ItemsWanted) -> ItemsFor:
+        """Case ids for the publication items a published normative document opens (keyed by the
+        case and kind, so a retry allocates nothing twice), and the publication rules of the
+        version the case runs by."""
+        async with self.session_factory() as session:
+            ids = [(await allocate(session, f"pi:policy:{wanted.case_id}:{kind}", "publication", "PI"))[0]
+                   for kind in wanted.kinds]
+            book = legacy_book() if wanted.version == 0 else \
+                book_of(await version_row(session, wanted.profile, wanted.version))
+        return ItemsFor(ids, book.only(publication.RULES))

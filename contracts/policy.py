@@ -31,6 +31,22 @@ class PolicyInput:
     rules: RuleBook | None = None  # the rules version it runs by (None: started before versions)
 
 
+@dataclass(frozen=True)
+class ItemsWanted:
+    """Publication items a policy case opens: one per kind, once however often asked."""
+
+    case_id: str
+    kinds: list[str]
+    profile: str  # the rules the case runs by: its items run by the same version
+    version: int
+
+
+@dataclass(frozen=True)
+class ItemsFor:
+    ids: list[str]  # in the order of the kinds asked for
+    rules: RuleBook  # the publication rules of the case's version
+
+
 @dataclass
 class Draft:
     """The drafting department's files and attributes; a change of files is a new version."""
@@ -80,6 +96,7 @@ class PolicyState:
     published: Publication = field(default_factory=Publication)
     notes: list[str] = field(default_factory=list)  # public-opinion notes while in force
     submitted_files: str = ""  # fingerprint of the files last submitted: a new version only when they differ
+    items: list[str] = field(default_factory=list)  # publication items it opened (website, gazette)
 
     @classmethod
     def opened(cls, inp: PolicyInput) -> "PolicyState":

@@ -31,12 +31,17 @@ KINDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "handling_result": ("人大建议、政协提案办理结果", "handling_result", ("gov_website",)),
     "repost": ("转载上级政策信息", "repost", ("dept_website",)),
     "state_capital_budget": ("国有资本经营预算", "state_capital_budget", ("gov_website",)),
-    "normative": ("规范性文件", "normative_publication", ("gov_website", "gazette")),
+    # A normative document goes on the government website within its own limit (B02) and into the
+    # gazette (B03/B04, which set no number: the general 20 WD). A policy case opens one item of each.
+    "normative": ("规范性文件", "normative_publication", ("gov_website",)),
+    "gazette": ("政府公报刊登", GENERAL_RULE, ("gazette",)),
 }
 CHANNELS = {"gov_website": "政府网站", "dept_website": "部门网站", "gazette": "政府公报", "new_media": "政务新媒体"}
 # The time-limit rules items run by (a case's RuleBook carries those of them its profile has).
 RULES = frozenset({GENERAL_RULE, *(rule for _, rule, _ in KINDS.values())})
-SOURCES = {"form": "页面登记", "csv": "批量导入", "api": "业务系统接口"}
+SOURCES = {"form": "页面登记", "csv": "批量导入", "api": "业务系统接口", "policy": "政策文件发布"}
+# The items a normative document's policy case opens when the document is published.
+NORMATIVE_ITEMS: tuple[str, ...] = ("normative", "gazette")
 TITLE_LIMIT = 300
 TEXT_LIMIT = 4000
 URL_LIMIT = 500
@@ -52,6 +57,7 @@ class Stage(StrEnum):
 
 STAGE_ZH = {Stage.DRAFTING: "准备发布", Stage.SECRECY_REVIEW: "保密审查", Stage.PUBLISHING: "发布中",
             Stage.DONE: "已发布", Stage.CANCELLED: "已撤销"}
+OUTCOME_ZH = {"met": "按期", "late": "超期"}
 OPEN_STAGES = frozenset({Stage.DRAFTING, Stage.SECRECY_REVIEW, Stage.PUBLISHING})
 REVIEWERS = frozenset({Role.DEPT_HEAD, Role.OFFICE_HEAD})
 

@@ -18,13 +18,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from contracts.policy import ACTIONS, WORKFLOW, Draft, PolicyInput, PolicyView, website_instant
 from gongkai import policy as rules
+from gongkai import publication
 from gongkai.clock import CST
 from gongkai.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gongkai.intake import allocate
 from gongkai.people import actor_names
 from gongkai.roles import WIDE_ROLES, Actor, DepartmentKind
 from gongkai.rule_store import current_book
-from models import AuditEvent, Deadline, Department, PolicyCase, User
+from models import AuditEvent, Deadline, Department, PolicyCase, PublicationItem, User
 from web import actions, forms
 from web.actions import UNAVAILABLE, Process, Refusal
 from web.clocks import clock_states
@@ -154,6 +155,8 @@ class PolicyController(Controller):
                                         .order_by(col(AuditEvent.at), col(AuditEvent.id)))).scalars())
         deadlines = list((await db.execute(select(Deadline).where(Deadline.case_id == case_id))).scalars())
         now = datetime.now(CST)
+        items = {i.id: i for i in (await db.execute(select(PublicationItem).where(
+            col(PublicationItem.id).in_(view.items)))).scalars()} if view.items else {}
         return await page("policy/case.html", db, user, status_code=refusal.status if refusal else 200, row=row,
                           v=view, events=events, deadlines=deadlines, refusal=refusal,
                           clock_states=await clock_states(db, deadlines, now),
@@ -161,7 +164,8 @@ class PolicyController(Controller):
                           opinions=await opinions(db, events),
                           actions=ACTIONS.available(view, await actions.actor_of(db, user), now),
                           today=now.date().isoformat(), now_local=now.strftime("%Y-%m-%dT%H:%M"),
-                          website_at=website_instant(view.published.website_at), **_options())
+                          website_at=website_instant(view.published.website_at), items=items,
+                          item_stage_zh=publication.STAGE_ZH, item_outcome_zh=publication.OUTCOME_ZH, **_options())
 
     @get("/{case_id:str}")
     async def case(self, db: AsyncSession, user: User, case_id: str) -> Template:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.policy import PolicyActivities
@@ -22,22 +23,30 @@ with workflow.unsafe.imports_passed_through():
         ACTIONS,
         WORKFLOW,
         Draft,
+        ItemsWanted,
         PolicyInput,
         PolicyState,
         PolicyView,
         Signature,
         website_instant,
     )
+    from contracts.publication import WORKFLOW as PUBLICATION_WORKFLOW
+    from contracts.publication import PublicationInput
     from gongkai import policy as rules
+    from gongkai import publication
     from gongkai.clock import end_of_day, start_of_day
     from gongkai.explain import due_text
     from gongkai.policy import Stage
     from gongkai.roles import Actor, Role
+    from workflows.calls import call
     from workflows.kit import CaseWorkflow, Work, action, case
 
 
 # Patch id: a draft of the government office itself skips the office's review.
 OWN_DRAFT = "policy-own-draft-to-leader"
+# Patch id: a normative document's website and gazette publication are publication items, not a
+# clock of the policy case.
+PUBLICATION_ITEMS = "policy-publication-items"
 # Patch id: saving updates the working draft; a new version of the document is made only when it is
 # submitted (报送审签) with files that differ from the last submitted ones.
 VERSION_AT_SUBMIT = "policy-version-at-submit"
@@ -220,10 +229,32 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         # recorded (a case started before the kit keeps the clock it had).
         start = start_of_day(date.fromisoformat(day)) if self.on_kit else workflow.now()
         self.start_deadline("interpretation", "interpretation", start)
-        if self.inp.normative:
+        opened = ""
+        if self.inp.normative and workflow.patched(PUBLICATION_ITEMS):
+            opened = await self._open_items(actor, url.strip(), start)
+        elif self.inp.normative:
             self.start_deadline("website", "normative_publication", start)
         self.state.stage = Stage.PUBLISHED
-        return await self.project(actor.username, "published", f"文件已发布（{day}）：{url.strip()}；解读期限开始计算")
+        return await self.project(actor.username, "published",
+                                  f"文件已发布（{day}）：{url.strip()}；解读期限开始计算{opened}")
+
+    async def _open_items(self, actor: Actor, url: str, start: datetime) -> str:
+        """A normative document's publication on the government website and in the gazette are
+        publication items of their own, each on its clock, tracked like any other; they outlive the
+        case (it may close first). Their confidentiality review was the document's."""
+        kinds = list(publication.NORMATIVE_ITEMS)
+        got = await call(PolicyActivities.publication_items,
+                         ItemsWanted(self.case_id, kinds, self.book.profile, self.book.version))
+        for kind, item_id in zip(kinds, got.ids, strict=True):
+            await workflow.start_child_workflow(
+                PUBLICATION_WORKFLOW, PublicationInput(
+                    item_id, f"{self.inp.title}（{publication.KINDS[kind][0]}）", kind, self.inp.department_id,
+                    start, list(publication.KINDS[kind][2]), secrecy_review=False,
+                    content=f"文件发布地址：{url}", created_by=actor.username, source="policy",
+                    external_key=self.case_id, rules=got.rules),
+                id=item_id, parent_close_policy=ParentClosePolicy.ABANDON)
+            self.state.items.append(item_id)
+        return "；已生成公开事项 " + "、".join(got.ids)
 
     @action
     async def publish_interpretation(self, actor: Actor, day: str, url: str) -> PolicyView:

@@ -32,7 +32,7 @@ DEPARTMENTS = {"区教育局": 3, "区卫生健康委": 5}
 LIMITS = {"general": "20个工作日", "licensing": "20个工作日", "penalty": "7个工作日", "coercion": "20个工作日",
           "list_adjustment": "10个工作日",
           "meeting_decision": "1个工作日", "handling_result": "1个月", "repost": "24小时",
-          "state_capital_budget": "20日", "normative": "15个工作日"}
+          "state_capital_budget": "20日", "normative": "15个工作日", "gazette": "20个工作日"}
 OFFICE = ["名称", "内容", "依据", "时限", "主体", "方式", "渠道", "公开对象"]  # an office's own sheet
 
 

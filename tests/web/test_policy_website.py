@@ -1,9 +1,11 @@
-"""A published normative document's website publication is recorded on its case page (address and
-time), which ends its 15-working-day clock; every publication address must be one a reader can
-open; the 文号 given at creation is shown wherever the document is listed."""
+"""A published normative document opens its publication items (the government website on its
+15-working-day clock, the gazette), listed on its case page and worked like any other item; every
+publication address must be one a reader can open; the 文号 given at creation is shown wherever the
+document is listed."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
@@ -12,7 +14,7 @@ import pytest
 from playwright.async_api import async_playwright
 from sqlmodel import select
 
-from models import AuditEvent, Deadline, PolicyCase
+from models import AuditEvent, Deadline, PublicationItem
 from tests.support.server import ARGS, CHROMIUM, SHOTS, Refusals
 from tests.web.conftest import browser_login, login, post_form
 
@@ -67,12 +69,27 @@ async def test_the_doc_number_is_shown_and_page_titles_are_plain_text(live):
     assert TITLE.search(index.text).group(1) == "政策文件 · 公开"
 
 
+async def _items(db, cid: str) -> list[PublicationItem]:
+    for _ in range(100):
+        async with db.session_factory() as s:
+            rows = list((await s.execute(select(PublicationItem).where(
+                PublicationItem.source == "policy", PublicationItem.external_key == cid)
+                .order_by(PublicationItem.id))).scalars())
+        if len(rows) == 2:
+            return rows
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the items of {cid} never opened")
+
+
 @pytest.mark.browser
-async def test_the_officer_records_the_website_publication_and_its_clock_ends(system, db):
+async def test_the_officer_publishes_the_website_item_from_the_policy_page(system, db):
     async with httpx.AsyncClient(base_url=system) as client:
         cid = await _published_normative(client)
+    website, gazette = await _items(db, cid)
+    assert (website.kind, gazette.kind) == ("normative", "gazette")
     async with db.session_factory() as s:
-        assert (await s.get(Deadline, f"{cid}/website")).state == "running"
+        assert await s.get(Deadline, f"{cid}/website") is None
+        assert (await s.get(Deadline, f"{website.id}/publication")).state == "running"
     SHOTS.mkdir(exist_ok=True)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -83,31 +100,34 @@ async def test_the_officer_records_the_website_publication_and_its_clock_ends(sy
         await page.goto(f"{system}/policy/{cid}")
         assert await page.title() == f"政策文件 {cid} 老旧小区改造资金管理规定 · 公开"
         assert DOC_NUMBER in await page.inner_text("#doc-number")
-        form = page.locator('form[data-action="record_website"]')
-        default_time = await form.locator("#website-at").input_value()
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", default_time)  # now, Beijing time
-        await form.locator("#website-url").fill("not a url")
-        await form.locator("#do-website").click()
+        assert await page.locator('form[data-action="record_website"]').count() == 0
+        items = page.locator("#policy-items li")
+        assert await items.count() == 2
+        assert "政府公报刊登" in await page.inner_text(f'[data-item="{gazette.id}"]')
+        await page.screenshot(path=str(SHOTS / "policy-publication-items.png"), full_page=True)
+        await page.click(f'[data-item="{website.id}"] a')
+        await page.wait_for_selector("#publication-stage")
+        assert await page.get_attribute("#item-policy", "href") == f"/policy/{cid}"
+        await page.click("#do-submit")  # its confidentiality review was the document's
+        await page.wait_for_selector('#publication-stage[data-stage="publishing"]')
+        await page.select_option("#publish-channel", "gov_website")
+        await page.fill("#publish-url", "ftp://www.example.gov.cn/gfxwj/12")  # the browser lets it through
+        await page.click("#do-publish")
         await page.wait_for_selector('[data-error-for="url"]')
         assert "应为完整的网址" in await page.inner_text('[data-error-for="url"]')
-        form = page.locator('form[data-action="record_website"]')  # the page came back with the form filled in
-        assert await form.locator("#website-url").input_value() == "not a url"
-        assert await form.locator("#website-at").input_value() == default_time
-        await page.screenshot(path=str(SHOTS / "policy-website-refused.png"), full_page=True)
-        await form.locator("#website-url").fill("https://www.example.gov.cn/gfxwj/2026/12")
-        await form.locator("#do-website").click()
-        await page.wait_for_selector("#website-published")
-        assert "https://www.example.gov.cn/gfxwj/2026/12" in await page.inner_text("#website-published")
-        assert default_time.replace("T", " ") in await page.inner_text("#website-published")
-        assert await page.locator('form[data-action="record_website"]').count() == 0
-        assert await page.get_attribute('[data-deadline="normative_publication"]', "data-state") == "met"
-        await page.screenshot(path=str(SHOTS / "policy-website-recorded.png"), full_page=True)
+        assert await page.locator("#publish-url").input_value() == "ftp://www.example.gov.cn/gfxwj/12"
+        await page.fill("#publish-url", "https://www.example.gov.cn/gfxwj/2026/12")
+        await page.click("#do-publish")
+        await page.wait_for_selector('#publication-stage[data-stage="done"]')
+        await page.click("#item-policy")
+        await page.wait_for_selector(f'[data-item="{website.id}"] [data-item-stage="done"]')
+        assert "已发布（按期）" in await page.inner_text(f'[data-item="{website.id}"]')
+        assert await page.locator(f'[data-item="{gazette.id}"] [data-item-stage="drafting"]').count() == 1
+        await page.screenshot(path=str(SHOTS / "policy-website-item-published.png"), full_page=True)
         assert refused == []
         await browser.close()
     async with db.session_factory() as s:
-        assert (await s.get(Deadline, f"{cid}/website")).state == "met"
-        row = await s.get(PolicyCase, cid)
+        assert (await s.get(Deadline, f"{website.id}/publication")).state == "met"
         audit = (await s.execute(select(AuditEvent.summary).where(
-            AuditEvent.case_id == cid, AuditEvent.action == "website_published"))).scalar_one()
-    assert row.state["published"]["website"] == "https://www.example.gov.cn/gfxwj/2026/12"
+            AuditEvent.case_id == website.id, AuditEvent.action == "published"))).scalar_one()
     assert "https://www.example.gov.cn/gfxwj/2026/12" in audit

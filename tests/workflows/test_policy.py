@@ -13,10 +13,11 @@ from contracts.policy import ACTIONS, Draft, PolicyInput
 from gongkai.clock import CST, local_date
 from gongkai.errors import PermissionDenied
 from gongkai.policy import Stage
-from models import AuditEvent, Deadline, PolicyCase
+from models import AuditEvent, Deadline, PolicyCase, PublicationItem
 from tests.support.histories import record
 from tests.workflows.disclosure_support import act, actors, department_id
 from workflows.policy import PolicyWorkflow
+from workflows.publication import PublicationWorkflow
 
 START = datetime(2026, 6, 1, 9, 0, tzinfo=CST)  # a Monday
 COMPLETE = Draft("proactive", "full", "", True, True, ["qa", "graphic"], "政府网站、政务微信")
@@ -60,18 +61,16 @@ async def test_complete_and_on_time(env, db, run):
     await act(h, PolicyWorkflow.publish, a["jyj_officer"], await _today(env), "http://www.example.gov.cn/zc/1")
     async with db.session_factory() as s:
         interp = await s.get(Deadline, "PD-2026-000001/interpretation")
-        website = await s.get(Deadline, "PD-2026-000001/website")
-    assert interp.state == "running" and interp.amount == 3 and website.amount == 15
+        assert await s.get(Deadline, "PD-2026-000001/website") is None  # a publication item's clock instead
+    assert interp.state == "running" and interp.amount == 3
     await env.sleep(timedelta(hours=3))
     await act(h, PolicyWorkflow.publish_interpretation, a["jyj_officer"], await _today(env), "http://x/jd/1")
-    await act(h, PolicyWorkflow.record_website, a["jyj_officer"], "http://www.example.gov.cn/gfxwj/1")
     await act(h, PolicyWorkflow.add_note, a["jyj_officer"], "网民关注改造资金来源，已在问答中补充说明")
     await env.sleep(timedelta(days=91))  # a follow-up reminder while the policy is in force
     await act(h, PolicyWorkflow.close, a["jyj_officer"])
     assert await h.result() == "closed"
     async with db.session_factory() as s:
         assert (await s.get(Deadline, "PD-2026-000001/interpretation")).state == "met"
-        assert (await s.get(Deadline, "PD-2026-000001/website")).state == "met"
         actions = [e.action for e in (await s.execute(select(AuditEvent).where(
             AuditEvent.case_id == "PD-2026-000001"))).scalars()]
     for expected in ("policy_opened", "submitted", "signed_off", "secrecy_reviewed", "published",
@@ -200,11 +199,12 @@ async def test_the_clocks_count_from_the_publication_date_entered(env, db, run):
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await act(h, PolicyWorkflow.publish, a["jyj_officer"], day, "http://x/zc/5")
         assert message in str(refused.value.cause), day
-    await act(h, PolicyWorkflow.publish, a["jyj_officer"], "2026-06-02", "http://x/zc/5")  # ... published Tuesday
+    view = await act(h, PolicyWorkflow.publish, a["jyj_officer"], "2026-06-02", "http://x/zc/5")  # ... on Tuesday
     async with db.session_factory() as s:
         interp = await s.get(Deadline, "PD-2026-000005/interpretation")
-        website = await s.get(Deadline, "PD-2026-000005/website")
-    assert interp.start_at == datetime(2026, 6, 2, tzinfo=CST) and website.start_at == interp.start_at
+    for item_id in view.items:  # the website and gazette items count from that day too
+        assert (await _item(env, db, item_id))[1].start_at == datetime(2026, 6, 2, tzinfo=CST)
+    assert interp.start_at == datetime(2026, 6, 2, tzinfo=CST)
     assert interp.last_day.isoformat() == "2026-06-05"  # 3 working days after Tuesday: Wed, Thu, Fri
     await env.sleep(timedelta(days=3))  # Monday 8 June: the clock ran out on Friday and escalated
     with pytest.raises(WorkflowUpdateFailedError) as early:
@@ -221,9 +221,21 @@ async def test_the_clocks_count_from_the_publication_date_entered(env, db, run):
     await _record(h, "publication_date")
 
 
-async def test_the_website_publication_is_recorded_with_its_time_and_judged_by_it(env, db, run):
-    """A normative document's 15-working-day website clock: recorded (address and time) after it
-    escalated, it is judged by when the document went up; an address nobody can open is refused."""
+async def _item(env, db, item_id: str) -> tuple[PublicationItem, Deadline]:
+    async with db.session_factory() as s:
+        for _ in range(200):
+            row, clock = await s.get(PublicationItem, item_id), await s.get(Deadline, f"{item_id}/publication")
+            if row is not None and clock is not None:
+                return row, clock
+            await env.sleep(timedelta(seconds=1))
+    raise AssertionError(f"{item_id} never projected")
+
+
+async def test_a_normative_documents_website_and_gazette_are_publication_items(env, db, run):
+    """Published, a normative document opens two publication items (patch policy-publication-items):
+    the government website on its 15-working-day clock and the gazette on the general 20, each
+    tracked, escalated and judged like any other item, and outliving the case; the policy case keeps
+    no website clock of its own and offers no 登记网站发布."""
     a = await actors(db)
     h = await _start(env, db, run, "PD-2026-000009", normative=True)
     await act(h, PolicyWorkflow.update_draft, a["jyj_officer"], COMPLETE)
@@ -231,36 +243,33 @@ async def test_the_website_publication_is_recorded_with_its_time_and_judged_by_i
     await act(h, PolicyWorkflow.sign, a["jyj_head"], view.document_version, True, "")
     await act(h, PolicyWorkflow.secrecy_review, a["jyj_head"], True, "")
     published = local_date(await env.get_current_time())
-    await act(h, PolicyWorkflow.publish, a["jyj_officer"], published.isoformat(), "http://www.example.gov.cn/zc/9")
-    await env.sleep(timedelta(days=30))  # well past 15 working days: escalated, still open
-    async with db.session_factory() as s:
-        website = await s.get(Deadline, "PD-2026-000009/website")
-    assert website.state == "running" and website.level >= 1  # escalated, waiting
+    view = await act(h, PolicyWorkflow.publish, a["jyj_officer"], published.isoformat(),
+                     "http://www.example.gov.cn/zc/9")
+    assert len(view.items) == 2 and not view.website_open
+    assert "record_website" not in ACTIONS.available(view, a["jyj_officer"], await env.get_current_time())
+    website, gazette = [await _item(env, db, i) for i in view.items]
+    assert (website[0].kind, website[0].channels, website[0].source, website[0].external_key) == (
+        "normative", ["gov_website"], "policy", "PD-2026-000009")
+    assert (gazette[0].kind, gazette[0].channels, gazette[0].stage) == ("gazette", ["gazette"], "drafting")
+    assert (website[1].rule, website[1].amount, gazette[1].rule, gazette[1].amount) == (
+        "normative_publication", 15, "proactive_publication", 20)
+    assert website[0].triggered_at == datetime.combine(published, datetime.min.time(), CST)
+    # The case closes; its items go on.
+    await act(h, PolicyWorkflow.publish_interpretation, a["jyj_officer"], published.isoformat(), "http://x/jd/9")
+    await act(h, PolicyWorkflow.close, a["jyj_officer"])
+    assert await h.result() == "closed"
+    await env.sleep(timedelta(days=30))  # past 15 working days: the website item escalated, still open
+    row, clock = await _item(env, db, view.items[0])
+    assert clock.state == "running" and clock.level >= 1 and row.stage == "drafting"
+    item = env.client.get_workflow_handle(view.items[0])
+    await act(item, PublicationWorkflow.submit, a["jyj_officer"])  # no confidentiality review again
     went_up = datetime.combine(published + timedelta(days=2), datetime.min.time(), CST) + timedelta(hours=10)
-    now = (await env.get_current_time()).astimezone(CST)
-    for url, at, message in [
-        ("not a url", went_up.isoformat(), "网站发布地址应为完整的网址，以 http:// 或 https:// 开头"),
-        ("www.example.gov.cn/gfxwj/9", went_up.isoformat(), "以 http:// 或 https:// 开头"),
-        ("http://www.example.gov.cn/gfxwj/9", (now + timedelta(hours=2)).isoformat(), "网站发布时间不能晚于现在"),
-        ("http://www.example.gov.cn/gfxwj/9", (went_up - timedelta(days=5)).isoformat(),
-         f"网站发布时间不能早于文件发布日期（{published.isoformat()}）"),
-        ("http://www.example.gov.cn/gfxwj/9", "昨天", "网站发布时间格式无效"),
-    ]:
-        with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await act(h, PolicyWorkflow.record_website, a["jyj_officer"], url, at)
-        assert message in str(refused.value.cause), (url, at)
-    view = await act(h, PolicyWorkflow.record_website, a["jyj_officer"], " http://www.example.gov.cn/gfxwj/9 ",
-                     went_up.isoformat())
-    assert view.published.website == "http://www.example.gov.cn/gfxwj/9" and not view.website_open
-    assert datetime.fromisoformat(view.published.website_at) == went_up
-    assert "record_website" not in ACTIONS.available(view, a["jyj_officer"], now)
-    async with db.session_factory() as s:
-        website = await s.get(Deadline, "PD-2026-000009/website")
-        summary = (await s.execute(select(AuditEvent.summary).where(
-            AuditEvent.case_id == "PD-2026-000009", AuditEvent.action == "website_published"))).scalar_one()
-    assert website.state == "met"  # escalated while unrecorded, yet on the website in time
-    assert summary.startswith("规范性文件已在政府网站发布（") and "http://www.example.gov.cn/gfxwj/9" in summary
-    await _record(h, "website")
+    done = await act(item, PublicationWorkflow.publish, a["jyj_officer"], "gov_website",
+                     "http://www.example.gov.cn/gfxwj/9", went_up.isoformat())
+    assert done.stage == "done" and done.outcome == "met"  # escalated while unrecorded, yet up in time
+    _row_, gazette_clock = await _item(env, db, view.items[1])
+    assert gazette_clock.state == "running" and gazette_clock.level >= 1
+    await _record(h, "publication_items")
 
 
 async def test_saving_keeps_the_version_and_submitting_makes_one(env, db, run):

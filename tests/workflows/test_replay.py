@@ -59,7 +59,10 @@ RECORDED = {
                       "disclosure_rules_applied", "incident_linyi_rules",
                       # Proactive disclosure: a 双公示 item published on time; a confidentiality review
                       # that returns an item.
-                      "publication_penalty_on_time", "publication_secrecy_returned"],
+                      "publication_penalty_on_time", "publication_secrecy_returned",
+                      # A normative document's website and gazette as publication items of their own
+                      # (patch policy-publication-items): the case starts them as child workflows.
+                      "policy_publication_items"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 
