@@ -10,24 +10,15 @@ directly, so no network) for several users, and prints median and p95 in millise
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import random
-import re
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from sqlalchemy import insert, select, text
 
+from bench.pages import main
 from gongkai.clock import CST
 from gongkai.disclosure import APPLICANT_TYPES
-from gongkai.settings import load_settings
 from models import Deadline, Department, DisclosureRequest, Task, User
-from tests.support.database import POSTGRES_URL, create_database  # noqa: F401
-from web.app import create_app
-from web.serve import settle_process
 
 STAGES = ["review", "handling", "consultation", "sign_off", "signed", "correction"]
 
@@ -76,56 +67,13 @@ def load(db, n: int, seed: int = 7) -> None:
         s.commit()
 
 
-async def measure(db, paths: dict[str, list[tuple[str, str]]], rounds: int) -> dict[str, list[float]]:
-    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
-    settle_process()  # as `gongkai web` does
-    out: dict[str, list[float]] = {}
-    for username, pages in paths.items():
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
-            login_page = await c.get("/login")
-            token = re.search(r'name="_csrf_token" value="([^"]+)"', login_page.text).group(1)
-            r = await c.post("/login", data={"username": username, "password": "gongkai2026", "_csrf_token": token})
-            assert r.status_code in (200, 302, 303)
-            for name, path in pages:
-                await c.get(path)  # warm
-                times = []
-                for _ in range(rounds):
-                    t0 = time.perf_counter()
-                    r = await c.get(path)
-                    times.append((time.perf_counter() - t0) * 1000)
-                    assert r.status_code == 200, (path, r.status_code)
-                out[f"{name} ({username})"] = times
-    return out
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=60)
-    parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh database is created on it")
-    args = parser.parse_args()
-    import tests.support.database as tdb
-
-    if args.postgres:
-        tdb.POSTGRES_URL = args.postgres
-    backend = "postgres" if args.postgres else "sqlite"
-    db = tdb.create_database(backend)
-    t0 = time.perf_counter()
-    load(db, args.requests)
-    print(f"backend={backend} requests={args.requests} load_seconds={time.perf_counter() - t0:.1f}")
-    paths = {
-        "jyj_officer": [("inbox", "/inbox"), ("inbox overdue", "/inbox?overdue=true"),
-                        ("inbox search name", "/inbox?q=申请人12345"),
-                        ("inbox search code", "/inbox?q=DR-2026-012345"), ("inbox board view", "/inbox?view=board")],
-        "duban": [("supervisors board", "/board"), ("inbox all departments", "/inbox")],
-    }
-    results = asyncio.run(measure(db, paths, args.rounds))
-    print(f"{'page':<40} {'median ms':>10} {'p95 ms':>10}")
-    for name, times in results.items():
-        p95 = statistics.quantiles(times, n=20)[18]
-        print(f"{name:<40} {statistics.median(times):>10.1f} {p95:>10.1f}")
-    asyncio.run(db.close())
+PAGES = {
+    "jyj_officer": [("inbox", "/inbox"), ("inbox overdue", "/inbox?overdue=true"),
+                    ("inbox search name", "/inbox?q=申请人12345"),
+                    ("inbox search code", "/inbox?q=DR-2026-012345"), ("inbox board view", "/inbox?view=board")],
+    "duban": [("supervisors board", "/board"), ("inbox all departments", "/inbox")],
+}
 
 
 if __name__ == "__main__":
-    main()
+    main("requests", 100_000, load, PAGES)

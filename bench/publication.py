@@ -12,16 +12,12 @@ supervisors' board.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import random
-import statistics
-import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select, text
 
-from bench.inbox import measure
+from bench.pages import main
 from gongkai.clock import CST
 from gongkai.publication import KINDS, month_of
 from models import Deadline, Department, PublicationItem, Task
@@ -77,36 +73,15 @@ def load(db, n: int, seed: int = 11) -> None:
         s.commit()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--items", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=60)
-    parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh database is created on it")
-    args = parser.parse_args()
-    import tests.support.database as tdb
-
-    if args.postgres:
-        tdb.POSTGRES_URL = args.postgres
-    backend = "postgres" if args.postgres else "sqlite"
-    db = tdb.create_database(backend)
-    t0 = time.perf_counter()
-    load(db, args.items)
-    print(f"backend={backend} items={args.items} load_seconds={time.perf_counter() - t0:.1f}")
-    year = datetime.now(CST).year
-    paths = {
+def pages(year: int) -> dict[str, list[tuple[str, str]]]:
+    return {
         "gkb_head": [("publication list", "/publication"), ("publication list overdue", "/publication?urgency=overdue"),
-                     ("publication list one department", "/publication?department_id=3"),
+                     ("publication list one department", "/publication?department=3"),
                      ("assessment statistics", f"/publication/stats/?year={year}")],
         "jyj_officer": [("publication list (own department)", "/publication")],
-        "duban": [("supervisors board", "/board")],
+        "duban": [("supervisors board", "/board"), ("supervisors board, page 5", "/board?page=5")],
     }
-    results = asyncio.run(measure(db, paths, args.rounds))
-    print(f"{'page':<44} {'median ms':>10} {'p95 ms':>10}")
-    for name, times in results.items():
-        p95 = statistics.quantiles(times, n=20)[18]
-        print(f"{name:<44} {statistics.median(times):>10.1f} {p95:>10.1f}")
-    asyncio.run(db.close())
 
 
 if __name__ == "__main__":
-    main()
+    main("items", 200_000, load, pages(datetime.now(CST).year))
