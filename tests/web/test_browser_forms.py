@@ -105,7 +105,10 @@ async def test_a_draft_survives_an_expired_session(system, db):
             assert await page.input_value("#document_text") == DOCUMENT
             await page.screenshot(path=str(SHOTS / "draft-restored.png"), full_page=True)
 
-            await page.click("#save-draft")  # taken: the draft goes, the case holds the text
+            # taken: the draft goes, the case holds the text. Waiting for the page it leads to, not for
+            # #draft-form (the old page has it too): a reload racing that navigation lost what was typed next.
+            async with page.expect_navigation():
+                await page.click("#save-draft")
             await page.wait_for_selector("#draft-form")
             assert await page.input_value("#document_text") == DOCUMENT
             assert await _drafts(db, f"policy:{cid}") == []
