@@ -176,14 +176,21 @@ async def items(db: AsyncSession, user: User, f: Filters, now: datetime) -> tupl
         clocked = clocked.where({"overdue": col(Deadline.due_at) < now,
                                  "due_soon": and_(col(Deadline.due_at) >= now, col(Deadline.due_at) <= horizon),
                                  "on_time": col(Deadline.due_at) > horizon}[f.urgency])
-    with_clock = (await db.execute(select(func.count()).select_from(clocked.subquery()))).scalar_one()
-    # An item has one clock; those without a running one are the rest (none when urgency is asked).
-    total = with_clock if f.urgency else (await db.execute(
-        select(func.count()).select_from(PublicationItem).where(*where))).scalar_one()
     offset = (f.page - 1) * PAGE_SIZE
     rows = list((await db.execute(clocked.order_by(col(Deadline.due_at), col(PublicationItem.id))
-                                  .limit(PAGE_SIZE).offset(offset))).all()) if offset < with_clock else []
-    if len(rows) < PAGE_SIZE and total > with_clock:
+                                  .limit(PAGE_SIZE).offset(offset))).all())
+    # How many have a running clock, counted only when a page needs it (a count of the join reads
+    # every running clock): a page that ran out of them says it.
+    with_clock: int | None = offset + len(rows) if len(rows) < PAGE_SIZE and (rows or not offset) else None
+
+    async def clocked_count() -> int:
+        return with_clock if with_clock is not None else (await db.execute(
+            select(func.count()).select_from(clocked.subquery()))).scalar_one()
+
+    if f.urgency:  # an item has one clock; those without a running one are not asked for
+        return rows, await clocked_count()
+    total = (await db.execute(select(func.count()).select_from(PublicationItem).where(*where))).scalar_one()
+    if len(rows) < PAGE_SIZE and total > offset + len(rows):
         # NOT IN a set (built once) rather than NOT EXISTS per row: SQLite answered the correlated
         # form through the deadline's state index, reading every running clock for every item.
         clocks = select(col(Deadline.case_id)).where(col(Deadline.process) == PROCESS.name,
@@ -191,7 +198,7 @@ async def items(db: AsyncSession, user: User, f: Filters, now: datetime) -> tupl
         rest = select(*ITEM_COLUMNS, literal(None).label("due_at")).where(
             *where, col(PublicationItem.id).not_in(clocks))
         rows += list((await db.execute(rest.order_by(col(PublicationItem.id).desc()).limit(PAGE_SIZE - len(rows))
-                                       .offset(max(0, offset - with_clock)))).all())
+                                       .offset(max(0, offset - await clocked_count())))).all())
     return rows, total
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -139,3 +140,40 @@ async def test_the_board_pages_its_clocks_and_filters_by_department(client, db):
     for junk in ("", "abc", "-1", "99999999999999999999"):
         assert 'data-total="150"' in (await client.get("/board", params={"department": junk})).text
     assert (await client.get("/board", params={"page": 0})).status_code == 400
+
+
+async def test_the_board_counts_the_years_clocks(client, db, monkeypatch):
+    """Open and overdue counted afresh; the year's met and late reused for half a minute, then
+    counted again."""
+    from sqlalchemy import insert
+
+    from models import Deadline
+    from web import board
+
+    now = datetime.now(CST)
+
+    def clock(n: int, state: str, due: datetime) -> dict:
+        return dict(id=f"PI-2026-{n:06d}/publication", case_id=f"PI-2026-{n:06d}", workflow_id=f"PI-2026-{n:06d}",
+                    process="publication", rule="proactive", label="主动公开期限", kind="working_days", amount=20,
+                    department_id=3, assignee_id=None, start_at=due - timedelta(days=28), due_at=due,
+                    last_day=due.date(), state=state, provisional=False, level=0, explanation=[], spec={},
+                    version=1, updated_at=now, closed_at=None if state == "running" else now)
+
+    async def add(rows: list[dict]) -> None:
+        async with db.session_factory() as s:
+            await s.execute(insert(Deadline), rows)
+            await s.commit()
+
+    def counts(page: str) -> dict[str, int]:
+        return {k: int(v) for k, v in re.findall(r'data-count="(\w+)">(\d+)<', page)}
+
+    await add([clock(1, "running", now - timedelta(days=2)), clock(2, "running", now + timedelta(days=9)),
+               clock(3, "met", now), clock(4, "met", now), clock(5, "late", now)])
+    await login(client, "duban")
+    first = counts((await client.get("/board")).text)
+    assert (first["open"], first["overdue"], first["met"], first["late"]) == (2, 1, 2, 1)
+    await add([clock(6, "met", now), clock(7, "running", now - timedelta(hours=1))])
+    again = counts((await client.get("/board")).text)
+    assert (again["open"], again["overdue"], again["met"]) == (3, 2, 2)  # met: as counted a moment ago
+    monkeypatch.setattr(board, "CLOSED_FRESH", 0.0)
+    assert counts((await client.get("/board")).text)["met"] == 3

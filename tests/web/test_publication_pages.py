@@ -210,3 +210,23 @@ async def test_the_api_opens_an_item_once_per_external_key(live, db):
     assert missing.status_code == 400 and missing.json()["detail"]["field"] == "external_key"
     shown = await live.get(f"/api/publication/{first.json()['id']}")
     assert shown.status_code == 200 and shown.json()["title"] == "某培训机构行政处罚决定"
+
+
+async def test_a_full_page_of_running_clocks_counts_and_pages_on(client, db):
+    """More running clocks than a page holds: the first page is all clocks, the second the rest of
+    them and then the closed items; an urgency filter counts all its clocks, not one page."""
+    running = [await _item(db, "JYJ", f"许可决定第{n}号", due_in=timedelta(days=n + 30)) for n in range(53)]
+    closed = [await _item(db, "JYJ", f"已公开第{n}号", stage="done") for n in range(4)]
+    await login(client, "jyj_officer")
+    first = (await client.get("/publication")).text
+    assert "共 <span data-count=\"total\">57</span> 项" in first and "第 1 / 2 页" in first
+    assert [i for i in running if f'data-item="{i}"' in first] == running[:50]
+    second = (await client.get("/publication?page=2")).text
+    shown = [i for i in running + closed if f'data-item="{i}"' in second]
+    assert sorted(shown, key=second.index) == running[50:] + closed[::-1]
+    on_time = (await client.get("/publication?urgency=on_time")).text
+    assert "共 <span data-count=\"total\">53</span> 项" in on_time and on_time.count("data-item=") == 50
+    last = (await client.get("/publication?urgency=on_time&page=2")).text
+    assert last.count("data-item=") == 3 and "共 <span data-count=\"total\">53</span> 项" in last
+    beyond = (await client.get("/publication?page=3")).text
+    assert beyond.count("data-item=") == 0 and "共 <span data-count=\"total\">57</span> 项" in beyond
