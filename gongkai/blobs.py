@@ -1,4 +1,5 @@
-"""Uploaded files, content-addressed on disk under the var folder (var/uploads/ab/abcdef…)."""
+"""Uploaded files, content-addressed on disk under the uploads folder (var/uploads/ab/abcdef… unless
+GONGKAI_UPLOADS_DIR names a shared one)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", DOC: ".doc", DOCX: ".docx"
 
 
 def _root() -> Path:
-    return get_settings().var_dir / "uploads"
+    return get_settings().uploads
 
 
 def sniff(content: bytes) -> str | None:

@@ -66,6 +66,13 @@ class Settings:
     # The jurisdiction profile whose rules this office follows (gongkai/data/profiles/<key>.toml);
     # its first version is installed from the shipped file, later ones are made on 时限规则.
     profile: str = "national"
+    # Uploaded files (ID copies, screenshots, seals, letters). Several web processes on several
+    # hosts point this at one shared directory (a network mount); default: var/uploads.
+    uploads_dir: Path | None = None
+
+    @property
+    def uploads(self) -> Path:
+        return self.uploads_dir or self.var_dir / "uploads"
 
     @property
     def is_development(self) -> bool:
@@ -140,6 +147,8 @@ def load_settings() -> Settings:
         delivery_retry_seconds=float(os.environ.get("GONGKAI_DELIVERY_RETRY_SECONDS", "10")),
         delivery_attempts=int(os.environ.get("GONGKAI_DELIVERY_ATTEMPTS", "8")),
         profile=_profile(),
+        uploads_dir=Path(os.environ["GONGKAI_UPLOADS_DIR"]).resolve() if os.environ.get("GONGKAI_UPLOADS_DIR")
+        else None,
     )
 
 

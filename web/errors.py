@@ -60,7 +60,10 @@ def _render(request: Request, status: int, message: str, code: str, detail: dict
 def domain_error_handler(request: Request, exc: errors.GongkaiError) -> Response:
     status = status_for(exc)
     log.info("request_refused", status=status, code=exc.code, path=request.url.path)
-    return _render(request, status, exc.message, exc.code, exc.detail)
+    response = _render(request, status, exc.message, exc.code, exc.detail)
+    if exc.detail.get("retry_after"):  # a limit's refusal says when to come back, whichever page refused
+        response.headers["Retry-After"] = str(exc.detail["retry_after"])
+    return response
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:

@@ -1,7 +1,7 @@
-"""Fault tests' machinery: the worker as a separate process (`python -m worker`, configured by
-GONGKAI_* variables like production), and a driver that takes disclosure requests through their
-updates the way a client should, retrying an update with the same update id (so a retried update
-is the same update) while the worker or the database is away."""
+"""Fault tests' machinery: the worker and the web as separate processes (`python -m worker`,
+`python -m web.serve`, configured by GONGKAI_* variables like production), and a driver that takes
+disclosure requests through their updates the way a client should, retrying an update with the
+same update id (so a retried update is the same update) while the worker or the database is away."""
 
 from __future__ import annotations
 
@@ -47,31 +47,37 @@ def free_port() -> int:
 class WorkerProcess:
     """`python -m worker` in its own process group; its JSON log goes to a file."""
 
+    MODULE = "worker"
+
     def __init__(self, log_path: Path, *, database_url: str, address: str, queue: str, var_dir: Path,
-                 reconcile_interval: int = 0) -> None:
+                 reconcile_interval: int = 0, **extra: str) -> None:
         self.log_path = log_path
         self.env = {
             **os.environ, "GONGKAI_DATABASE_URL": database_url, "GONGKAI_TEMPORAL_ADDRESS": address,
             "GONGKAI_TASK_QUEUE": queue, "GONGKAI_VAR_DIR": str(var_dir), "GONGKAI_LOG_FORMAT": "json",
             "GONGKAI_ENV": "test", "GONGKAI_RECONCILE_INTERVAL": str(reconcile_interval), "PYTHONUNBUFFERED": "1",
+            **extra,
         }
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
+    async def started(self, offset: int) -> bool:
+        return any(e.get("event") == "worker_started" for e in self.events(offset))
+
     async def start(self, timeout: float = 90) -> None:
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("a") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=self.env, stdout=out,
+            self.proc = subprocess.Popen([sys.executable, "-m", self.MODULE], cwd=ROOT, env=self.env, stdout=out,
                                          stderr=subprocess.STDOUT, start_new_session=True)
         self.starts += 1
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"worker exited with {self.proc.returncode}:\n{self.tail()}")
-            if any(e.get("event") == "worker_started" for e in self.events(offset)):
+                raise AssertionError(f"{self.MODULE} exited with {self.proc.returncode}:\n{self.tail()}")
+            if await self.started(offset):
                 return
             await asyncio.sleep(0.2)
-        raise AssertionError(f"worker not started within {timeout:.0f} s:\n{self.tail()}")
+        raise AssertionError(f"{self.MODULE} not started within {timeout:.0f} s:\n{self.tail()}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no activity completion, nothing flushed."""
@@ -103,6 +109,26 @@ class WorkerProcess:
 
     def tail(self, n: int = 40) -> str:
         return "".join(self.log_path.read_text().splitlines(keepends=True)[-n:]) if self.log_path.exists() else ""
+
+
+class WebProcess(WorkerProcess):
+    """`python -m web.serve` (what `gongkai web` runs) on a free port of its own."""
+
+    MODULE = "web.serve"
+
+    def __init__(self, log_path: Path, **options) -> None:
+        self.port = free_port()
+        super().__init__(log_path, GONGKAI_PORT=str(self.port), GONGKAI_HOST="127.0.0.1", **options)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def started(self, offset: int) -> bool:
+        import httpx
+
+        try:
+            async with httpx.AsyncClient(base_url=self.url, timeout=2) as c:
+                return (await c.get("/login")).status_code == 200
+        except httpx.HTTPError:
+            return False
 
 
 @dataclass
