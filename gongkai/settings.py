@@ -69,6 +69,9 @@ class Settings:
     # Uploaded files (ID copies, screenshots, seals, letters). Several web processes on several
     # hosts point this at one shared directory (a network mount); default: var/uploads.
     uploads_dir: Path | None = None
+    # The reverse proxies (addresses, comma-separated, or *) whose X-Forwarded-For names the client:
+    # behind one, every limit per client address would otherwise count the proxy's address.
+    forwarded_allow_ips: str = ""
 
     @property
     def uploads(self) -> Path:
@@ -149,6 +152,7 @@ def load_settings() -> Settings:
         profile=_profile(),
         uploads_dir=Path(os.environ["GONGKAI_UPLOADS_DIR"]).resolve() if os.environ.get("GONGKAI_UPLOADS_DIR")
         else None,
+        forwarded_allow_ips=os.environ.get("GONGKAI_FORWARDED_ALLOW_IPS", "").strip(),
     )
 
 

@@ -25,8 +25,11 @@ def serve() -> None:
 
     app = create_app(settings)
     settle_process()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, proxy_headers=False,
-                access_log=False)
+    # The client's address (the limits per address count it) comes from X-Forwarded-For only when
+    # the request comes through a proxy named in GONGKAI_FORWARDED_ALLOW_IPS.
+    proxied = bool(settings.forwarded_allow_ips)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, proxy_headers=proxied,
+                forwarded_allow_ips=settings.forwarded_allow_ips if proxied else None, access_log=False)
 
 
 if __name__ == "__main__":

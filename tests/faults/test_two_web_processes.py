@@ -2,7 +2,7 @@
 and a worker against one database and one Temporal: the public form's limit holds across them
 (counted in SQL), a session begun on one is good on the other (sessions in SQL, one secret), and an
 ID copy uploaded through one is downloaded through the other (GONGKAI_UPLOADS_DIR names the shared
-uploads folder)."""
+uploads folder); behind a reverse proxy each client is counted by the address it forwards."""
 
 from __future__ import annotations
 
@@ -34,9 +34,10 @@ def _token(page: httpx.Response) -> str:
     return found.group(1)
 
 
-async def _apply(client: httpx.AsyncClient, n: int) -> httpx.Response:
-    token = _token(await client.get("/apply"))
-    return await client.post("/apply", data={**_form(n), "_csrf_token": token},
+async def _apply(client: httpx.AsyncClient, n: int, forwarded: str = "") -> httpx.Response:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    token = _token(await client.get("/apply", headers=headers))
+    return await client.post("/apply", data={**_form(n), "_csrf_token": token}, headers=headers,
                              files={"attachments": ("id.pdf", PDF + bytes([n]), "application/pdf")})
 
 
@@ -44,7 +45,8 @@ async def test_two_web_processes_share_the_limits_the_sessions_and_the_uploads(d
     env = await dev_server(str(tmp_path / "temporal.db"))
     shared = {"database_url": db.url, "address": env.client.service_client.config.target_host,
               "queue": f"two-webs-{uuid.uuid4().hex[:8]}", "GONGKAI_UPLOADS_DIR": str(tmp_path / "uploads"),
-              "GONGKAI_SECRET_KEY": "two-web-processes-share-this-secret", "GONGKAI_INTAKE_LIMIT": str(LIMIT)}
+              "GONGKAI_SECRET_KEY": "two-web-processes-share-this-secret", "GONGKAI_INTAKE_LIMIT": str(LIMIT),
+              "GONGKAI_FORWARDED_ALLOW_IPS": "127.0.0.1"}  # this test is the reverse proxy
     worker = WorkerProcess(tmp_path / "worker.log", var_dir=tmp_path / "worker-var", **shared)
     webs = [WebProcess(tmp_path / f"web-{n}.log", var_dir=tmp_path / f"web-{n}-var", **shared) for n in "ab"]
     try:
@@ -62,6 +64,9 @@ async def test_two_web_processes_share_the_limits_the_sessions_and_the_uploads(d
                 refused = await _apply(client, n)
                 assert refused.status_code == 429 and "提交过于频繁" in refused.text
                 assert int(refused.headers["Retry-After"]) > 0
+            # Another applicant behind the same proxy is counted by the address the proxy forwards.
+            other = await _apply(b, 5, forwarded="198.51.100.9")
+            assert re.search(r'id="tracking-code">', other.text), other.text[:300]
 
             # An officer of the openness office (where online requests go) logs in through B; the session
             # cookie is good on A too.
