@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date, datetime, time
+from pathlib import Path
 
 from gongkai.clock import CST, ClockKind, ClockSpec, Due, compute
 from gongkai.errors import GongkaiError
@@ -173,6 +175,44 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from gongkai.backup import backup
+    from gongkai.settings import get_settings
+
+    try:
+        manifest = backup(get_settings(), Path(args.file).resolve())
+    except GongkaiError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    uploads = sum(1 for name in manifest.files if name.startswith("uploads/"))
+    print(f"backup written: {args.file} (database, Temporal state: {manifest.temporal}, {uploads} uploaded files)")
+    print("the installation secret is not in it: keep var/secret (or GONGKAI_SECRET_KEY) apart, safely")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from gongkai.backup import restore
+    from gongkai.keys import SECRET_FILE
+    from gongkai.settings import ROOT, get_settings
+
+    # Before the settings are read: read without a secret, they would make a new one, which cannot
+    # open what the backup's workflows hold.
+    var_dir = Path(os.environ.get("GONGKAI_VAR_DIR", ROOT / "var")).resolve()
+    if not os.environ.get("GONGKAI_SECRET_KEY") and not (var_dir / SECRET_FILE).exists() \
+            and os.environ.get("GONGKAI_ENV") != "test":
+        print(f"no installation secret: copy var/secret of the backed-up installation to {var_dir / SECRET_FILE} "
+              "or set GONGKAI_SECRET_KEY, then restore", file=sys.stderr)
+        return 2
+    try:
+        manifest = restore(get_settings(), Path(args.file).resolve())
+    except GongkaiError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    print(f"restored from {args.file} (made {manifest.created_at}); start it with `gongkai run`: "
+          "reconciliation brings every case's row up to its workflow")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description="Gongkai (公开) open-government workflow")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the holiday arrangements come from (auto: database if set up)")
     p.add_argument("--strict", action="store_true", help="fail instead of a provisional result")
     p.set_defaults(func=cmd_deadline)
+    p = sub.add_parser("backup", help="write a snapshot of this installation (SQLite, embedded Temporal, uploads)")
+    p.add_argument("file", help="the backup file to write (.tar.gz); never overwritten")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a snapshot into this (empty) installation")
+    p.add_argument("file", help="a file `gongkai backup` wrote")
+    p.set_defaults(func=cmd_restore)
     for name, func, text in [
         ("run", cmd_run, "run everything: Temporal dev server, worker and web"),
         ("worker", cmd_worker, "run the Temporal worker"),
