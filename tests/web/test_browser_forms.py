@@ -200,3 +200,35 @@ async def test_a_board_refresh_keeps_a_half_typed_note(system, db, tmp_path: Pat
         notes = [e.summary for e in (await s.execute(select(AuditEvent).where(
             AuditEvent.case_id == code, AuditEvent.action == "supervised"))).scalars()]
     assert any("请于本周五前答复申请人" in n for n in notes), notes
+
+
+async def test_a_background_refresh_after_the_session_ended_leaves_the_page_alone(system, db):
+    """The header's 待阅 count refreshes itself; once the session has ended, that refresh does not
+    take the page to the login (what is being typed would go): the person's next action does."""
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            refused = Refusals()
+            context = await browser.new_context(locale="zh-CN")
+            page = refused.watch(await context.new_page())
+            page.set_default_timeout(20000)
+            await browser_login(page, system, "jyj_officer")
+            cid = await _new_policy(page, system)
+            await context.clear_cookies()  # the session has expired
+            await page.fill("#plan_text", "解读方案：正在输入")
+            # The count refreshes every 30 s: the next refresh is refused (the session has ended).
+            async with page.expect_response(lambda r: "/notifications/badge" in r.url and r.status == 401,
+                                            timeout=45000) as polled:
+                pass
+            assert (await polled.value).headers.get("hx-redirect", "").startswith("/login")
+            await page.wait_for_timeout(1000)  # had it been followed, the page would be going now
+            assert page.url == f"{system}/policy/{cid}"
+            assert await page.input_value("#plan_text") == "解读方案：正在输入"
+            await page.click("#save-draft")  # the person's own action leads to the login, typing kept
+            await _login_here(page, "jyj_officer")
+            assert page.url == f"{system}/policy/{cid}"
+            await page.locator("#draft-form .draft-note").wait_for()
+            assert await page.input_value("#plan_text") == "解读方案：正在输入"
+            assert refused == []
+        finally:
+            await browser.close()

@@ -278,6 +278,16 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   }
 });
 
+// A background refresh (hx-trigger "every …", such as the header's 待阅 count) that finds the session
+// ended does not take the page to the login (HX-Redirect): what is being typed would go with it. The
+// next thing the person does leads there, and what they typed is kept (drafts, above).
+document.addEventListener("htmx:beforeOnLoad", function (event) {
+  var elt = event.detail.elt;
+  var trigger = elt && elt.getAttribute ? elt.getAttribute("hx-trigger") || "" : "";
+  var xhr = event.detail.xhr;
+  if (trigger.indexOf("every ") >= 0 && xhr && xhr.getResponseHeader("HX-Redirect")) event.preventDefault();
+});
+
 // -- A publication item's channels follow its kind (or catalogue entry) -------------------------------
 // Choosing a kind or a catalogue entry ticks the channels it must reach by default (data-channels on
 // the option); the person may change them afterwards. Without scripts the form still works.
