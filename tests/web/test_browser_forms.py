@@ -95,6 +95,9 @@ async def test_a_draft_survives_an_expired_session(system, db):
             rows = await _drafts(db, f"policy:{cid}")
             assert len(rows) == 1 and DOCUMENT.encode() not in rows[0].data  # sealed, not in clear
 
+            # No request in flight: a response arriving after the cookies are cleared (the page's
+            # own fetches refresh the session cookie) would set them again.
+            await page.wait_for_load_state("networkidle")
             await context.clear_cookies()  # the session has expired
             await page.click("#save-draft")
             await _login_here(page, "jyj_officer")
@@ -116,6 +119,9 @@ async def test_a_draft_survives_an_expired_session(system, db):
             assert await page.locator(".draft-note").count() == 0
 
             # Typed after the session ended: the server cannot keep it, the tab does until the login.
+            # No request in flight: a response arriving after the cookies are cleared (the page's
+            # own fetches refresh the session cookie) would set them again.
+            await page.wait_for_load_state("networkidle")
             await context.clear_cookies()
             await page.fill("#plan_text", "解读方案：会后补写")
             await page.wait_for_selector('#draft-form .draft-status[data-state="failed"]')
@@ -214,6 +220,9 @@ async def test_a_background_refresh_after_the_session_ended_leaves_the_page_alon
             page.set_default_timeout(20000)
             await browser_login(page, system, "jyj_officer")
             cid = await _new_policy(page, system)
+            # No request in flight: a response arriving after the cookies are cleared (the page's
+            # own fetches refresh the session cookie) would set them again.
+            await page.wait_for_load_state("networkidle")
             await context.clear_cookies()  # the session has expired
             await page.fill("#plan_text", "解读方案：正在输入")
             # The count refreshes every 30 s: the next refresh is refused (the session has ended).
