@@ -279,13 +279,15 @@ document.addEventListener("htmx:beforeRequest", function (event) {
 });
 
 // A background refresh (hx-trigger "every …", such as the header's 待阅 count) that finds the session
-// ended does not take the page to the login (HX-Redirect): what is being typed would go with it. The
-// next thing the person does leads there, and what they typed is kept (drafts, above).
+// ended takes the whole window to the login (HX-Redirect), unless a form on the page has been typed
+// in: what was typed would go with it. Then the next thing the person does leads there, and what
+// they typed is kept (drafts, above).
 document.addEventListener("htmx:beforeOnLoad", function (event) {
   var elt = event.detail.elt;
   var trigger = elt && elt.getAttribute ? elt.getAttribute("hx-trigger") || "" : "";
   var xhr = event.detail.xhr;
-  if (trigger.indexOf("every ") >= 0 && xhr && xhr.getResponseHeader("HX-Redirect")) event.preventDefault();
+  if (trigger.indexOf("every ") < 0 || !xhr || !xhr.getResponseHeader("HX-Redirect")) return;
+  if (document.querySelector("form[data-dirty]")) event.preventDefault();
 });
 
 // -- A publication item's channels follow its kind (or catalogue entry) -------------------------------
