@@ -3,9 +3,13 @@ restore`): the application database (SQLite), Temporal's state when it is the em
 (var/temporal.db), the uploaded files, and the settings without secrets, in one owner-only tar file.
 
 A snapshot is taken while everything runs, with SQLite's online backup (a consistent copy of each
-database, whatever is being written). The application database is copied first and Temporal's
-state after it: a workflow may then be a step ahead of its row, never behind, and reconciliation
-brings the row up to the workflow (workflows are the record; gongkai/reconcile.py). Uploads come
+database, whatever is being written). The two databases are copied at one point of the cases'
+history: the backup holds the application database's write lock (BEGIN IMMEDIATE) from before its
+copy until Temporal's state is copied too, so no activity writes a row meanwhile, and no workflow
+can be a step ahead of its row (a step needs its row written first). A workflow may be between
+writing its row and hearing it was written: after a restore its activity runs again, writing the
+same row (activities are idempotent), and reconciliation sees a settling case, not a drift. Writers
+wait for the copy (the busy timeout, 10 s; an activity that waits longer is retried). Uploads come
 last, so every file a case refers to is in the copy.
 
 The installation secret is not in the backup (it opens the encrypted workflow payloads): keep it
@@ -25,6 +29,8 @@ import sqlite3
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +78,18 @@ def _copy_sqlite(src: Path, dst: Path) -> None:
         source.close()
 
 
+@contextmanager
+def _writes_held(db: Path) -> Iterator[None]:
+    """No one writes `db` while held; readers (the copy among them) go on."""
+    lock = sqlite3.connect(db, timeout=30, isolation_level=None)
+    try:
+        lock.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+
+
 def _digest(path: Path) -> dict:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -94,13 +112,13 @@ def backup(settings: Settings, out: Path) -> Manifest:
                         temporal="embedded" if embedded else "external")
     with tempfile.TemporaryDirectory(dir=out.parent) as work:
         staged = Path(work)
-        _copy_sqlite(app_db, staged / APP_DB)  # first: see the module's note on the order
-        members = [APP_DB]
-        if embedded:
-            if not temporal_db.exists():
-                raise InvalidInput(f"没有找到 Temporal 状态文件 {temporal_db} (no embedded Temporal state)")
-            _copy_sqlite(temporal_db, staged / TEMPORAL_DB)
-            members.append(TEMPORAL_DB)
+        if embedded and not temporal_db.exists():
+            raise InvalidInput(f"没有找到 Temporal 状态文件 {temporal_db} (no embedded Temporal state)")
+        members = [APP_DB, TEMPORAL_DB] if embedded else [APP_DB]
+        with _writes_held(app_db):  # both at one point of the cases' history: the module's note
+            _copy_sqlite(app_db, staged / APP_DB)
+            if embedded:
+                _copy_sqlite(temporal_db, staged / TEMPORAL_DB)
         for member in members:
             manifest.files[member] = _digest(staged / member)
         partial = out.with_name(out.name + ".partial")

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.worker import Worker
 
+from contracts.reconcile import ReconcileInput
 from gongkai.database import make_async_engine, make_session_factory
 from models import AuditEvent, Deadline, DisclosureRequest
 from tests.faults.support import ROOT, DriveStats, free_port, update, wait_for
@@ -29,6 +30,7 @@ from tests.support.temporal import dev_server
 from tests.workflows.disclosure_support import actors, department_id, request_input
 from worker import build_activities
 from workflows.disclosure import DisclosureWorkflow
+from workflows.reconcile import ReconcileWorkflow
 from workflows.registry import WORKFLOWS
 
 RULE = "authoritative_release"  # 5 hours; the supervisor is told at the due instant
@@ -122,7 +124,7 @@ async def test_backup_while_running_and_restore_elsewhere(db, tmp_path):
     restarted = datetime.now(UTC)
     try:
         async with Worker(client, task_queue=queue, workflows=[*WORKFLOWS, ClockHostWorkflow],
-                          activities=build_activities(factory)):
+                          activities=build_activities(factory, client, queue)):
             async def escalated() -> list[AuditEvent]:
                 async with factory() as s:
                     return list((await s.execute(select(AuditEvent).where(
@@ -144,6 +146,10 @@ async def test_backup_while_running_and_restore_elsewhere(db, tmp_path):
                 assert desc.status == WorkflowExecutionStatus.RUNNING, workflow_id
             outcome = await client.get_workflow_handle("host-T-2026-000001").execute_update(ClockHostWorkflow.complete)
             assert outcome == "late"
+            # The two databases were copied at one point of the cases' history: nothing to repair.
+            report = await client.execute_workflow(ReconcileWorkflow.run, ReconcileInput(batch=0),
+                                                   id=f"reconcile-{uuid.uuid4().hex[:6]}", task_queue=queue)
+            assert report.checked == len(cases) and report.found == 0 and report.unreachable == 0, report
     finally:
         await env.shutdown()
         await engine.dispose()
