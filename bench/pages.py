@@ -6,62 +6,88 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import logging
 import re
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from bench.system import machine, pct, table
 from gongkai.settings import load_settings
 from web.app import create_app
 from web.serve import settle_process
 
-Pages = dict[str, list[tuple[str, str]]]  # username -> [(name, path)]
+# username -> [(name, path)] for a GET, or [(name, path, form)] for a POST of `form` (with the CSRF token)
+Pages = dict[str, list[tuple[str, str] | tuple[str, str, dict[str, str]]]]
+
+
+def _token(html: str) -> str:
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert token, "no CSRF token on the page"
+    return token.group(1)
 
 
 async def measure(db, paths: Pages, rounds: int) -> dict[str, list[float]]:
     app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
     settle_process()  # as `gongkai web` does
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     out: dict[str, list[float]] = {}
     for username, pages in paths.items():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
-            login_page = await c.get("/login")
-            token = re.search(r'name="_csrf_token" value="([^"]+)"', login_page.text)
-            assert token, "no CSRF token on the login page"
             r = await c.post("/login", data={"username": username, "password": "gongkai2026",
-                                             "_csrf_token": token.group(1)})
+                                             "_csrf_token": _token((await c.get("/login")).text)})
             assert r.status_code in (200, 302, 303)
-            for name, path in pages:
-                await c.get(path)  # warm
+            for name, path, *form in pages:
+                if form:
+                    data = {**form[0], "_csrf_token": _token((await c.get(path)).text)}
+                    fetch = functools.partial(c.post, path, data=data)
+                else:
+                    fetch = functools.partial(c.get, path)
+                await fetch()  # warm
                 times = []
                 for _ in range(rounds):
                     t0 = time.perf_counter()
-                    r = await c.get(path)
+                    r = await fetch()
                     times.append((time.perf_counter() - t0) * 1000)
                     assert r.status_code == 200, (path, r.status_code)
                 out[f"{name} ({username})"] = times
     return out
 
 
-def main(what: str, default: int, load: Callable[[Any, int], None], pages: Pages) -> None:
-    """`what`: the cases loaded (the option --<what> sets how many, `default` unless given)."""
+def _loaded(db, table: str, count: int) -> bool:
+    """A kept database already holds the benchmark's `count` cases in `table`."""
+    with db.sync_session() as s:
+        return s.execute(text(f"SELECT 1 FROM {table} LIMIT 1 OFFSET {count - 1}")).first() is not None
+
+
+def main(what: str, default: int, load: Callable[[Any, int], None], pages: Pages, kept_table: str) -> None:
+    """`what`: the cases loaded (the option --<what> sets how many, `default` unless given) into
+    `kept_table` (and others)."""
     parser = argparse.ArgumentParser()
     parser.add_argument(f"--{what}", type=int, default=default)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh database is created on it")
+    parser.add_argument("--keep", metavar="DATABASE_URL", help=(
+        "a database kept between runs instead of a fresh one: migrated to head, loaded only when it is "
+        "empty, never dropped (a million rows take minutes to load)"))
     args = parser.parse_args()
     import tests.support.database as tdb
 
     if args.postgres:
         tdb.POSTGRES_URL = args.postgres
-    backend = "postgres" if args.postgres else "sqlite"
-    db = tdb.create_database(backend)
     count = getattr(args, what)
+    db = tdb.existing_database(args.keep) if args.keep else tdb.create_database(
+        "postgres" if args.postgres else "sqlite")
     t0 = time.perf_counter()
-    load(db, count)
-    print(f"backend={backend} {what}={count} load_seconds={time.perf_counter() - t0:.1f}")
+    if args.keep and _loaded(db, kept_table, count):
+        print(f"backend={db.backend} kept database: not loaded again")
+    else:
+        load(db, count)
+    print(f"backend={db.backend} {what}={count} load_seconds={time.perf_counter() - t0:.1f}")
     results = asyncio.run(measure(db, pages, args.rounds))
     print(table(["page", "median ms", "p95 ms"], [[name, pct(t, 50), pct(t, 95)] for name, t in results.items()]))
     print(machine())

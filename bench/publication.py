@@ -84,4 +84,4 @@ def pages(year: int) -> dict[str, list[tuple[str, str]]]:
 
 
 if __name__ == "__main__":
-    main("items", 200_000, load, pages(datetime.now(CST).year))
+    main("items", 200_000, load, pages(datetime.now(CST).year), "publication_item")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, Index, text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -35,3 +35,9 @@ class UTCDateTime(TypeDecorator):
 
 
 JSONType = JSON
+
+
+def grams_index(name: str, column: str) -> Index:
+    """A GIN index of a text's search grams (gongkai/grams.py; the SQL function is migration 0021's),
+    on PostgreSQL only: SQLite searches by LIKE."""
+    return Index(name, text(f"gk_grams({column})"), postgresql_using="gin").ddl_if(dialect="postgresql")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime, utcnow
+from models.base import JSONType, UTCDateTime, grams_index, utcnow
 
 
 class DisclosureRequest(SQLModel, table=True):
@@ -15,6 +15,10 @@ class DisclosureRequest(SQLModel, table=True):
     __table_args__ = (
         Index("ix_disclosure_stage_dept", "stage", "department_id"),
         Index("ix_disclosure_received", "received_date"),
+        Index("ix_disclosure_submitted", "submitted_at", "id"),
+        Index("ix_disclosure_dept_submitted", "department_id", "submitted_at", "id"),
+        grams_index("ix_disclosure_name_grams", "applicant_name"),
+        grams_index("ix_disclosure_description_grams", "description"),
     )
 
     id: str = Field(primary_key=True, max_length=32)  # tracking code 受理编号, also the workflow id

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime, utcnow
+from models.base import JSONType, UTCDateTime, grams_index, utcnow
 
 
 class IncidentCase(SQLModel, table=True):
     __tablename__ = "incident_case"
+    __table_args__ = (Index("ix_incident_case_detected", "detected_at", "id"),
+                      grams_index("ix_incident_title_grams", "title"))
 
     id: str = Field(primary_key=True, max_length=32)  # IN-2026-000001, also the workflow id
     title: str = Field(max_length=300)

@@ -213,6 +213,20 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_move_database(args: argparse.Namespace) -> int:
+    from gongkai.move import move
+    from gongkai.settings import get_settings
+
+    try:
+        copied = move(get_settings(), args.url)
+    except GongkaiError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    print(f"copied {sum(copied.values())} rows in {len(copied)} tables; every table counted on both sides")
+    print("now set GONGKAI_DATABASE_URL to the new database for the worker and the web, and start them")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description="Gongkai (公开) open-government workflow")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -234,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore a snapshot into this (empty) installation")
     p.add_argument("file", help="a file `gongkai backup` wrote")
     p.set_defaults(func=cmd_restore)
+    p = sub.add_parser("move-database", help="copy this installation's SQLite database into a new PostgreSQL one")
+    p.add_argument("url", help="the new, empty PostgreSQL database: postgresql://user@host:port/name")
+    p.set_defaults(func=cmd_move_database)
     for name, func, text in [
         ("run", cmd_run, "run everything: Temporal dev server, worker and web"),
         ("worker", cmd_worker, "run the Temporal worker"),

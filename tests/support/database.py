@@ -119,3 +119,10 @@ def create_database(backend: str, *, demo: bool = True, revision: str = "head") 
         _migrate(url, revision, demo)
     engine = make_async_engine(_settings_for(url))
     return TestDatabase(backend, url, engine, make_session_factory(engine), drop)
+
+
+def existing_database(url: str) -> TestDatabase:
+    """A database that outlives the run (a benchmark's kept data): migrated and seeded, never dropped."""
+    _migrate(url, "head", demo=True)
+    engine = make_async_engine(_settings_for(url))
+    return TestDatabase("sqlite" if url.startswith("sqlite") else "postgres", url, engine, make_session_factory(engine))

@@ -283,3 +283,54 @@ async def test_pages_of_results_and_the_received_date_range(client, db, monkeypa
     assert (await _search(client, basis="received", date_from="2026-03-02", date_to="2026-03-10"))[1] == [
         "DR-2026-000201", "DR-2026-000200"]
     assert (await _search(client, process="policy", stage="policy:drafting", status="open"))[1] == ["PD-2026-000201"]
+
+
+async def test_names_and_words_of_any_length_are_found_as_typed_and_through_the_index_on_postgresql(db):
+    """One or two Chinese characters, a term inside a Latin word, digits, punctuation, % typed literally:
+    the register finds exactly the rows holding the term (as Python's `in` says). On PostgreSQL the
+    search goes through the gram index (gongkai/grams.py), and the SQL function gives the same grams
+    as the Python one."""
+    from sqlalchemy import text
+
+    from gongkai.grams import grams
+    from gongkai.settings import get_settings
+    from web.register.query import Filters, search, viewer
+    from worker import lookup_keys
+
+    names = ["张伟", "张伟明", "欧阳张伟", "王芳", "Li Wei", "北京GDP研究院", "张三（个体户）", "百分之50%"]
+    words = ["申请公开2025年征地补偿方案", "GDP统计数据", "（2024）第3号文件", "学区划分的会议纪要", "50% 的预算"]
+    async with db.session_factory() as s:
+        dept = (await s.execute(select(Department).where(Department.code == "JYJ"))).scalar_one().id
+        for i, name in enumerate(names):
+            s.add(DisclosureRequest(
+                id=f"DR-2026-00030{i}", year=2026, idempotency_key=uuid.uuid4().hex, query_code_hash="",
+                stage="review", intake_channel="in_person", submitted_at=datetime.now(UTC),
+                applicant_type="natural_person", applicant_name=name, id_doc_type="resident_id",
+                id_doc_number=ID_NUMBER, description=words[i % len(words)], provision_form="electronic",
+                provision_channel="email", department_id=dept, state={}))
+        await s.commit()
+        keys = lookup_keys(get_settings())
+        who = await viewer(s, (await _user(db, "duban")))
+
+        async def found(**f) -> set[str]:
+            return {r.id for r in (await search(s, Filters(**f), who, keys))[1] if r.process == "disclosure"}
+
+        terms = ["张", "张伟", "伟明", "阳张伟", "芳", "wei", "EI", "gdp", "DP研", "（个体户）", "50%", "%", "伟 明"]
+        for term in terms:
+            want = {f"DR-2026-00030{i}" for i, n in enumerate(names) if term.casefold() in n.casefold()}
+            assert await found(name=term) == want, term
+        for term in ["征地", "2025年", "gdp统计", "第3号", "纪要", "50%", "会议 纪要"]:
+            want = {f"DR-2026-00030{i}" for i in range(len(names))
+                    if all(w.casefold() in words[i % len(words)].casefold() for w in term.split())}
+            assert await found(words=term) == want, term
+        if db.backend == "postgres":
+            for t in names + words:
+                lexemes = (await s.execute(text("SELECT tsvector_to_array(gk_grams(:t))"), {"t": t})).scalar_one()
+                assert set(lexemes) == grams(t), t
+            await s.execute(text("SET LOCAL enable_seqscan = off"))
+            from web.register.query import query
+            asked = query(Filters(name="张伟", words="征地"), who, keys, "postgresql")
+            sql = asked.compile(dialect=s.get_bind().dialect)
+            conn = await s.connection()
+            plan = "\n".join(r[0] for r in (await conn.exec_driver_sql(f"EXPLAIN {sql}", sql.params)).all())
+            assert "ix_disclosure_name_grams" in plan or "ix_disclosure_description_grams" in plan, plan

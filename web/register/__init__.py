@@ -27,7 +27,7 @@ from models import Department, User
 from web.audit import audit
 from web.errors import status_for
 from web.register import export
-from web.register.query import BASIS_ZH, PROCESSES, STAGES, STATUS_ZH, Filters, parse, search, viewer
+from web.register.query import BASIS_ZH, COUNTED, PROCESSES, STAGES, STATUS_ZH, Filters, parse, search, viewer
 from web.register.rows import masked_id, masked_phone
 from web.render import beijing, fragment, page
 
@@ -63,7 +63,8 @@ class RegisterController(Controller):
         total, rows = (0, []) if error else await search(db, f, await viewer(db, user), lookup_keys(state),
                                                          offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
         context = dict(
-            rows=rows, total=total, page_number=number, pages=max(1, -(-total // PAGE_SIZE)),
+            rows=rows, total=total, counted=COUNTED, page_number=number,
+            pages=max(1, -(-min(total, COUNTED) // PAGE_SIZE)),
             form=f.form() if error is None else {k: v for k, v in data.items() if isinstance(v, str)},
             error=error.message if error else notice, error_field=error.field if error else None,
             departments=departments, dept_names={d.id: d.name for d in departments}, processes=PROCESSES,
@@ -91,10 +92,11 @@ class RegisterController(Controller):
             f = parse(data)
         except InvalidInput:
             return await self._show(request, db, state, user, data)
-        total, rows = await search(db, f, await viewer(db, user), lookup_keys(state), limit=export.MAX_ROWS)
+        total, rows = await search(db, f, await viewer(db, user), lookup_keys(state), limit=export.MAX_ROWS,
+                                   counted=export.MAX_ROWS)
         if total > export.MAX_ROWS:
             return await self._show(request, db, state, user, data, status_code=400, notice=(
-                f"符合条件的记录共 {total} 条，超过单次导出上限 {export.MAX_ROWS} 条，"
+                f"符合条件的记录超过单次导出上限 {export.MAX_ROWS} 条，"
                 "请缩小筛选范围（如按日期或部门）后再导出"))
         departments = {d.id: d.name for d in (await db.execute(select(Department))).scalars()}
         body = export.workbook(rows, departments)

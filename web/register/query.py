@@ -28,7 +28,8 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSQUERY
+from sqlalchemy.sql.elements import True_
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +38,7 @@ from gongkai.clock import CST
 from gongkai.disclosure import DISPOSITIONS, OPEN_STAGES
 from gongkai.disclosure import STAGE_ZH as DISCLOSURE_STAGES
 from gongkai.errors import InvalidInput
+from gongkai.grams import tsquery
 from gongkai.incident import STAGE_ZH as INCIDENT_STAGES
 from gongkai.lookup import ID_DOC, PHONE, LookupKeys
 from gongkai.policy import STAGE_ZH as POLICY_STAGES
@@ -55,6 +57,7 @@ STATUS_ZH = {"open": "办理中", "closed": "已办结"}
 BASIS_ZH = {"submitted": "提交（登记）日期", "received": "收到日期（依申请公开）"}
 TRACKING_CODE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
 MAX_WORDS = 5
+COUNTED = 1_000  # matches counted exactly; more read as "more than 1,000" (search): 20 pages
 TEXT_LIMIT = 100
 
 
@@ -184,12 +187,24 @@ def incident_seen(who: Viewer, dialect: str) -> ColumnElement[bool]:
 
 
 def _contains(column: Any, term: str) -> ColumnElement[bool]:
-    # Matched literally: % and _ typed in the form are not wildcards.
+    # Matched literally: % and _ typed in the form are not wildcards. A term without letters that have
+    # a case (Chinese, digits) matches the same by LIKE, which does not fold each row's text first.
+    if term.lower() == term.upper():
+        return column.contains(term, autoescape=True)
     return column.icontains(term, autoescape=True)
 
 
-def _words(column: Any, words: str) -> list[ColumnElement[bool]]:
-    return [_contains(column, w) for w in words.split()[:MAX_WORDS]]
+def _found(column: Any, term: str, grams: bool) -> ColumnElement[bool]:
+    """`term` is in `column`'s text; with `grams` (PostgreSQL) first through the index of its grams
+    (gongkai/grams.py), which finds every row that may hold it, then the LIKE keeps those that do."""
+    asked = tsquery(term) if grams else None
+    if asked is None:
+        return _contains(column, term)
+    return and_(func.gk_grams(column).op("@@")(cast(asked, TSQUERY)), _contains(column, term))
+
+
+def _words(column: Any, words: str, grams: bool) -> list[ColumnElement[bool]]:
+    return [_found(column, w, grams) for w in words.split()[:MAX_WORDS]]
 
 
 def _instants(f: Filters) -> tuple[datetime | None, datetime | None]:
@@ -222,16 +237,22 @@ def _common(f: Filters, process: str, id_col: Any, dept_col: Any, stage_col: Any
     return out
 
 
+def _kept(where: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """The conditions without a constant true: PostgreSQL keeps a branch with `WHERE true` from
+    merging the branches' date indexes, and sorts a million rows for the newest fifty."""
+    return [w for w in where if not isinstance(w, True_)]
+
+
 def _label(process: str) -> Any:
     return literal_column(f"'{process}'", String).label("process")  # a constant: no parameter for UNION to type
 
 
-def _disclosure(f: Filters, who: Viewer, keys: LookupKeys) -> Select:
+def _disclosure(f: Filters, who: Viewer, keys: LookupKeys, grams: bool) -> Select:
     r = DisclosureRequest
     where = [disclosure_seen(who), *_common(f, "disclosure", col(r.id), col(r.department_id), col(r.stage),
-                                            col(r.submitted_at)), *_words(col(r.description), f.words)]
+                                            col(r.submitted_at)), *_words(col(r.description), f.words, grams)]
     if f.name:
-        where.append(_contains(col(r.applicant_name), f.name))
+        where.append(_found(col(r.applicant_name), f.name, grams))
     if f.phone:
         where.append(col(r.phone_hash).in_(keys.candidates(PHONE, f.phone)))
     if f.id_number:
@@ -249,33 +270,46 @@ def _disclosure(f: Filters, who: Viewer, keys: LookupKeys) -> Select:
                   col(r.id_doc_number).label("id_doc_number"), col(r.contact_phone).label("phone"),
                   col(r.department_id).label("department_id"), col(r.stage).label("stage"),
                   col(r.disposition).label("disposition"), col(r.submitted_at).label("at"),
-                  col(r.received_date).label("received")).where(and_(*where))
+                  col(r.received_date).label("received")).where(*_kept(where))
 
 
-def _other(process: str, model: Any, at: Any, where: list[ColumnElement[bool]], f: Filters) -> Select:
+def _other(process: str, model: Any, at: Any, where: list[ColumnElement[bool]], f: Filters, grams: bool
+           ) -> Select:
     where = [*where, *_common(f, process, col(model.id), col(model.department_id), col(model.stage), at),
-             *_words(col(model.title), f.words)]
+             *_words(col(model.title), f.words, grams)]
     nothing = cast(null(), String)
     return select(_label(process), col(model.id).label("id"), col(model.title).label("summary"),
                   nothing.label("applicant"), nothing.label("id_doc_type"), nothing.label("id_doc_number"),
                   nothing.label("phone"), col(model.department_id).label("department_id"),
                   col(model.stage).label("stage"), nothing.label("disposition"), at.label("at"),
-                  cast(null(), Date).label("received")).where(and_(*where))
+                  cast(null(), Date).label("received")).where(*_kept(where))
 
 
-def query(f: Filters, who: Viewer, keys: LookupKeys, dialect: str) -> Select | None:
-    """The register's rows as one subquery-able SELECT, or None when no process can match."""
+def query(f: Filters, who: Viewer, keys: LookupKeys, dialect: str, *, grams: bool = True,
+          top: int | None = None) -> Select | None:
+    """The register's rows as one subquery-able SELECT, or None when no process can match.
+
+    `grams`: requests' text is searched through the gram index (PostgreSQL only). `top`: each process gives
+    only its newest `top` rows, so each reads its own date index backwards; PostgreSQL does not
+    merge the branches' indexes when a branch has a condition of its own (a department)."""
+    grams = grams and dialect == "postgresql"
     parts = []
     if f.process in ("", "disclosure"):
-        parts.append(_disclosure(f, who, keys))
+        parts.append(_disclosure(f, who, keys, grams))
     if not f.personal:  # policies and incidents have no applicant, no reply, no received date
+        # Policies and incidents are a few per cent of the cases: their matches are never so many
+        # that the index hands over too much, and reading their dates backwards may read them all.
+        pg = dialect == "postgresql"
         if f.process in ("", "policy"):
-            parts.append(_other("policy", PolicyCase, col(PolicyCase.created_at), [policy_seen(who)], f))
+            parts.append(_other("policy", PolicyCase, col(PolicyCase.created_at), [policy_seen(who)], f, pg))
         if f.process in ("", "incident"):
             parts.append(_other("incident", IncidentCase, col(IncidentCase.detected_at),
-                                [incident_seen(who, dialect)], f))
+                                [incident_seen(who, dialect)], f, pg))
     if not parts:
         return None
+    if top is not None:
+        parts = [select(p.order_by(p.selected_columns.at.desc(), p.selected_columns.id.desc()).limit(top).subquery())
+                 for p in parts]
     return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
 
 
@@ -300,14 +334,29 @@ class Found:
 
 
 async def search(db: AsyncSession, f: Filters, who: Viewer, keys: LookupKeys, *, offset: int = 0,
-                 limit: int | None = None) -> tuple[int, list[Found]]:
-    """(how many match, the rows from `offset`, at most `limit`), newest first."""
-    found = query(f, who, keys, db.get_bind().dialect.name)
+                 limit: int | None = None, counted: int = COUNTED) -> tuple[int, list[Found]]:
+    """(how many match, at most `counted` + 1; the rows from `offset`, at most `limit`), newest first."""
+    dialect = db.get_bind().dialect.name
+    found = query(f, who, keys, dialect)
     if found is None:
         return 0, []
-    rows = found.subquery("register")
-    total = (await db.execute(select(func.count()).select_from(rows))).scalar_one()
-    page = select(rows).order_by(rows.c.at.desc(), rows.c.id.desc()).offset(offset)
-    if limit is not None:
-        page = page.limit(limit)
+    # Counting a million rows costs as much as reading them: beyond `counted` the register says "more than".
+    matched = found.subquery()
+    hits = (await db.execute(select(matched.c.id, matched.c.at).limit(counted + 1))).all()
+    total = len(hits)
+    if total > counted:
+        # Many matches lie close together: the newest are found soonest by reading the dates backwards,
+        # matching each row's text, rather than by the gram index, which would hand over every match.
+        top = None if limit is None else offset + limit
+        rows = query(f, who, keys, dialect, grams=False, top=top).subquery("register")  # type: ignore[union-attr]
+        page = select(rows).order_by(rows.c.at.desc(), rows.c.id.desc()).offset(offset)
+        if limit is not None:
+            page = page.limit(limit)
+    else:  # the few found are in hand: their page, read by their codes
+        newest = sorted(hits, key=lambda h: (h.at, h.id), reverse=True)
+        wanted = [h.id for h in newest[offset:None if limit is None else offset + limit]]
+        if not wanted:
+            return total, []
+        rows = found.subquery("register")
+        page = select(rows).where(rows.c.id.in_(wanted)).order_by(rows.c.at.desc(), rows.c.id.desc())
     return total, [Found(**r._mapping) for r in (await db.execute(page)).all()]
