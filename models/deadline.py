@@ -16,7 +16,7 @@ class Deadline(SQLModel, table=True):
     # them lets both planners know it, and start a department's list or the board from them.
     __table_args__ = (Index("ix_deadline_state_due", "state", "due_at"),
                       Index("ix_deadline_state_closed", "state", "closed_at"),
-                      Index("ix_deadline_running", "due_at", sqlite_where=text("state = 'running'"),
+                      Index("ix_deadline_running", "due_at", "department_id", sqlite_where=text("state = 'running'"),
                             postgresql_where=text("state = 'running'")))
 
     id: str = Field(primary_key=True, max_length=120)  # "<case id>/<rule>[/<n>]"

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
+
+UNCLAIMED = text("status = 'open' AND assignee_id IS NULL")
 
 
 class Task(SQLModel, table=True):
@@ -18,6 +20,9 @@ class Task(SQLModel, table=True):
         Index("ix_task_open_assignee_due", "status", "assignee_id", "due_at"),
         Index("ix_task_open_role_due", "status", "role", "due_at"),
         Index("ix_task_open_due", "status", "due_at"),
+        # A department's unclaimed work in due order: "assignee_id IS NULL" is no equality to the
+        # planner, so the index above leaves its rows to sort; this one holds them in order.
+        Index("ix_task_unclaimed_due", "department_id", "due_at", sqlite_where=UNCLAIMED, postgresql_where=UNCLAIMED),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -26,7 +26,7 @@ from web.tasks import inbox_branches
 URGENCY_ZH = {"overdue": "已超期", "due_today": "今日到期", "due_soon": "即将到期", "on_track": "正常",
               "none": "无期限"}
 PROCESS_ZH = {"disclosure": "依申请公开", "policy": "政策解读", "incident": "突发事件舆情", "publication": "主动公开"}
-LIMIT = 300
+LIMIT = 100
 TRACKING_CODE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
 
 
