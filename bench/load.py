@@ -22,6 +22,7 @@ trail (nothing lost).
 
     .venv/bin/python -m bench.load                          # 50 clients, 10 minutes
     .venv/bin/python -m bench.load --clients 20 --minutes 2
+    .venv/bin/python -m bench.load --postgres postgresql://postgres@127.0.0.1:5432/postgres  # 2 web, 2 workers
     .venv/bin/python -m bench.load --url http://127.0.0.1:8000 \\
         --database-url sqlite:///var/gongkai.db --temporal-address 127.0.0.1:7233
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import re
 import time
@@ -41,7 +43,7 @@ import httpx
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from bench.system import System, machine, pct, table
+from bench.system import Cluster, System, machine, pct, table
 from gongkai.clock import CST
 from gongkai.settings import get_settings
 from gongkai.temporal import connect
@@ -85,6 +87,32 @@ class Clock:
         return time.monotonic() < self.end
 
 
+class Spread(httpx.AsyncBaseTransport):
+    """Each request to the next of several web processes, as a reverse proxy spreads them: a session
+    begun on one goes on on the others (the session cookie is the host's, whatever the port)."""
+
+    def __init__(self, bases: list[str]) -> None:
+        self.ports = [httpx.URL(b).port for b in bases]
+        self.turn = itertools.count()
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        port = self.ports[next(self.turn) % len(self.ports)]
+        request.url = request.url.copy_with(port=port)
+        request.headers["Host"] = f"{request.url.host}:{port}"
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def client(base: str) -> httpx.AsyncClient:
+    """A client of the system at `base`, or of several web processes (their URLs joined by commas)."""
+    bases = base.split(",")
+    return httpx.AsyncClient(base_url=bases[0], timeout=120, follow_redirects=False,
+                             transport=Spread(bases) if len(bases) > 1 else None)
+
+
 async def timed(stats: Stats, kind: str, call) -> httpx.Response | None:
     t0 = time.perf_counter()
     try:
@@ -111,7 +139,7 @@ async def think(rnd: random.Random, mean: float) -> None:
 
 async def applicant(base: str, n: int, clock: Clock, stats: Stats, mean_think: float) -> None:
     rnd = random.Random(n)
-    async with httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=False) as c:
+    async with client(base) as c:
         while clock.running:
             r = await timed(stats, "GET /apply", c.get("/apply"))
             if r is None or r.status_code != 200:
@@ -160,7 +188,7 @@ async def officer(base: str, username: str, index: int, peers: int, clock: Clock
     order = HEAD_ORDER if username == "gkb_head" else OFFICER_ORDER
     inbox = "/inbox?stage=sign_off" if username == "gkb_head" else "/inbox"
     idle: dict[str, float] = {}  # cases with nothing for me to do, skipped for a while
-    async with httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=False) as c:
+    async with client(base) as c:
         page = await c.get("/login")
         r = await timed(stats, "POST /login", c.post("/login", data={
             "username": username, "password": PASSWORD, "_csrf_token": CSRF.search(page.text).group(1)}))
@@ -248,7 +276,7 @@ def report(stats: Stats, elapsed: float) -> None:
 async def reconcile(stats: Stats, database_url: str, temporal_address: str, namespace: str) -> bool:
     """Nothing lost: receipts ⇒ SQL rows and workflows that agree; actions ⇒ audit entries."""
     codes = [c for c, _ in stats.receipts]
-    engine = create_engine(database_url)
+    engine = create_engine(re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", database_url))
     with Session(engine) as s:
         rows = {r.id: (r.stage, r.version) for r in s.execute(
             select(DisclosureRequest.id, DisclosureRequest.stage, DisclosureRequest.version)).all()}
@@ -310,14 +338,27 @@ def main() -> None:
     parser.add_argument("--intake-limit", type=int, default=1_000_000,
                         help="GONGKAI_INTAKE_LIMIT for the system started here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var dir")
+    parser.add_argument("--postgres", metavar="SERVER_URL", help=(
+        "start the production layout instead of `gongkai run`: a new database on this PostgreSQL server, "
+        "a Temporal server, --workers worker and --webs web processes (bench.system.Cluster)"))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--webs", type=int, default=2)
     args = parser.parse_args()
     officers = args.officers if args.officers is not None else max(1, args.clients // 5)
     heads = args.heads if args.heads is not None else max(1, officers // 5)
     if not 0 < officers < args.clients or not 0 < heads < officers:
         parser.error("need at least one applicant, one officer and one head")
-    system = None
+    system = cluster = None
     if args.url:
         base, database_url, temporal = args.url.rstrip("/"), args.database_url, args.temporal_address
+    elif args.postgres:
+        t0 = time.monotonic()
+        cluster = Cluster.start(args.postgres, args.workers, args.webs,
+                                {"GONGKAI_INTAKE_LIMIT": str(args.intake_limit)})
+        print(f"{args.workers} workers and {args.webs} web processes ({', '.join(cluster.webs)}) on one PostgreSQL "
+              f"database and one Temporal ({cluster.temporal_address}), up in {time.monotonic() - t0:.0f} s; "
+              f"every client spreads its requests over the web processes; GONGKAI_INTAKE_LIMIT={args.intake_limit}")
+        base, database_url, temporal = ",".join(cluster.webs), cluster.database_url, cluster.temporal_address
     else:
         system = System.create({"GONGKAI_INTAKE_LIMIT": str(args.intake_limit)})
         print(f"starting `gongkai run` in {system.var_dir} (GONGKAI_INTAKE_LIMIT={args.intake_limit} per "
@@ -341,6 +382,8 @@ def main() -> None:
         print(f"\nmachine: {machine()}; load generator, web, worker and Temporal share it")
         print("RECONCILED: nothing lost" if ok else "NOT RECONCILED: see above")
     finally:
+        if cluster:
+            cluster.stop()
         if system:
             system.stop()
             if not args.keep:

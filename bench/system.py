@@ -170,3 +170,82 @@ def table(headers: list[str], rows: list[list], title: str | None = None) -> str
 
     out = ([title] if title else []) + [line(cells[0]), "  ".join("-" * w for w in widths)]
     return "\n".join(out + [line(r) for r in cells[1:]])
+
+
+@dataclass
+class Cluster:
+    """The production layout on one machine (README, "Production layout"): one PostgreSQL database,
+    one Temporal (a dev server standing in for the cluster), `workers` worker processes and `webs`
+    web processes, each with a var dir of its own as on its own host, the uploads in one shared
+    folder. The benchmark's clients spread their requests over the web processes, as a reverse
+    proxy would."""
+
+    root: Path
+    env: dict[str, str]
+    webs: list[str] = field(default_factory=list)  # base URLs
+    procs: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def database_url(self) -> str:
+        return self.env["GONGKAI_DATABASE_URL"]
+
+    @property
+    def temporal_address(self) -> str:
+        return self.env["GONGKAI_TEMPORAL_ADDRESS"]
+
+    @classmethod
+    def start(cls, postgres: str, workers: int, webs: int, extra_env: dict[str, str] | None = None) -> Cluster:
+        from sqlalchemy import create_engine, text
+
+        root = Path(tempfile.mkdtemp(prefix="gk-cluster-"))
+        name = f"gk_bench_{secrets.token_hex(4)}"
+        admin = create_engine("postgresql+psycopg://" + postgres.split("://", 1)[1], isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        cluster = cls(root, {**os.environ, "GONGKAI_DATABASE_URL": postgres.rsplit("/", 1)[0] + "/" + name,
+                             "GONGKAI_EMBEDDED_TEMPORAL": "0", "GONGKAI_UPLOADS_DIR": str(root / "uploads"),
+                             "GONGKAI_LOG_FORMAT": "json", "GONGKAI_LOG_LEVEL": "WARNING", **(extra_env or {})})
+        try:
+            server, address = start_dev_server(root / "temporal.db", root / "temporal.log")
+            cluster.procs.append(server)
+            cluster.env["GONGKAI_TEMPORAL_ADDRESS"] = address
+            for step in ("migrate", "seed"):
+                subprocess.run([sys.executable, "-m", "shell.cli", step], cwd=ROOT, check=True,
+                               env={**cluster.env, "GONGKAI_VAR_DIR": str(root / "setup")}, capture_output=True)
+            for i in range(workers):
+                cluster._spawn(f"worker{i}", "worker")
+            for i in range(webs):
+                port = free_port()
+                proc = cluster._spawn(f"web{i}", "web", GONGKAI_PORT=str(port))
+                wait_port(port, proc, f"web process {i}")
+                cluster.webs.append(f"http://127.0.0.1:{port}")
+        except BaseException:
+            cluster.stop()
+            raise
+        return cluster
+
+    def _spawn(self, name: str, command: str, **env: str) -> subprocess.Popen:
+        var = self.root / name
+        var.mkdir()
+        proc = subprocess.Popen([sys.executable, "-m", "shell.cli", command], cwd=ROOT,
+                                env={**self.env, "GONGKAI_VAR_DIR": str(var), **env},
+                                stdout=(var / "log").open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):  # the web and the workers first, Temporal last
+            stop(proc, timeout=60)
+        from sqlalchemy import create_engine, text
+
+        if "GONGKAI_DATABASE_URL" in self.env:
+            url = self.env["GONGKAI_DATABASE_URL"]
+            admin = create_engine("postgresql+psycopg://" + url.rsplit("/", 1)[0].split("://", 1)[1] + "/postgres",
+                                  isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+            admin.dispose()
