@@ -53,7 +53,7 @@ from workflows.disclosure import DisclosureWorkflow
 PASSWORD = "gongkai2026"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
-ACTION_FORM = re.compile(r'class="action" data-action="([a-z_]+)"')
+ACTION_FORM = re.compile(r'class="action[^"]*" data-action="([a-z_]+)"')
 CASE = re.compile(r'data-case="([A-Z]{2}-\d{4}-\d{6})"')
 ERROR_TEXT = re.compile(r'id="(?:form-error|error-message)"[^>]*>([^<]*)<')
 OFFICER_ORDER = ["claim", "confirm_receipt", "accept", "draft_reply", "send_reply", "archive"]
@@ -139,6 +139,7 @@ async def think(rnd: random.Random, mean: float) -> None:
 
 async def applicant(base: str, n: int, clock: Clock, stats: Stats, mean_think: float) -> None:
     rnd = random.Random(n)
+    serial = itertools.count(1)
     async with client(base) as c:
         while clock.running:
             r = await timed(stats, "GET /apply", c.get("/apply"))
@@ -152,7 +153,9 @@ async def applicant(base: str, n: int, clock: Clock, stats: Stats, mean_think: f
             form = {"_csrf_token": token, "form_key": key.group(1), "applicant_type": "natural_person",
                     "name": f"基准申请人{n}", "id_doc_type": "resident_id", "id_doc_number": "110101199001011234",
                     "phone": "13800000000", "email": f"bench{n}@example.cn", "address": "",
-                    "description": "申请公开本区2025年义务教育学校招生计划及其制定依据",
+                    # a request of its own each time: the same applicant's same text within a day is
+                    # the same request (gongkai/intake.py), answered with its first code
+                    "description": f"申请公开本区2025年义务教育学校招生计划及其制定依据（第{next(serial)}份）",
                     "provision_form": "electronic", "provision_channel": "email"}
             r = await timed(stats, "POST /apply", c.post("/apply", data=form,
                                                           files={"attachments": ("id.png", PNG, "image/png")}))
