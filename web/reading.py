@@ -28,11 +28,13 @@ async def todo_of(db: AsyncSession, user: User) -> list[Matter[Task]]:
     return fold(tasks, lambda t: task_matter(t.case_id, t.kind))[:20]
 
 
-async def to_read(db: AsyncSession, user: User, todo: list[Matter[Task]],
-                  shown: int | None = SHOWN) -> list[Matter[Notification]]:
-    notes = (await db.execute(select(Notification).where(
+async def _unread(db: AsyncSession, user: User) -> list[Notification]:
+    return list((await db.execute(select(Notification).where(
         Notification.user_id == user.id, col(Notification.read_at).is_(None)).order_by(
-        col(Notification.created_at).desc(), col(Notification.id).desc()).limit(LIMIT))).scalars()
+        col(Notification.created_at).desc(), col(Notification.id).desc()).limit(LIMIT))).scalars())
+
+
+def _matters(notes: list[Notification], todo: list[Matter[Task]], shown: int | None) -> list[Matter[Notification]]:
     # A reminder about a clock the person already has to act on is that task's copy: not a second row.
     # Notices that name no clock (a draft returned, an extension decided, a 督办) are news, always shown.
     acting = {(m.first.case_id, m.first.deadline_id) for m in todo if m.first.deadline_id}
@@ -40,9 +42,17 @@ async def to_read(db: AsyncSession, user: User, todo: list[Matter[Task]],
     return fold(kept, lambda n: notice_matter(n.case_id, n.deadline_id, n.title))[:shown]
 
 
+async def to_read(db: AsyncSession, user: User, todo: list[Matter[Task]],
+                  shown: int | None = SHOWN) -> list[Matter[Notification]]:
+    return _matters(await _unread(db, user), todo, shown)
+
+
 async def reading_count(db: AsyncSession, user: User) -> int:
-    """The header's 待阅 count: the rows the home page's 待阅 holds (not the notices folded into them)."""
-    return len(await to_read(db, user, await todo_of(db, user), shown=None))
+    """The header's 待阅 count: the rows the home page's 待阅 holds (not the notices folded into them).
+    Every page shows it: the 待办 it is compared with is read only when a notice names a clock."""
+    notes = await _unread(db, user)
+    todo = await todo_of(db, user) if any(n.deadline_id for n in notes) else []
+    return len(_matters(notes, todo, None))
 
 
 async def nav_counts(db: AsyncSession, user: User) -> dict[str, int]:
