@@ -54,8 +54,33 @@ def stop(proc: subprocess.Popen | None, timeout: float = 30) -> None:
         proc.wait()
 
 
+class Addresses:
+    """Where a started system's database and Temporal are: its processes' environment says."""
+
+    env: dict[str, str]
+
+    @property
+    def temporal_address(self) -> str:
+        return self.env["GONGKAI_TEMPORAL_ADDRESS"]
+
+    @property
+    def database_url(self) -> str:
+        return self.env["GONGKAI_DATABASE_URL"]
+
+
+def _on_server(url: str, sql: str) -> None:
+    """One statement on the PostgreSQL server of `url` (its maintenance database), outside a transaction."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine("postgresql+psycopg://" + url.split("://", 1)[1].rsplit("/", 1)[0] + "/postgres",
+                          isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(sql))
+    admin.dispose()
+
+
 @dataclass
-class System:
+class System(Addresses):
     """`gongkai run` on free ports, its state in a temporary var dir."""
 
     var_dir: Path
@@ -67,14 +92,6 @@ class System:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.env['GONGKAI_PORT']}"
-
-    @property
-    def temporal_address(self) -> str:
-        return self.env["GONGKAI_TEMPORAL_ADDRESS"]
-
-    @property
-    def database_url(self) -> str:
-        return self.env["GONGKAI_DATABASE_URL"]
 
     @classmethod
     def create(cls, extra_env: dict[str, str] | None = None) -> System:
@@ -173,7 +190,7 @@ def table(headers: list[str], rows: list[list], title: str | None = None) -> str
 
 
 @dataclass
-class Cluster:
+class Cluster(Addresses):
     """The production layout on one machine (README, "Production layout"): one PostgreSQL database,
     one Temporal (a dev server standing in for the cluster), `workers` worker processes and `webs`
     web processes, each with a var dir of its own as on its own host, the uploads in one shared
@@ -185,24 +202,11 @@ class Cluster:
     webs: list[str] = field(default_factory=list)  # base URLs
     procs: list[subprocess.Popen] = field(default_factory=list)
 
-    @property
-    def database_url(self) -> str:
-        return self.env["GONGKAI_DATABASE_URL"]
-
-    @property
-    def temporal_address(self) -> str:
-        return self.env["GONGKAI_TEMPORAL_ADDRESS"]
-
     @classmethod
     def start(cls, postgres: str, workers: int, webs: int, extra_env: dict[str, str] | None = None) -> Cluster:
-        from sqlalchemy import create_engine, text
-
         root = Path(tempfile.mkdtemp(prefix="gk-cluster-"))
         name = f"gk_bench_{secrets.token_hex(4)}"
-        admin = create_engine("postgresql+psycopg://" + postgres.split("://", 1)[1], isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        _on_server(postgres, f'CREATE DATABASE "{name}"')
         cluster = cls(root, {**os.environ, "GONGKAI_DATABASE_URL": postgres.rsplit("/", 1)[0] + "/" + name,
                              "GONGKAI_EMBEDDED_TEMPORAL": "0", "GONGKAI_UPLOADS_DIR": str(root / "uploads"),
                              "GONGKAI_LOG_FORMAT": "json", "GONGKAI_LOG_LEVEL": "WARNING", **(extra_env or {})})
@@ -234,18 +238,8 @@ class Cluster:
         self.procs.append(proc)
         return proc
 
-    def pids(self) -> list[int]:
-        return [p.pid for p in self.procs]
-
     def stop(self) -> None:
         for proc in reversed(self.procs):  # the web and the workers first, Temporal last
             stop(proc, timeout=60)
-        from sqlalchemy import create_engine, text
-
-        if "GONGKAI_DATABASE_URL" in self.env:
-            url = self.env["GONGKAI_DATABASE_URL"]
-            admin = create_engine("postgresql+psycopg://" + url.rsplit("/", 1)[0].split("://", 1)[1] + "/postgres",
-                                  isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-            admin.dispose()
+        url = self.database_url
+        _on_server(url, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
