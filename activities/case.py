@@ -3,9 +3,14 @@ the audit entry, the open stage tasks, letters and notifications, idempotent by 
 a retried or reordered write never rolls the row back. A new letter may also send messages outside
 the app (`letter_messages`): planned in the same transaction, started once it is committed.
 
+A case's step is one transaction (`run_step`, `<process>.step`): the row created when the step
+opens the case, the clocks that moved scheduled and those that ended closed, then the projection,
+so a case costs one activity per step. Cases started before that write the projection alone
+(`write`, `<process>.project`) after their clocks recorded themselves.
+
 A process's activities subclass CaseActivities: they name the row's model and view, map the view
-to the row's columns, and register `write` under the process's activity name (`<process>.project`;
-the name is what recorded histories replay against)."""
+to the row's columns, and register `run_step` and `write` under the process's activity names
+(`<process>.step`, `<process>.project`: the names are what recorded histories replay against)."""
 
 from __future__ import annotations
 
@@ -19,10 +24,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.converter import value_to_type
 
-from activities.deadline import recipients
+from activities.deadline import recipients, write_close, write_schedule
 from activities.delivery import WAITING, Outbox, plan, start_deliveries
 from activities.store import insert_once, sync_stage_tasks, update_if_older
-from contracts.case import CaseProjection, LetterSpec, NoticeSpec
+from contracts.case import CaseProjection, CaseStep, LetterSpec, NoticeSpec, StepResult
+from contracts.deadline import Schedule
 from gongkai.clock import start_of_day
 from gongkai.logs import bind, get_logger
 from models import AuditEvent, Delivery, Letter, Notification, User
@@ -52,6 +58,11 @@ class CaseActivities:
         its letters), in the projection's transaction."""
         raise NotImplementedError(f"{self.PROCESS} writes no letters")
 
+    async def open_row(self, session: AsyncSession, opening: Any) -> None:
+        """Create the case row from the process's intake (`CaseStep.opening`), unless it exists, in
+        the first step's transaction; only processes whose row carries an intake send one."""
+        raise NotImplementedError(f"{self.PROCESS} opens no row")
+
     async def write_more(self, session: AsyncSession, p: CaseProjection, view: Any) -> None:
         """Rows of the process's own that the view implies (files of a corrected application or of the
         reply), in the projection's transaction, only for the newest version; none by default."""
@@ -64,19 +75,32 @@ class CaseActivities:
 
     # -- the projection --------------------------------------------------------------------------------
     async def write(self, p: CaseProjection) -> int | None:
-        """Returns how many notifications were created (0 on a retry or an overtaken state). The
-        result is None in histories recorded before the kit, hence the optional."""
+        """The projection alone (cases whose clocks record themselves). Returns how many
+        notifications were created (0 on a retry or an overtaken state). The result is None in
+        histories recorded before the kit, hence the optional."""
+        return (await self.run_step(CaseStep(p))).created
+
+    async def run_step(self, step: CaseStep) -> StepResult:
+        """A step in one transaction: the row created if it opens the case, the clocks scheduled and
+        closed, then the projection; a retry computes the same schedules and writes nothing twice."""
+        p = step.projection
         bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
-        view = value_to_type(self.VIEW, p.view)
-        values = {**self.row(view), "state": p.view, "updated_at": p.at}
         created, messages = 0, []
         async with self.session_factory() as session:
+            if step.opening is not None:
+                await self.open_row(session, step.opening)
+            schedules = [await write_schedule(session, s) for s in step.schedules]
+            for close in step.closes:
+                await write_close(session, close)
+            _carry_dues(step, schedules)
+            view = value_to_type(self.VIEW, p.view)
+            values = {**self.row(view), "state": p.view, "updated_at": p.at}
             if not await update_if_older(session, self.MODEL, p.case_id, p.version, values):
                 if not await self._insert(session, p, values):
                     unsent = await self._unsent(session, p)
                     await session.rollback()
                     await self._start(unsent)  # an attempt that committed and died before starting them
-                    return 0  # already applied (a retry), or overtaken by a newer state
+                    return StepResult(schedules, 0)  # already applied (a retry), or overtaken by a newer state
             await insert_once(session, AuditEvent(key=f"{p.case_id}/v{p.version}", case_id=p.case_id, actor=p.actor,
                                                   action=p.action, summary=p.summary[:SUMMARY_LIMIT],
                                                   detail=p.detail, at=p.at))
@@ -100,8 +124,8 @@ class CaseActivities:
             await session.commit()
         await self._start(waiting)
         log.info("case_projected", process=self.PROCESS, action=p.action, version=p.version, notifications=created,
-                 messages=len(waiting))
-        return created
+                 messages=len(waiting), clocks=len(step.schedules) + len(step.closes))
+        return StepResult(schedules, created)
 
     async def _unsent(self, session: AsyncSession, p: CaseProjection) -> list[tuple[str, datetime]]:
         """The messages of this projection's letters still to be sent."""
@@ -130,6 +154,21 @@ class CaseActivities:
         if (await session.execute(select(model.version).where(model.id == p.case_id))).first() is None:
             raise RuntimeError(f"{self.PROCESS} {p.case_id} not created yet")  # retried; reconciliation restores it
         return False
+
+
+def _carry_dues(step: CaseStep, schedules: list[Schedule]) -> None:
+    """The due instants just computed, into the tasks and view fields waiting on them (a paused
+    clock's task carries no clock, as when it was scheduled before the projection)."""
+    due = {s.ref.deadline_id: sc.due_at for s, sc in zip(step.schedules, schedules, strict=True)}
+    for task in step.projection.tasks:
+        if task.deadline_id in due:
+            task.due_at = due[task.deadline_id]
+            if task.due_at is None:
+                task.deadline_id = None
+    for name, deadline_id in step.dues.items():
+        if deadline_id in due:
+            at = due[deadline_id]
+            step.projection.view[name] = at.isoformat() if at is not None else None
 
 
 async def _notice_recipients(session: AsyncSession, notice: NoticeSpec) -> list[int]:

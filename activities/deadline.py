@@ -87,6 +87,60 @@ def _arithmetic(spec: ClockSpec, cal: WorkdayCalendar, rule: Rule) -> tuple[Due,
     return due, lines, rungs
 
 
+async def write_schedule(session: AsyncSession, data: ScheduleInput) -> Schedule:
+    """A clock's schedule computed and written in the caller's transaction: its row (new, or moved
+    if older), the audit entry when it is set or its due instant moves, its open tasks' due."""
+    ref = data.ref
+    rule = await rule_at(session, ref.profile, ref.rules_version, ref.rule)
+    cal = await load_calendar(session, ref.region)
+    due, lines, rungs = _arithmetic(data.spec, cal, rule)
+    state = "paused" if due.paused else "running"
+    values = {
+        "amount": due.total, "state": state, "due_at": due.due_at, "start_at": data.spec.effective_start,
+        "last_day": due.last_day, "provisional": due.provisional, "explanation": lines,
+        "department_id": ref.department_id, "assignee_id": ref.assignee_id,
+        "spec": {"kind": due.kind.value, "amount": data.spec.amount, "total": due.total,
+                 # What a preview of a rule change recomputes from (gongkai/recompute.py).
+                 "clock": spec_json(data.spec), "profile": ref.profile, "rules_version": ref.rules_version},
+        "updated_at": datetime.now(tz=CST),
+    }
+    first = moved = False
+    previous = None
+    # A clock's first schedule (version 0) can find no older row to move: it is inserted, or is a retry.
+    if data.version > 0 and await lock_if_older(session, Deadline, ref.deadline_id, data.version):
+        previous = (await session.execute(select(Deadline.due_at).where(
+            Deadline.id == ref.deadline_id))).scalar_one()
+        moved = previous != due.due_at
+        applied = await update_if_older(session, Deadline, ref.deadline_id, data.version, values)
+    else:  # new, or already applied (a retry), or overtaken by a newer schedule
+        first = applied = await insert_once(session, Deadline(
+            id=ref.deadline_id, case_id=ref.case_id, workflow_id=ref.workflow_id, process=ref.process,
+            rule=ref.rule, label=rule.label, kind=due.kind.value, version=data.version, **values,
+        ), on="id")
+    if applied:
+        if first or moved:
+            what = "设立" if first else "调整"
+            await insert_once(session, AuditEvent(
+                key=f"{ref.deadline_id}/v{data.version}", case_id=ref.case_id, actor=data.actor,
+                action="deadline_set" if not moved else "deadline_moved",
+                summary=f"{what}{rule.label}：{_fmt(previous) + ' → ' if moved else ''}{_fmt(due.due_at)}"
+                + (f"（{data.reason}）" if data.reason else "") + ("（暂停中）" if due.paused else "")
+                + ("（暂定）" if due.provisional else ""),
+                detail={"deadline_id": ref.deadline_id, "from": previous.isoformat() if previous else None,
+                        "to": due.due_at.isoformat() if due.due_at else None, "reason": data.reason,
+                        "version": data.version},
+            ))
+        # Tasks waiting on this deadline sort by its current due instant (a new clock has none yet).
+        if data.version > 0:
+            await session.execute(update(Task).where(
+                col(Task.deadline_id) == ref.deadline_id, col(Task.status) == "open",
+                col(Task.kind).not_like("escalation:%")).values(due_at=due.due_at))
+    return Schedule(
+        due_at=due.due_at, last_day=due.last_day.isoformat() if due.last_day else None, paused=due.paused,
+        provisional=due.provisional, rungs=rungs, explanation=lines,
+    )
+
+
 class DeadlineActivities:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], outbox: Outbox | None = None) -> None:
         self.session_factory = session_factory
@@ -97,54 +151,10 @@ class DeadlineActivities:
         ref = data.ref
         bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
         async with self.session_factory() as session:
-            rule = await rule_at(session, ref.profile, ref.rules_version, ref.rule)
-            cal = await load_calendar(session, ref.region)
-            due, lines, rungs = _arithmetic(data.spec, cal, rule)
-            state = "paused" if due.paused else "running"
-            values = {
-                "amount": due.total, "state": state, "due_at": due.due_at, "start_at": data.spec.effective_start,
-                "last_day": due.last_day, "provisional": due.provisional, "explanation": lines,
-                "department_id": ref.department_id, "assignee_id": ref.assignee_id,
-                "spec": {"kind": due.kind.value, "amount": data.spec.amount, "total": due.total,
-                         # What a preview of a rule change recomputes from (gongkai/recompute.py).
-                         "clock": spec_json(data.spec), "profile": ref.profile, "rules_version": ref.rules_version},
-                "updated_at": datetime.now(tz=CST),
-            }
-            first = moved = False
-            previous = None
-            if await lock_if_older(session, Deadline, ref.deadline_id, data.version):
-                previous = (await session.execute(select(Deadline.due_at).where(
-                    Deadline.id == ref.deadline_id))).scalar_one()
-                moved = previous != due.due_at
-                applied = await update_if_older(session, Deadline, ref.deadline_id, data.version, values)
-            else:  # new, or already applied (a retry), or overtaken by a newer schedule
-                first = applied = await insert_once(session, Deadline(
-                    id=ref.deadline_id, case_id=ref.case_id, workflow_id=ref.workflow_id, process=ref.process,
-                    rule=ref.rule, label=rule.label, kind=due.kind.value, version=data.version, **values,
-                ), on="id")
-            if applied:
-                if first or moved:
-                    what = "设立" if first else "调整"
-                    await insert_once(session, AuditEvent(
-                        key=f"{ref.deadline_id}/v{data.version}", case_id=ref.case_id, actor=data.actor,
-                        action="deadline_set" if not moved else "deadline_moved",
-                        summary=f"{what}{rule.label}：{_fmt(previous) + ' → ' if moved else ''}{_fmt(due.due_at)}"
-                        + (f"（{data.reason}）" if data.reason else "") + ("（暂停中）" if due.paused else "")
-                        + ("（暂定）" if due.provisional else ""),
-                        detail={"deadline_id": ref.deadline_id, "from": previous.isoformat() if previous else None,
-                                "to": due.due_at.isoformat() if due.due_at else None, "reason": data.reason,
-                                "version": data.version},
-                    ))
-                # Tasks waiting on this deadline sort by its current due instant.
-                await session.execute(update(Task).where(
-                    col(Task.deadline_id) == ref.deadline_id, col(Task.status) == "open",
-                    col(Task.kind).not_like("escalation:%")).values(due_at=due.due_at))
+            result = await write_schedule(session, data)
             await session.commit()
-        log.info("deadline_scheduled", due_at=str(due.due_at), paused=due.paused, version=data.version)
-        return Schedule(
-            due_at=due.due_at, last_day=due.last_day.isoformat() if due.last_day else None, paused=due.paused,
-            provisional=due.provisional, rungs=rungs, explanation=lines,
-        )
+        log.info("deadline_scheduled", due_at=str(result.due_at), paused=result.paused, version=data.version)
+        return result
 
     async def _recipients(self, session: AsyncSession, ref: DeadlineRef, to: str) -> list[int]:
         return await recipients(session, to, ref.department_id, ref.assignee_id)
@@ -241,17 +251,24 @@ class DeadlineActivities:
         ref = data.ref
         bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
         async with self.session_factory() as session:
-            label = (await rule_at(session, ref.profile, ref.rules_version, ref.rule)).label
-            if await update_if_older(session, Deadline, ref.deadline_id, data.version,
-                                     {"state": data.outcome, "closed_at": data.at}):
-                await session.execute(update(Task).where(
-                    col(Task.deadline_id) == ref.deadline_id, col(Task.status) == "open").values(
-                    status="done", closed_at=data.at))
-                outcome = {"met": "按期完成", "late": "超期完成", "cancelled": "已撤销"}[data.outcome]
-                await insert_once(session, AuditEvent(
-                    key=f"{ref.deadline_id}/v{data.version}/close", case_id=ref.case_id, actor=data.actor,
-                    action=f"deadline_{data.outcome}", at=data.at,
-                    summary=f"{label}{outcome}", detail={"deadline_id": ref.deadline_id},
-                ))
+            await write_close(session, data)
             await session.commit()
         log.info("deadline_closed", outcome=data.outcome)
+
+
+async def write_close(session: AsyncSession, data: CloseInput) -> None:
+    """A clock's close in the caller's transaction: its row's outcome (if older), its open tasks
+    done, the audit entry."""
+    ref = data.ref
+    label = (await rule_at(session, ref.profile, ref.rules_version, ref.rule)).label
+    if await update_if_older(session, Deadline, ref.deadline_id, data.version,
+                             {"state": data.outcome, "closed_at": data.at}):
+        await session.execute(update(Task).where(
+            col(Task.deadline_id) == ref.deadline_id, col(Task.status) == "open").values(
+            status="done", closed_at=data.at))
+        outcome = {"met": "按期完成", "late": "超期完成", "cancelled": "已撤销"}[data.outcome]
+        await insert_once(session, AuditEvent(
+            key=f"{ref.deadline_id}/v{data.version}/close", case_id=ref.case_id, actor=data.actor,
+            action=f"deadline_{data.outcome}", at=data.at,
+            summary=f"{label}{outcome}", detail={"deadline_id": ref.deadline_id},
+        ))

@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
+from temporalio.converter import value_to_type
 
 from activities.case import CaseActivities, day_start, iso_date
 from activities.deadline import recipients
 from activities.delivery import Outbox, receiver_zh
 from activities.store import insert_once, next_letter_number
-from contracts.case import CaseProjection, LetterSpec
+from contracts.case import CaseProjection, CaseStep, LetterSpec, StepResult
 from contracts.disclosure import CreateInput, DisclosureView, ReviewInput, SuperviseInput, pending_corrections
 from gongkai.applicant_mail import MAILED, TRACK_PATH, RequestFacts, applicant_notice, release_at_night
 from gongkai.channels import ChannelKind
@@ -145,6 +146,8 @@ class DisclosureActivities(CaseActivities):
     async def _reply_files(self, session: AsyncSession, p: CaseProjection, view: DisclosureView) -> None:
         """The reply's files as rows (purpose 'reply'), as the view lists them now: a redraft that
         replaced them removes the rows of those it dropped."""
+        if not view.reply_files and view.stage is not Stage.SIGN_OFF:
+            return  # only a draft (which enters sign-off) changes them: none to add, none dropped since
         rows = list((await session.execute(select(DisclosureAttachment).where(
             DisclosureAttachment.request_id == p.case_id, DisclosureAttachment.purpose == REPLY))).scalars())
         wanted = [(f.sha256, f.filename) for f in view.reply_files]
@@ -162,31 +165,44 @@ class DisclosureActivities(CaseActivities):
     async def project(self, p: CaseProjection) -> int | None:
         return await self.write(p)
 
+    @activity.defn(name="disclosure.step")
+    async def step(self, step: CaseStep) -> StepResult:
+        return await self.run_step(step)
+
     @activity.defn(name="disclosure.create")
     async def create(self, inp: CreateInput) -> None:
-        """The request row with the applicant's intake, written once (a retry finds it there)."""
-        d = inp.data
-        bind(case_id=d.request_id, workflow_id=inp.workflow_id)
+        """The request row with the applicant's intake, written once (a retry finds it there): on its
+        own for cases started before it came with the first step, and to restore a missing row."""
+        bind(case_id=inp.data.request_id, workflow_id=inp.workflow_id)
         async with self.session_factory() as session:
-            if await session.get(DisclosureRequest, d.request_id) is None:
-                session.add(DisclosureRequest(
-                    id=d.request_id, year=inp.year, idempotency_key=d.idempotency_key,
-                    query_code_hash=d.query_code_hash, stage=inp.stage, intake_channel=d.intake_channel,
-                    submitted_at=d.submitted_at,
-                    received_date=date.fromisoformat(d.received_date) if d.received_date else None,
-                    applicant_type=d.applicant.type, applicant_name=d.applicant.name,
-                    id_doc_type=d.applicant.id_doc_type, id_doc_number=d.applicant.id_doc_number,
-                    contact_phone=d.applicant.phone, contact_email=d.applicant.email,
-                    id_doc_hash=self.lookup.digest(ID_DOC, d.applicant.id_doc_number),
-                    phone_hash=self.lookup.digest(PHONE, d.applicant.phone),
-                    contact_address=d.applicant.address, description=d.description,
-                    provision_form=d.provision_form, provision_channel=d.provision_channel,
-                    department_id=d.department_id, version=-1,
-                ))
-                for a in d.attachments:
-                    session.add(DisclosureAttachment(request_id=d.request_id, filename=a.filename,
-                                                     content_type=a.content_type, size=a.size, sha256=a.sha256))
-                await session.commit()
+            await self._create(session, inp)
+            await session.commit()
+
+    async def open_row(self, session: AsyncSession, opening: Any) -> None:
+        # Through Temporal the intake arrives as its JSON (CaseStep.opening is untyped); called directly, as itself.
+        inp = opening if isinstance(opening, CreateInput) else value_to_type(CreateInput, opening)
+        await self._create(session, inp)
+
+    async def _create(self, session: AsyncSession, inp: CreateInput) -> None:
+        d = inp.data
+        if not await insert_once(session, DisclosureRequest(
+            id=d.request_id, year=inp.year, idempotency_key=d.idempotency_key,
+            query_code_hash=d.query_code_hash, stage=inp.stage, intake_channel=d.intake_channel,
+            submitted_at=d.submitted_at,
+            received_date=date.fromisoformat(d.received_date) if d.received_date else None,
+            applicant_type=d.applicant.type, applicant_name=d.applicant.name,
+            id_doc_type=d.applicant.id_doc_type, id_doc_number=d.applicant.id_doc_number,
+            contact_phone=d.applicant.phone, contact_email=d.applicant.email,
+            id_doc_hash=self.lookup.digest(ID_DOC, d.applicant.id_doc_number),
+            phone_hash=self.lookup.digest(PHONE, d.applicant.phone),
+            contact_address=d.applicant.address, description=d.description,
+            provision_form=d.provision_form, provision_channel=d.provision_channel,
+            department_id=d.department_id, version=-1,
+        ), on="id"):
+            return  # a retry, or the row restored
+        for a in d.attachments:
+            session.add(DisclosureAttachment(request_id=d.request_id, filename=a.filename,
+                                             content_type=a.content_type, size=a.size, sha256=a.sha256))
         log.info("disclosure_created", channel=d.intake_channel)
 
     @activity.defn(name="disclosure.record_review")

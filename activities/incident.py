@@ -11,7 +11,7 @@ from temporalio import activity
 
 from activities.case import CaseActivities
 from activities.store import next_letter_number
-from contracts.case import CaseProjection, LetterSpec
+from contracts.case import CaseProjection, CaseStep, LetterSpec, StepResult
 from contracts.incident import IncidentView
 from gongkai.clock import CST, local_date
 from gongkai.incident import GRADES
@@ -57,3 +57,7 @@ class IncidentActivities(CaseActivities):
     @activity.defn(name="incident.project")
     async def project(self, p: CaseProjection) -> int | None:
         return await self.write(p)
+
+    @activity.defn(name="incident.step")
+    async def step(self, step: CaseStep) -> StepResult:
+        return await self.run_step(step)

@@ -9,7 +9,7 @@ from temporalio import activity
 
 from activities.case import CaseActivities, iso_date
 from activities.store import insert_once
-from contracts.case import CaseProjection
+from contracts.case import CaseProjection, CaseStep, StepResult
 from contracts.policy import ItemsFor, ItemsWanted, PolicyView
 from gongkai import publication
 from gongkai.intake import allocate
@@ -48,6 +48,10 @@ class PolicyActivities(CaseActivities):
     @activity.defn(name="policy.project")
     async def project(self, p: CaseProjection) -> int | None:
         return await self.write(p)
+
+    @activity.defn(name="policy.step")
+    async def step(self, step: CaseStep) -> StepResult:
+        return await self.run_step(step)
 
     @activity.defn(name="policy.publication_items")
     async def publication_items(self, wanted: ItemsWanted) -> ItemsFor:

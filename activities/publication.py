@@ -7,7 +7,7 @@ from typing import Any
 from temporalio import activity
 
 from activities.case import CaseActivities
-from contracts.case import CaseProjection
+from contracts.case import CaseProjection, CaseStep, StepResult
 from contracts.publication import PublicationView
 from gongkai.publication import Stage, month_of
 from models import PublicationItem
@@ -30,3 +30,7 @@ class PublicationActivities(CaseActivities):
     @activity.defn(name="publication.project")
     async def project(self, p: CaseProjection) -> int | None:
         return await self.write(p)
+
+    @activity.defn(name="publication.step")
+    async def step(self, step: CaseStep) -> StepResult:
+        return await self.run_step(step)

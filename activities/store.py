@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel
@@ -30,9 +31,23 @@ async def insert_once(session: AsyncSession, row, on: str = "key") -> bool:
               if not (c.primary_key and getattr(row, c.name) is None)}
     # RETURNING, not rowcount: SQLAlchemy promises rowcount for UPDATE and DELETE only, and on
     # PostgreSQL (psycopg) an INSERT's is -1, which made every insert look like a duplicate.
-    result = await session.execute(_insert(session)(table).values(**values)
-                                   .on_conflict_do_nothing(index_elements=[on]).returning(table.c[on]))
+    statement = _statement(session, ("insert_once", table.name, on, tuple(values)), lambda: _insert(session)(table)
+                           .on_conflict_do_nothing(index_elements=[on]).returning(table.c[on]))
+    result = await session.execute(statement, values)
     return result.first() is not None
+
+
+_STATEMENTS: dict[tuple, Any] = {}
+
+
+def _statement(session: AsyncSession, key: tuple, build: Callable[[], Any]) -> Any:
+    """A statement of a fixed shape, built once and executed with its values as parameters: building
+    and hashing a statement costs more CPU than running it, on the hot path of every step."""
+    key = (session.get_bind().dialect.name, *key)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
 
 
 async def next_letter_number(session: AsyncSession, agency_code: str, year: int, kind: str) -> int:
@@ -52,8 +67,12 @@ async def update_if_older(session: AsyncSession, model, key: str, version: int, 
     conditional UPDATE, decided under the row's lock, so a stale attempt can never roll the row
     back (see lock_if_older). False for a retry, an overtaken state or a missing row."""
     table = model.__table__
-    result = await session.execute(update(table).where(table.c.id == key, table.c.version < version)
-                                   .values(**values, version=version))
+    names = tuple(values)
+    statement = _statement(session, ("update_if_older", table.name, names), lambda: update(table).where(
+        table.c.id == bindparam("_key"), table.c.version < bindparam("_version")).values(
+        {**{n: bindparam(f"_v_{n}") for n in names}, "version": bindparam("_version")}))
+    result = await session.execute(statement, {"_key": key, "_version": version,
+                                               **{f"_v_{n}": v for n, v in values.items()}})
     return cast(CursorResult, result).rowcount > 0
 
 

@@ -168,8 +168,15 @@ async def disclosure_round(client: Client, db, n: int, concurrency: int, steps: 
 
 
 async def history_cost(client: Client, workflow_id: str) -> Counter:
+    """Events of one workflow's history by type, and its size in bytes (`bytes`, `bytes <type>`)."""
     history = await client.get_workflow_handle(workflow_id).fetch_history()
-    return Counter(e.WhichOneof("attributes").removesuffix("_event_attributes") for e in history.events)
+    cost = Counter()
+    for e in history.events:
+        kind = e.WhichOneof("attributes").removesuffix("_event_attributes")
+        cost[kind] += 1
+        cost["bytes"] += e.ByteSize()
+        cost[f"bytes {kind}"] += e.ByteSize()
+    return cost
 
 
 def cpu_seconds(pid: int) -> float:
@@ -286,14 +293,24 @@ def report(args, out: dict, profile: dict, worker_rss: float) -> None:
             "timer_started"]
     costs = [out["cost_disc"], out["cost_skel"], out["cost_bare"]]
     cost_rows = [[k.replace("_", " "), *(c.get(k, 0) for c in costs)] for k in keys]
-    cost_rows.append(["history events, all", *(sum(c.values()) for c in costs)])
+    cost_rows.append(["history events, all", *(sum(v for k, v in c.items() if not k.startswith("bytes"))
+                                                for c in costs)])
+    cost_rows.append(["history bytes", *(c["bytes"] for c in costs)])
+    sizes = sorted((k for k in out["cost_disc"] if k.startswith("bytes ")), key=lambda k: -out["cost_disc"][k])
+    cost_rows += [[f"  {k.replace('_', ' ')}", *(c.get(k, 0) for c in costs)] for k in sizes[:5]]
     print(table(["per workflow", "disclosure", "skeleton, writes", "bare"], cost_rows, title="\nWhat one case costs"))
     counts = {"bare (before)": args.bare, "skeleton": args.requests, "skeleton, writes": args.requests,
               "disclosure": args.requests,
               "bare (after)": args.bare}
-    print(table(["round", "temporal ms", "worker ms", "driver ms"],
-                [[name, *(cpu[k] / counts[name] * 1000 for k in ("temporal", "worker", "driver"))]
-                 for name, cpu in out["cpu"].items()], title="\nCPU time per workflow, by process"))
+    per = {name: {k: v / counts[name] * 1000 for k, v in cpu.items()} for name, cpu in out["cpu"].items()}
+    print(table(["round", "temporal ms", "worker ms", "driver ms", "all ms"],
+                [[name, *(p[k] for k in ("temporal", "worker", "driver")), sum(p.values())] for name, p in per.items()],
+                title="\nCPU time per workflow, by process"))
+    bare_cpu = (sum(per["bare (before)"].values()) + sum(per["bare (after)"].values())) / 2
+    disc_cpu = sum(per["disclosure"].values())
+    print(f"CPU per disclosure case {disc_cpu:.1f} ms in all = {disc_cpu / bare_cpu:.2f} x a bare workflow's "
+          f"{bare_cpu:.1f} ms (mean of the two bare rounds); the skeleton with writes "
+          f"{sum(per['skeleton, writes'].values()) / bare_cpu:.2f} x")
     if profile:
         total = sum(sum(v) for v in profile.values())
         rows = [[k, len(v), sum(v) / len(v) * 1000, pct([x * 1000 for x in v], 95), sum(v) / total * 100]

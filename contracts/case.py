@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from contracts.deadline import CloseInput, Schedule, ScheduleInput
 from gongkai.roles import Actor
 
-__all__ = ["Actor", "CaseProjection", "LetterSpec", "NoticeSpec", "TaskSpec"]
+__all__ = ["Actor", "CaseProjection", "CaseStep", "LetterSpec", "NoticeSpec", "StepResult", "TaskSpec"]
 
 
 @dataclass
@@ -67,3 +68,27 @@ class CaseProjection:
     tasks: list[TaskSpec] = field(default_factory=list)
     letters: list[LetterSpec] = field(default_factory=list)
     notices: list[NoticeSpec] = field(default_factory=list)
+
+
+@dataclass
+class CaseStep:
+    """One step of a case written in one transaction: the case row created (`opening`, the
+    process's intake, on the first step of a process whose row carries one), its clocks' moves
+    and closes, then the projection. The clocks come first, so the tasks and the view carry the
+    due instants just computed: a task whose `deadline_id` names a clock scheduled here takes its
+    due, and each view field in `dues` (field: deadline id) the due of that clock."""
+
+    projection: CaseProjection
+    schedules: list[ScheduleInput] = field(default_factory=list)
+    closes: list[CloseInput] = field(default_factory=list)
+    dues: dict[str, str] = field(default_factory=dict)
+    opening: Any = None
+
+
+@dataclass
+class StepResult:
+    """What a step computed: each clock's schedule, in the order of `CaseStep.schedules`, and how
+    many notifications it created (0 on a retry)."""
+
+    schedules: list[Schedule] = field(default_factory=list)
+    created: int = 0

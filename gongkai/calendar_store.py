@@ -30,8 +30,7 @@ def _current_rows_query(region: str):
     )
 
 
-def _stamp_query():
-    return select(func.count(col(CalendarVersion.id)), func.coalesce(func.max(col(CalendarVersion.id)), 0))
+_STAMP = select(func.count(col(CalendarVersion.id)), func.coalesce(func.max(col(CalendarVersion.id)), 0))
 
 
 def _build(rows: list[CalendarVersion], region: str) -> WorkdayCalendar:
@@ -39,13 +38,18 @@ def _build(rows: list[CalendarVersion], region: str) -> WorkdayCalendar:
 
 
 async def load_calendar(session: AsyncSession, region: str = NATIONAL) -> WorkdayCalendar:
-    """The calendar in force. Cached until a new version is saved (any process)."""
-    count, max_id = (await session.execute(_stamp_query())).one()
+    """The calendar in force. Cached until a new version is saved (any process); checked once per
+    session, so a step that schedules several clocks asks once."""
+    seen = session.info.setdefault("calendars", {})
+    if region in seen:
+        return seen[region]
+    count, max_id = (await session.execute(_STAMP)).one()
     key = (region, count, max_id)
     if key not in _cache:
         rows = list((await session.execute(_current_rows_query(region))).scalars())
         _cache.clear()
         _cache[key] = _build(rows, region)
+    seen[region] = _cache[key]
     return _cache[key]
 
 

@@ -9,6 +9,7 @@ from its update handlers, then `await deadline.settled()` so the user sees the n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from temporalio import workflow
@@ -57,6 +58,10 @@ class DurableDeadline:
         self.level = 0  # highest escalation level reached
         self.expired = False  # the due instant has passed while the clock was running
         self.failure: str | None = None  # why the latest schedule can never be computed (None: it was)
+        # Its host writes its moves and its close with the host's own step (one activity for both);
+        # it records them itself only when no step takes them (a move the host awaits on its own).
+        self.folded = False
+        self._busy = False  # a write of its moves or close is under way (its own, or its host's step)
 
     # -- moves: pure changes of the spec; the run loop records them ----------------------------
     def _move(self, spec: ClockSpec, reason: str, actor: str) -> None:
@@ -114,8 +119,43 @@ class DurableDeadline:
         return self._dirty or (self._done and not self._closed)
 
     @property
+    def busy(self) -> bool:
+        """A write of its moves or close is under way."""
+        return self._busy
+
+    @property
     def _dirty(self) -> bool:
         return self._recorded < self._moves
+
+    # -- written by the host's step ------------------------------------------------------------------
+    def claim(self) -> Claim | None:
+        """What the host's step is to write for this clock (its latest move, its close), taken so
+        that the clock does not write it too; None if nothing is waiting or a write is under way."""
+        if not self.folded or self._busy or not self.settling:
+            return None
+        schedule = ScheduleInput(self.ref, self.spec, self.version, self._reason, self._actor) if self._dirty else None
+        close = None
+        if self._done and not self._closed:
+            close = CloseInput(self.ref, self.version + (1 if schedule else 0), self.outcome or "met", workflow.now(),
+                               self._actor)
+        self._busy = True
+        return Claim(self, schedule, close, self._moves)
+
+    def written(self, claim: Claim, schedule: Schedule | None) -> None:
+        """The host's step wrote what `claim` took (`schedule`: the one it computed)."""
+        if claim.schedule is not None:
+            assert schedule is not None
+            self.schedule, self.failure = schedule, None
+            self.version += 1
+            self._recorded = claim.moves
+        if claim.close is not None:
+            self.version += 1
+            self._closed = True
+        self._busy = False
+
+    def released(self) -> None:
+        """The host's step failed without writing: the clock records its moves itself."""
+        self._busy = False
 
     # -- the loop --------------------------------------------------------------------------------
     def _pending(self) -> list[RungAt]:
@@ -126,6 +166,7 @@ class DurableDeadline:
 
     async def _record(self) -> None:
         moves = self._moves
+        self._busy = True
         try:
             self.schedule = await call(DeadlineActivities.schedule,
                                        ScheduleInput(self.ref, self.spec, self.version, self._reason, self._actor))
@@ -139,6 +180,8 @@ class DurableDeadline:
             self.failure = cause.message or "期限无法计算"
             self._recorded = moves
             return
+        finally:
+            self._busy = False
         self.failure = None
         self.version += 1
         self._recorded = moves
@@ -161,6 +204,9 @@ class DurableDeadline:
     async def run(self) -> str:
         """Runs until finish(); returns the outcome."""
         while True:
+            if self._busy:  # the host's step is writing it
+                await workflow.wait_condition(lambda: not self._busy)
+                continue
             if self._dirty:
                 await self._record()
                 continue
@@ -178,11 +224,24 @@ class DurableDeadline:
                 await workflow.wait_condition(lambda: self._dirty or self._done, timeout=timeout)
             except TimeoutError:
                 pass
-        await call(DeadlineActivities.close,
-                   CloseInput(self.ref, self.version, self.outcome or "met", workflow.now(), self._actor))
-        self.version += 1
-        self._closed = True
+        if not self._closed:  # else the host's step closed it
+            self._busy = True
+            await call(DeadlineActivities.close,
+                       CloseInput(self.ref, self.version, self.outcome or "met", workflow.now(), self._actor))
+            self.version += 1
+            self._closed, self._busy = True, False
         return self.outcome or "met"
+
+
+@dataclass
+class Claim:
+    """A clock's writes taken by its host's step: the schedule of its latest move (`moves` of them
+    recorded once written) and its close, either or both."""
+
+    deadline: DurableDeadline
+    schedule: ScheduleInput | None
+    close: CloseInput | None
+    moves: int
 
 
 class DeadlineHost:

@@ -56,7 +56,8 @@ CONSULTATION_LETTERS = "consultation-letters"
 
 @case(WORKFLOW)
 class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, DisclosureView]):
-    PROCESS, ACTIONS, PROJECT = "disclosure", ACTIONS, DisclosureActivities.project
+    PROCESS, ACTIONS, PROJECT, STEP = "disclosure", ACTIONS, DisclosureActivities.project, DisclosureActivities.step
+    DUES = {"reply_due_at": "reply"}
     TITLE = "依申请公开 {request_id}"
 
     # -- the case --------------------------------------------------------------------------------------
@@ -109,7 +110,8 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
 
     async def open_case(self) -> None:
         inp = self.inp
-        await call(DisclosureActivities.create, self._intake())
+        if not self.folds:  # else the row is created by the first step
+            await call(DisclosureActivities.create, self._intake())
         if inp.received_date is not None:
             self._receive(date.fromisoformat(inp.received_date))
         elif self.state.stage is Stage.AWAITING_CONFIRMATION and workflow.patched(CONFIRMATION_CLOCK):
@@ -119,7 +121,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         receipt = [self.letter("receipt", "政府信息公开申请登记回执")] if workflow.patched(RECEIPT_LETTER) else []
         await self.project(inp.registered_by, "registered", f"收到申请（{channel}）"
                            + ("" if inp.received_date else "，待确认收到日期"), detail={"channel": inp.intake_channel},
-                           letters=receipt, first=True)
+                           letters=receipt, first=True, opening=self._intake() if self.folds else None)
 
     async def follow(self) -> None:
         while self.state.stage in OPEN_STAGES:

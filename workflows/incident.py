@@ -44,7 +44,7 @@ def _at(value: datetime) -> str:
 
 @case(WORKFLOW)
 class IncidentWorkflow(CaseWorkflow[IncidentInput, IncidentState, IncidentView]):
-    PROCESS, ACTIONS, PROJECT = "incident", ACTIONS, IncidentActivities.project
+    PROCESS, ACTIONS, PROJECT, STEP = "incident", ACTIONS, IncidentActivities.project, IncidentActivities.step
     TITLE = "突发事件 {title}"
 
     # -- the case --------------------------------------------------------------------------------------

@@ -4,14 +4,14 @@ A process declares its workflow with `@case(WORKFLOW)` on a subclass of
 `CaseWorkflow[Input, State, View]` (its state starts as `State.opened(inp)`) and fills in:
 `view()` (the state as the outside sees it), `work()` (the tasks it wants on inboxes now),
 `open_case()` (its first clocks and projection) and `follow()` (what it waits for until it
-closes), with `PROCESS`, `ACTIONS`, `PROJECT` and `TITLE`. Its user actions are `@action`
+closes), with `PROCESS`, `ACTIONS`, `STEP` and `TITLE`. Its user actions are `@action`
 updates, its transitions: the process's action table (contracts) decides who may take them in
 which stage and what their input must be, and the pages read the same table.
 
 The kit owns the deadlines (starting, moving, finishing them), the projection step (one at a time,
-in version order, deadlines settled first, through the process's projection activity, with the
-inbox task keys chosen here), reconciliation (the `projection_state` query and `reproject`
-signal), the rules a case runs by and their changes (the `recompute` update, also after a calendar
+in version order, through the process's step activity: the clocks' moves and closes and the
+projection in one transaction, with the inbox task keys chosen here), reconciliation (the
+`projection_state` query and `reproject` signal), the rules a case runs by and their changes (the `recompute` update, also after a calendar
 change) and the end of `run()`.
 
 A case runs by the RuleBook in its input (the rules version in force when it started; a case started
@@ -33,13 +33,14 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, get_args, get_orig
 
 from temporalio import workflow
 from temporalio.converter import value_to_type
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.case import CaseProjection, LetterSpec, NoticeSpec, TaskSpec
+    from contracts.case import CaseProjection, CaseStep, LetterSpec, NoticeSpec, StepResult, TaskSpec
     from contracts.deadline import DeadlineRef, Moved, Recompute
     from gongkai.actions import ActionTable
     from gongkai.clock import ClockKind, ClockSpec
-    from gongkai.errors import GongkaiError
+    from gongkai.errors import DateOutOfRange, GongkaiError
     from gongkai.failures import to_application_error
     from gongkai.instants import instant_text
     from gongkai.profiles import legacy_book
@@ -71,6 +72,10 @@ Project = Callable[[Any, CaseProjection], Awaitable["int | None"]]
 # keys; a policy's clocks from when publication was recorded), so reconciliation finds no drift
 # in them and their recorded path replays unchanged.
 CASE_KIT = "case-kit"
+# Patch id: each step of a case is one activity: its clocks' moves and closes written with the
+# projection (and a disclosure request's row with its first step); cases started before write their
+# clocks one activity each, then the projection, as recorded.
+ONE_STEP = "one-step"
 # Patch id: the handling officer is told (a notice) when a draft comes back, an extension is decided;
 # cases running before keep the projections they recorded.
 OFFICER_NOTICES = "officer-notices"
@@ -92,7 +97,11 @@ class Work:
 class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
     PROCESS: ClassVar[str]
     ACTIONS: ClassVar[ActionTable[Any]]
-    PROJECT: ClassVar[Project]  # the process's projection activity (CaseActivities.write underneath)
+    STEP: ClassVar[Callable[[Any, CaseStep], Awaitable[StepResult]]]  # its step (CaseActivities.run_step)
+    # The projection alone (CaseActivities.write), for cases started before steps were one activity;
+    # a process that had none then has none.
+    PROJECT: ClassVar[Project | None] = None
+    DUES: ClassVar[dict[str, str]] = {}  # view fields that are a clock's due instant: field -> clock name
     TITLE: ClassVar[str]  # the case as reminders name it, formatted with the input's fields
     STATE: ClassVar[type[Owned]]  # set by @case from the class's CaseWorkflow[Input, State, View]
 
@@ -108,6 +117,7 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         self._projected_tasks: list[str] = []  # the open stage tasks of the last projection
         self._task_since: dict[str, int] = {}  # stage task kind: the version that first wanted it
         self.on_kit = True  # False for a case started before the kit (decided at the start of run)
+        self.folds = False  # each step one activity, clocks included (decided at the start of run)
         # The rules it runs by: its input's, until an administrator applies a newer version.
         self.book: RuleBook = getattr(inp, "rules", None) or legacy_book()
 
@@ -164,6 +174,7 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
 
     async def run_case(self) -> str:
         self.on_kit = workflow.patched(CASE_KIT)
+        self.folds = workflow.patched(ONE_STEP)
         await self.open_case()
         await self.follow()
         for d in self.open_deadlines():
@@ -185,6 +196,7 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         deadline = DurableDeadline(ref, ClockSpec(kind=ClockKind(r.kind), amount=r.amount if amount is None else amount,
                                                   start=start, rule=rule, label=r.label, source=r.source,
                                                   version=self.book.version, note=r.note))
+        deadline.folded = self.folds
         self.deadlines[name] = deadline
         self._clocks.append(asyncio.create_task(deadline.run()))
         return deadline
@@ -270,21 +282,69 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
     # -- projection --------------------------------------------------------------------------------
     async def project(self, actor: str, action: str, summary: str, *, letters: Sequence[LetterSpec] = (),
                       notices: Sequence[NoticeSpec] = (), detail: dict[str, Any] | None = None,
-                      first: bool = False) -> V:
-        """Record the new state: deadlines first (so tasks carry their due), then SQL. `first`: the
-        case's first projection (open_case makes it); any other that comes before it waits for it."""
+                      first: bool = False, opening: Any = None) -> V:
+        """Record the new state: deadlines first (so tasks carry their due), then SQL, in one step
+        (one activity) for a case that folds them. `first`: the case's first projection (open_case
+        makes it, with the row's `opening` if the process sends one); any other that comes before it
+        waits for it."""
         if not first and self.version == 0:
             await workflow.wait_condition(lambda: self.version > 0)
         async with self._projecting:  # one projection at a time, in version order
+            if self.folds:
+                return await self._step(actor, action, summary, letters, notices, detail, opening)
+            project = type(self).PROJECT
+            assert project is not None, f"{self.PROCESS} has no projection of its own: its cases step"
             await self.settle()
             self.version += 1
             view = self.view()
             tasks = self._tasks()
-            await call(type(self).PROJECT, CaseProjection(
-                self.case_id, workflow.info().workflow_id, self.version, dataclasses.asdict(view),  # type: ignore[arg-type]
-                actor, action, summary, workflow.now(), {k: str(v) for k, v in (detail or {}).items()},
-                tasks, list(letters), list(notices)))
+            await call(project, self._projection(view, tasks, actor, action, summary, letters, notices,
+                                                            detail))
             self._projected_tasks = [t.key for t in tasks]
+        return view
+
+    def _projection(self, view: V, tasks: list[TaskSpec], actor: str, action: str, summary: str,
+                    letters: Sequence[LetterSpec], notices: Sequence[NoticeSpec],
+                    detail: dict[str, Any] | None) -> CaseProjection:
+        return CaseProjection(
+            self.case_id, workflow.info().workflow_id, self.version, dataclasses.asdict(view),  # type: ignore[arg-type]
+            actor, action, summary, workflow.now(), {k: str(v) for k, v in (detail or {}).items()},
+            tasks, list(letters), list(notices))
+
+    async def _step(self, actor: str, action: str, summary: str, letters: Sequence[LetterSpec],
+                    notices: Sequence[NoticeSpec], detail: dict[str, Any] | None, opening: Any) -> V:
+        """The step as one activity: the clocks' waiting moves and closes, then the projection."""
+        while any(d.busy for d in self.deadlines.values()):  # a clock writing itself: its due first
+            await workflow.wait_condition(lambda: not any(d.busy for d in self.deadlines.values()))
+        claims = [c for d in self.deadlines.values() if (c := d.claim()) is not None]
+        scheduled = {c.deadline.ref.deadline_id for c in claims if c.schedule is not None}
+        self.version += 1
+        view = self.view()
+        tasks = self._tasks(scheduled)
+        dues = {name: d.ref.deadline_id for name, clock in self.DUES.items()
+                if (d := self.deadlines.get(clock)) is not None and d.ref.deadline_id in scheduled}
+        step = CaseStep(self._projection(view, tasks, actor, action, summary, letters, notices, detail),
+                        [c.schedule for c in claims if c.schedule is not None],
+                        [c.close for c in claims if c.close is not None], dues, opening)
+        try:
+            result = await call(type(self).STEP, step)
+        except (ActivityError, ApplicationError) as exc:
+            cause = exc.cause if isinstance(exc, ActivityError) else exc
+            if not scheduled or not (isinstance(cause, ApplicationError) and cause.type == DateOutOfRange.code):
+                raise
+            # A clock that can never be computed: nothing was written. Each clock records itself
+            # (that one records why it failed, for an administrator's task), then the step again.
+            for c in claims:
+                c.deadline.released()
+            self.version -= 1
+            await self.settle()
+            return await self._step(actor, action, summary, letters, notices, detail, opening)
+        computed = iter(result.schedules)
+        for c in claims:
+            c.deadline.written(c, next(computed) if c.schedule is not None else None)
+        self._projected_tasks = [t.key for t in tasks]
+        for name in dues:  # the view as written: with the due instants just computed
+            setattr(view, name, self.deadlines[self.DUES[name]].due_at)
         return view
 
     def _failed_clocks(self) -> list[Work]:
@@ -296,7 +356,9 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         return [Work("stage:clock_failed", f"【系统错误】{self.title()}：{labels}无法计算。{failed[0].failure}",
                      None, Role.ADMIN)]
 
-    def _tasks(self) -> list[TaskSpec]:
+    def _tasks(self, scheduled: frozenset[str] | set[str] = frozenset()) -> list[TaskSpec]:
+        """The open stage tasks; a task waiting on a clock in `scheduled` (its due computed by the
+        same step) names it, and takes its due there."""
         wanted = [*self.work(), *self._failed_clocks()]
         since = {w.kind: self._task_since.get(w.kind, self.version) for w in wanted}
         assert len(since) == len(wanted), "a case's stage tasks need distinct kinds"
@@ -305,7 +367,8 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         for w in wanted:
             clock = self.deadline(w.clock) if w.clock else None
             due = clock.due_at if clock is not None else None
-            deadline_id = clock.ref.deadline_id if clock is not None and due is not None else None
+            deadline_id = clock.ref.deadline_id if clock is not None and (
+                due is not None or clock.ref.deadline_id in scheduled) else None
             key = f"{self.case_id}/{w.kind}/{since[w.kind]}" if self.on_kit else self.legacy_task_key(w, since[w.kind])
             out.append(TaskSpec(key, w.kind, w.title[:200], w.department_id, w.role, w.assignee_id, deadline_id, due))
         return out

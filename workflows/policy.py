@@ -62,7 +62,7 @@ def _fingerprint(d: Draft) -> str:
 
 @case(WORKFLOW)
 class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
-    PROCESS, ACTIONS, PROJECT = "policy", ACTIONS, PolicyActivities.project
+    PROCESS, ACTIONS, PROJECT, STEP = "policy", ACTIONS, PolicyActivities.project, PolicyActivities.step
     TITLE = "政策文件 {title}"
 
     # -- the case --------------------------------------------------------------------------------------

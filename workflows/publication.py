@@ -32,7 +32,7 @@ CLOCK = "publication"  # the item's one clock
 
 @case(WORKFLOW)
 class PublicationWorkflow(CaseWorkflow[PublicationInput, PublicationState, PublicationView]):
-    PROCESS, ACTIONS, PROJECT = "publication", ACTIONS, PublicationActivities.project
+    PROCESS, ACTIONS, PROJECT, STEP = "publication", ACTIONS, PublicationActivities.project, PublicationActivities.step
     TITLE = "公开事项 {title}"
 
     # -- the item --------------------------------------------------------------------------------------

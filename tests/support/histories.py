@@ -14,7 +14,8 @@ from gongkai.settings import get_settings
 from gongkai.temporal import client_options
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
-CURRENT_ERA = "2026-12-sealed"  # encrypted payloads; 2026-12: the case kit; 2026-11: regular activities
+CURRENT_ERA = "2026-12-one-step"  # each step one activity; -sealed: encrypted payloads; 2026-12: the case kit;
+# 2026-11: regular activities
 
 
 def record(history_json: str, process: str, name: str) -> None:

@@ -389,7 +389,9 @@ async def test_a_clock_that_cannot_be_computed_is_an_administrators_task_not_an_
     history = await handle.fetch_history()
     failed = [e for e in history.events if e.HasField("marker_recorded_event_attributes")
               and e.marker_recorded_event_attributes.HasField("failure")]
-    assert len(failed) == 2  # each clock's schedule failed once, and was not retried
+    # The registration's step failed once (nothing written), then each clock's schedule once, and
+    # none was retried.
+    assert len(failed) == 3
     assert not any(e.HasField("workflow_task_failed_event_attributes") for e in history.events)
     assert not (await handle.describe()).raw_description.pending_activities
     _record(history, "clock_failed")

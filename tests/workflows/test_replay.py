@@ -63,6 +63,20 @@ RECORDED = {
                       # A normative document's website and gazette as publication items of their own
                       # (patch policy-publication-items): the case starts them as child workflows.
                       "policy_publication_items"],
+    # Each step of a case one activity (patch one-step): its clocks' moves and closes, and a
+    # disclosure request's row, written with the projection; every case's history recorded again.
+    "2026-12-one-step": ["disclosure_abandoned", "disclosure_clock_failed", "disclosure_confirmation_overdue",
+                         "disclosure_consultation", "disclosure_correction", "disclosure_correction_online",
+                         "disclosure_correction_post", "disclosure_extension_approved",
+                         "disclosure_extension_refused", "disclosure_letters", "disclosure_officer_notices",
+                         "disclosure_on_time", "disclosure_overdue", "disclosure_receipt_online",
+                         "disclosure_reply_files", "disclosure_rules_applied", "disclosure_withdrawal",
+                         "incident_late_registration", "incident_linyi_rules", "incident_on_time", "incident_opinion",
+                         "incident_press_overdue", "incident_several_channels", "incident_supervision",
+                         "policy_attribute_review", "policy_complete", "policy_drafter_told",
+                         "policy_government_returned", "policy_late_interpretation", "policy_own_draft",
+                         "policy_publication_date", "policy_publication_items", "policy_version_at_submit",
+                         "publication_penalty_on_time", "publication_secrecy_returned"],
 }
 PATHS = [HISTORIES / era / f"{name}.json" for era, names in RECORDED.items() for name in names]
 
