@@ -16,8 +16,9 @@ the production workflows and activities plus the bare workflow (`bench/bare.py`)
   tests/workflows/disclosure_support.py), --requests times; done when send_reply returns.
 
 The bare round runs before and after the disclosure round (the ratio uses their mean). Prints
-both rates, the ratio, the latency of each step, what one case costs in history events and
-activities, and where the worker's activity time went.
+both rates, the ratio, the latency of each step, what one case costs in history events, bytes and
+activities, the CPU each process spent per workflow of each round with a case's CPU in all against
+a bare workflow's in the same run, and where the worker's activity time went.
 
     .venv/bin/python -m bench.throughput
     .venv/bin/python -m bench.throughput --requests 400 --bare 2000 --concurrency 20

@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.errors import PermissionDenied
     from gongkai.failures import to_application_error
     from gongkai.roles import Actor, Role
-    from workflows.calls import call
+    from workflows.calls import call, patched
 
 # Patch id: a clock whose schedule can never be computed records why (its host shows it to an
 # administrator) instead of leaving its case waiting for it; cases that met such a failure before
@@ -175,7 +175,7 @@ class DurableDeadline:
             cause = exc.cause if isinstance(exc, ActivityError) else exc
             # Failed for good (a date the calendar cannot count): the move is settled as failed, the
             # last good schedule (if any) stays, and the next move tries again.
-            if not (isinstance(cause, ApplicationError) and cause.non_retryable) or not workflow.patched(CLOCK_FAILURE):
+            if not (isinstance(cause, ApplicationError) and cause.non_retryable) or not patched(CLOCK_FAILURE):
                 raise
             self.failure = cause.message or "期限无法计算"
             self._recorded = moves

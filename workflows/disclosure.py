@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.disclosure import BEFORE_REPLY, OPEN_STAGES, Stage
     from gongkai.instants import deadline_text
     from gongkai.roles import Actor, Role
-    from workflows.calls import call
+    from workflows.calls import call, patched
     from workflows.kit import CaseWorkflow, Work, action, case
 
 REVIEW_WINDOW = timedelta(days=400)  # after archiving, reconsideration/litigation can still be recorded
@@ -114,11 +114,11 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
             await call(DisclosureActivities.create, self._intake())
         if inp.received_date is not None:
             self._receive(date.fromisoformat(inp.received_date))
-        elif self.state.stage is Stage.AWAITING_CONFIRMATION and workflow.patched(CONFIRMATION_CLOCK):
+        elif self.state.stage is Stage.AWAITING_CONFIRMATION and patched(CONFIRMATION_CLOCK):
             self.start_deadline("confirmation", "confirmation", inp.submitted_at)
         channel = rules.INTAKE_CHANNELS[inp.intake_channel]
         # The applicant's receipt (登记回执), a numbered letter since issue 14.
-        receipt = [self.letter("receipt", "政府信息公开申请登记回执")] if workflow.patched(RECEIPT_LETTER) else []
+        receipt = [self.letter("receipt", "政府信息公开申请登记回执")] if patched(RECEIPT_LETTER) else []
         await self.project(inp.registered_by, "registered", f"收到申请（{channel}）"
                            + ("" if inp.received_date else "，待确认收到日期"), detail={"channel": inp.intake_channel},
                            letters=receipt, first=True, opening=self._intake() if self.folds else None)
@@ -220,7 +220,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
     @action
     async def receive_correction(self, actor: Actor, day: str = "", channel: str = "", text: str = "",
                                  files: list[Attachment] | None = None) -> DisclosureView:
-        dated = workflow.patched(CORRECTION_DATE)
+        dated = patched(CORRECTION_DATE)
         self.finish("correction_period", "met", actor.username)
         reply = self.deadline("reply")
         if not dated:  # recorded before receipts were dated: the period restarted when it was recorded
@@ -262,7 +262,7 @@ class DisclosureWorkflow(CaseWorkflow[DisclosureInput, DisclosureState, Disclosu
         self.start_deadline("consultation", "consultation", workflow.now(),
                             key=f"consultation/{self.state.consultations}")
         self._enter(Stage.CONSULTATION)
-        if workflow.patched(CONSULTATION_LETTERS):  # the applicant is told; the consulted body is asked
+        if patched(CONSULTATION_LETTERS):  # the applicant is told; the consulted body is asked
             letters = [self.letter("consultation", "征求意见告知书"),
                        replace(self.letter("consultation_request", "征求意见函"), public=False)]
         else:

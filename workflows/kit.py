@@ -11,8 +11,8 @@ which stage and what their input must be, and the pages read the same table.
 The kit owns the deadlines (starting, moving, finishing them), the projection step (one at a time,
 in version order, through the process's step activity: the clocks' moves and closes and the
 projection in one transaction, with the inbox task keys chosen here), reconciliation (the
-`projection_state` query and `reproject` signal), the rules a case runs by and their changes (the `recompute` update, also after a calendar
-change) and the end of `run()`.
+`projection_state` query and `reproject` signal), the rules a case runs by and their changes (the
+`recompute` update, also after a calendar change) and the end of `run()`.
 
 A case runs by the RuleBook in its input (the rules version in force when it started; a case started
 before versions has none and runs by the shipped national rules). A newer version reaches it only
@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.reconcile import PROJECTION_QUERY, REPROJECT_SIGNAL, CaseState, DeadlineState, Repair
     from gongkai.roles import Actor, Role
     from gongkai.rules import Rule, RuleBook
-    from workflows.calls import call
+    from workflows.calls import ONE_STEP, call, patched
     from workflows.deadline import DeadlineHost, DurableDeadline, moved_clocks
 
 
@@ -72,10 +72,6 @@ Project = Callable[[Any, CaseProjection], Awaitable["int | None"]]
 # keys; a policy's clocks from when publication was recorded), so reconciliation finds no drift
 # in them and their recorded path replays unchanged.
 CASE_KIT = "case-kit"
-# Patch id: each step of a case is one activity: its clocks' moves and closes written with the
-# projection (and a disclosure request's row with its first step); cases started before write their
-# clocks one activity each, then the projection, as recorded.
-ONE_STEP = "one-step"
 # Patch id: the handling officer is told (a notice) when a draft comes back, an extension is decided;
 # cases running before keep the projections they recorded.
 OFFICER_NOTICES = "officer-notices"
@@ -158,7 +154,7 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
     def tell_officer(self, what: str, title: str, body: str, *, username: str = "") -> list[NoticeSpec]:
         """A notice for the case's handling officer (its assignee; `username`'s account; else the
         owning department's officers), for the projection that records `what` happened."""
-        if not workflow.patched(OFFICER_NOTICES):
+        if not patched(OFFICER_NOTICES):
             return []
         department, assignee = self.owner()
         return [NoticeSpec(f"{self.case_id}/{what}/{workflow.now().isoformat()}", "assignee", department,
@@ -173,8 +169,12 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         raise NotImplementedError
 
     async def run_case(self) -> str:
-        self.on_kit = workflow.patched(CASE_KIT)
+        # ONE_STEP first: a case of that era asks no earlier patch (workflows/calls.patched). Its
+        # clocks' moves and closes are written with the projection (and a disclosure request's row
+        # with its first step); cases started before write their clocks one activity each, then the
+        # projection, as recorded.
         self.folds = workflow.patched(ONE_STEP)
+        self.on_kit = patched(CASE_KIT)
         await self.open_case()
         await self.follow()
         for d in self.open_deadlines():

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.explain import due_text
     from gongkai.policy import Stage
     from gongkai.roles import Actor, Role
-    from workflows.calls import call
+    from workflows.calls import call, patched
     from workflows.kit import CaseWorkflow, Work, action, case
 
 
@@ -120,7 +120,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     @action
     async def update_draft(self, actor: Actor, draft: Draft) -> PolicyView:
         s = self.state
-        if workflow.patched(VERSION_AT_SUBMIT):
+        if patched(VERSION_AT_SUBMIT):
             s.draft = draft
             return await self.project(actor.username, "draft_updated", "保存工作稿")
         if _files(draft) != _files(s.draft) or s.document_version == 0:
@@ -131,7 +131,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
     @action
     async def submit(self, actor: Actor) -> PolicyView:
         d = self.state.draft
-        if workflow.patched(VERSION_AT_SUBMIT):
+        if patched(VERSION_AT_SUBMIT):
             s = self.state
             if _fingerprint(d) != s.submitted_files or s.document_version == 0:
                 s.document_version += 1
@@ -170,7 +170,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         so it goes to the leader (cases that reached this before keep their recorded path)."""
         if self.inp.issuance != "government":
             return Stage.SECRECY_REVIEW
-        if self.inp.department_id == self.inp.reviewing_office and workflow.patched(OWN_DRAFT):
+        if self.inp.department_id == self.inp.reviewing_office and patched(OWN_DRAFT):
             return Stage.LEADER_SIGN_OFF
         return Stage.OFFICE_REVIEW
 
@@ -230,7 +230,7 @@ class PolicyWorkflow(CaseWorkflow[PolicyInput, PolicyState, PolicyView]):
         start = start_of_day(date.fromisoformat(day)) if self.on_kit else workflow.now()
         self.start_deadline("interpretation", "interpretation", start)
         opened = ""
-        if self.inp.normative and workflow.patched(PUBLICATION_ITEMS):
+        if self.inp.normative and patched(PUBLICATION_ITEMS):
             opened = await self._open_items(actor, url.strip(), start)
         elif self.inp.normative:
             self.start_deadline("website", "normative_publication", start)
