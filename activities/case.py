@@ -14,6 +14,7 @@ to the row's columns, and register `run_step` and `write` under the process's ac
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -100,7 +101,7 @@ class CaseActivities:
                     unsent = await self._unsent(session, p)
                     await session.rollback()
                     await self._start(unsent)  # an attempt that committed and died before starting them
-                    return StepResult(schedules, 0)  # already applied (a retry), or overtaken by a newer state
+                    return StepResult(_for_history(schedules), 0)  # already applied (a retry), or overtaken
             await insert_once(session, AuditEvent(key=f"{p.case_id}/v{p.version}", case_id=p.case_id, actor=p.actor,
                                                   action=p.action, summary=p.summary[:SUMMARY_LIMIT],
                                                   detail=p.detail, at=p.at))
@@ -125,7 +126,7 @@ class CaseActivities:
         await self._start(waiting)
         log.info("case_projected", process=self.PROCESS, action=p.action, version=p.version, notifications=created,
                  messages=len(waiting), clocks=len(step.schedules) + len(step.closes))
-        return StepResult(schedules, created)
+        return StepResult(_for_history(schedules), created)
 
     async def _unsent(self, session: AsyncSession, p: CaseProjection) -> list[tuple[str, datetime]]:
         """The messages of this projection's letters still to be sent."""
@@ -154,6 +155,12 @@ class CaseActivities:
         if (await session.execute(select(model.version).where(model.id == p.case_id))).first() is None:
             raise RuntimeError(f"{self.PROCESS} {p.case_id} not created yet")  # retried; reconciliation restores it
         return False
+
+
+def _for_history(schedules: list[Schedule]) -> list[Schedule]:
+    """The schedules as the workflow keeps them: without their explanation, which SQL has and the
+    workflow never reads (every byte of a result is kept in the case's history)."""
+    return [replace(s, explanation=[]) for s in schedules]
 
 
 def _carry_dues(step: CaseStep, schedules: list[Schedule]) -> None:
