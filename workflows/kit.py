@@ -329,13 +329,13 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
         try:
             result = await call(type(self).STEP, step)
         except (ActivityError, ApplicationError) as exc:
+            for c in claims:  # nothing was written: the clocks' writes are theirs again
+                c.deadline.released()
             cause = exc.cause if isinstance(exc, ActivityError) else exc
             if not scheduled or not (isinstance(cause, ApplicationError) and cause.type == DateOutOfRange.code):
                 raise
-            # A clock that can never be computed: nothing was written. Each clock records itself
-            # (that one records why it failed, for an administrator's task), then the step again.
-            for c in claims:
-                c.deadline.released()
+            # A clock that can never be computed. Each clock records itself (that one records why it
+            # failed, for an administrator's task), then the step again.
             self.version -= 1
             await self.settle()
             return await self._step(actor, action, summary, letters, notices, detail, opening)

@@ -73,6 +73,8 @@ async def test_reply_on_time(env, db, run):
     tasks = await _open_tasks(db, rid)
     assert [t.kind for t in tasks] == ["stage:review"] and tasks[0].department_id == dept
     assert tasks[0].due_at == reply.due_at
+    # The registration wrote the clock and the view showing its due in one step.
+    assert datetime.fromisoformat(row.state["reply_due_at"]) == reply.due_at and row.version == 1
 
     # Another department's officer may not act; the officer claims and works the case.
     with pytest.raises(WorkflowUpdateFailedError) as refused:
@@ -110,7 +112,13 @@ async def test_reply_on_time(env, db, run):
     async with db.session_factory() as s:
         letters = list((await s.execute(select(Letter).where(Letter.case_id == rid))).scalars())
     assert [letter.kind for letter in letters] == ["receipt", "reply_GRANTED"]
-    _record(await handle.fetch_history(), "on_time")
+    history = await handle.fetch_history()
+    # One activity per step, its clocks' writes included (eight steps, and the review's own record);
+    # one patch marker.
+    markers = [e.marker_recorded_event_attributes.marker_name for e in history.events
+               if e.HasField("marker_recorded_event_attributes")]
+    assert markers.count("core_local_activity") == 9 and markers.count("core_patch") == 1
+    _record(history, "on_time")
 
 
 async def test_correction_restarts_the_reply_clock(env, db, run):
