@@ -85,15 +85,17 @@ class CaseActivities:
         """A step in one transaction: the row created if it opens the case, the clocks scheduled and
         closed, then the projection; a retry computes the same schedules and writes nothing twice."""
         p = step.projection
-        bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
         created, messages = 0, []
         async with self.session_factory() as session:
+            if p is None:
+                return StepResult(_for_history(await self._clocks(session, step)), 0)
+            bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
             if step.opening is not None:
                 await self.open_row(session, step.opening)
             schedules = [await write_schedule(session, s) for s in step.schedules]
             for close in step.closes:
                 await write_close(session, close)
-            _carry_dues(step, schedules)
+            _carry_dues(step, p, schedules)
             view = value_to_type(self.VIEW, p.view)
             values = {**self.row(view), "state": p.view, "updated_at": p.at}
             if not await update_if_older(session, self.MODEL, p.case_id, p.version, values):
@@ -127,6 +129,18 @@ class CaseActivities:
         log.info("case_projected", process=self.PROCESS, action=p.action, version=p.version, notifications=created,
                  messages=len(waiting), clocks=len(step.schedules) + len(step.closes))
         return StepResult(_for_history(schedules), created)
+
+    async def _clocks(self, session: AsyncSession, step: CaseStep) -> list[Schedule]:
+        """The clocks alone, committed."""
+        refs = [x.ref for x in (*step.schedules, *step.closes)]
+        if refs:
+            bind(case_id=refs[0].case_id, workflow_id=refs[0].workflow_id)
+        schedules = [await write_schedule(session, s) for s in step.schedules]
+        for close in step.closes:
+            await write_close(session, close)
+        await session.commit()
+        log.info("case_clocks_written", process=self.PROCESS, clocks=len(step.schedules) + len(step.closes))
+        return schedules
 
     async def _unsent(self, session: AsyncSession, p: CaseProjection) -> list[tuple[str, datetime]]:
         """The messages of this projection's letters still to be sent."""
@@ -163,11 +177,11 @@ def _for_history(schedules: list[Schedule]) -> list[Schedule]:
     return [replace(s, explanation=[]) for s in schedules]
 
 
-def _carry_dues(step: CaseStep, schedules: list[Schedule]) -> None:
+def _carry_dues(step: CaseStep, p: CaseProjection, schedules: list[Schedule]) -> None:
     """The due instants just computed, into the tasks and view fields waiting on them (a paused
     clock's task carries no clock, as when it was scheduled before the projection)."""
     due = {s.ref.deadline_id: sc.due_at for s, sc in zip(step.schedules, schedules, strict=True)}
-    for task in step.projection.tasks:
+    for task in p.tasks:
         if task.deadline_id in due:
             task.due_at = due[task.deadline_id]
             if task.due_at is None:
@@ -175,7 +189,7 @@ def _carry_dues(step: CaseStep, schedules: list[Schedule]) -> None:
     for name, deadline_id in step.dues.items():
         if deadline_id in due:
             at = due[deadline_id]
-            step.projection.view[name] = at.isoformat() if at is not None else None
+            p.view[name] = at.isoformat() if at is not None else None
 
 
 async def _notice_recipients(session: AsyncSession, notice: NoticeSpec) -> list[int]:

@@ -74,11 +74,12 @@ class CaseProjection:
 class CaseStep:
     """One step of a case written in one transaction: the case row created (`opening`, the
     process's intake, on the first step of a process whose row carries one), its clocks' moves
-    and closes, then the projection. The clocks come first, so the tasks and the view carry the
-    due instants just computed: a task whose `deadline_id` names a clock scheduled here takes its
-    due, and each view field in `dues` (field: deadline id) the due of that clock."""
+    and closes, then the projection (None: the clocks alone, as when a case waits for them
+    before it projects). The clocks come first, so the tasks and the view carry the due instants
+    just computed: a task whose `deadline_id` names a clock scheduled here takes its due, and each
+    view field in `dues` (field: deadline id) the due of that clock."""
 
-    projection: CaseProjection
+    projection: CaseProjection | None
     schedules: list[ScheduleInput] = field(default_factory=list)
     closes: list[CloseInput] = field(default_factory=list)
     dues: dict[str, str] = field(default_factory=dict)

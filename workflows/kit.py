@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from gongkai.roles import Actor, Role
     from gongkai.rules import Rule, RuleBook
     from workflows.calls import ONE_STEP, call, patched
-    from workflows.deadline import DeadlineHost, DurableDeadline, moved_clocks
+    from workflows.deadline import Claim, DeadlineHost, DurableDeadline, moved_clocks
 
 
 class Owned(Protocol):
@@ -234,8 +234,45 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
                 d.recalculate(recalculate[:200])
 
     async def settle(self) -> None:
+        """Wait until every clock's moves and close are recorded: for a case that folds them, those
+        waiting written in one activity (a clock that cannot be computed records itself, and why)."""
+        if self.folds:
+            await self._write_clocks()
         for d in list(self.deadlines.values()):
             await d.settled()
+
+    async def _write_clocks(self) -> None:
+        claims = await self._claims()
+        if claims:
+            await self._run_step(claims)
+
+    async def _claims(self) -> list[Claim]:
+        """The clocks' waiting writes, taken for a step (after any clock writing itself is done)."""
+        while any(d.busy for d in self.deadlines.values()):
+            await workflow.wait_condition(lambda: not any(d.busy for d in self.deadlines.values()))
+        return [c for d in self.deadlines.values() if (c := d.claim()) is not None]
+
+    async def _run_step(self, claims: list[Claim], projection: CaseProjection | None = None,
+                        dues: dict[str, str] | None = None, opening: Any = None) -> StepResult | None:
+        """The step activity with `claims` and the projection; None when a clock can never be
+        computed (nothing was written, and each clock's writes are its own again: it records them,
+        and why it failed, for an administrator's task)."""
+        try:
+            result = await call(type(self).STEP, CaseStep(
+                projection, [c.schedule for c in claims if c.schedule is not None],
+                [c.close for c in claims if c.close is not None], dues or {}, opening))
+        except (ActivityError, ApplicationError) as exc:
+            for c in claims:  # nothing was written
+                c.deadline.released()
+            cause = exc.cause if isinstance(exc, ActivityError) else exc
+            if isinstance(cause, ApplicationError) and cause.type == DateOutOfRange.code \
+                    and any(c.schedule is not None for c in claims):
+                return None
+            raise
+        computed = iter(result.schedules)
+        for c in claims:
+            c.deadline.written(c, next(computed) if c.schedule is not None else None)
+        return result
 
     # -- rule and calendar changes -----------------------------------------------------------------
     async def apply_change(self, actor: Actor, change: Recompute) -> list[Moved]:
@@ -314,34 +351,19 @@ class CaseWorkflow(DeadlineHost, Generic[In, St, V]):
     async def _step(self, actor: str, action: str, summary: str, letters: Sequence[LetterSpec],
                     notices: Sequence[NoticeSpec], detail: dict[str, Any] | None, opening: Any) -> V:
         """The step as one activity: the clocks' waiting moves and closes, then the projection."""
-        while any(d.busy for d in self.deadlines.values()):  # a clock writing itself: its due first
-            await workflow.wait_condition(lambda: not any(d.busy for d in self.deadlines.values()))
-        claims = [c for d in self.deadlines.values() if (c := d.claim()) is not None]
+        claims = await self._claims()  # a clock writing itself is done first: tasks carry its due
         scheduled = {c.deadline.ref.deadline_id for c in claims if c.schedule is not None}
         self.version += 1
         view = self.view()
         tasks = self._tasks(scheduled)
         dues = {name: d.ref.deadline_id for name, clock in self.DUES.items()
                 if (d := self.deadlines.get(clock)) is not None and d.ref.deadline_id in scheduled}
-        step = CaseStep(self._projection(view, tasks, actor, action, summary, letters, notices, detail),
-                        [c.schedule for c in claims if c.schedule is not None],
-                        [c.close for c in claims if c.close is not None], dues, opening)
-        try:
-            result = await call(type(self).STEP, step)
-        except (ActivityError, ApplicationError) as exc:
-            for c in claims:  # nothing was written: the clocks' writes are theirs again
-                c.deadline.released()
-            cause = exc.cause if isinstance(exc, ActivityError) else exc
-            if not scheduled or not (isinstance(cause, ApplicationError) and cause.type == DateOutOfRange.code):
-                raise
-            # A clock that can never be computed. Each clock records itself (that one records why it
-            # failed, for an administrator's task), then the step again.
-            self.version -= 1
-            await self.settle()
+        projection = self._projection(view, tasks, actor, action, summary, letters, notices, detail)
+        if await self._run_step(claims, projection, dues, opening) is None:
+            self.version -= 1  # each clock has recorded itself: the step again, without them
+            for d in list(self.deadlines.values()):
+                await d.settled()
             return await self._step(actor, action, summary, letters, notices, detail, opening)
-        computed = iter(result.schedules)
-        for c in claims:
-            c.deadline.written(c, next(computed) if c.schedule is not None else None)
         self._projected_tasks = [t.key for t in tasks]
         for name in dues:  # the view as written: with the due instants just computed
             setattr(view, name, self.deadlines[self.DUES[name]].due_at)
