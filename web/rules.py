@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
@@ -144,6 +144,9 @@ def shift_text(move: Move, cal: WorkdayCalendar, kind: ClockKind | None) -> str:
         return f"{word} {hours:g} 小时"
     a, b = sorted((local_date(before), local_date(after)))
     if kind == ClockKind.WORKING_DAYS:
+        # A working-day limit ends at 24:00, the next day's first instant: count the days it covers
+        # (else a limit moved from before a holiday to before a working day counted one day short).
+        a, b = sorted(local_date(at - timedelta(microseconds=1)) for at in (before, after))
         n = sum(1 for i in range(1, (b - a).days + 1) if cal.is_working_day(date.fromordinal(a.toordinal() + i)))
         if n:
             return f"{word} {n} 个工作日"
