@@ -38,18 +38,13 @@ def _build(rows: list[CalendarVersion], region: str) -> WorkdayCalendar:
 
 
 async def load_calendar(session: AsyncSession, region: str = NATIONAL) -> WorkdayCalendar:
-    """The calendar in force. Cached until a new version is saved (any process); checked once per
-    session, so a step that schedules several clocks asks once."""
-    seen = session.info.setdefault("calendars", {})
-    if region in seen:
-        return seen[region]
+    """The calendar in force. Cached until a new version is saved (any process)."""
     count, max_id = (await session.execute(_STAMP)).one()
     key = (region, count, max_id)
     if key not in _cache:
         rows = list((await session.execute(_current_rows_query(region))).scalars())
         _cache.clear()
         _cache[key] = _build(rows, region)
-    seen[region] = _cache[key]
     return _cache[key]
 
 
