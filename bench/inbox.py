@@ -133,11 +133,11 @@ def settle(db) -> None:
     """Fresh statistics and, on PostgreSQL, the visibility map, as autovacuum leaves a running
     system's tables (without it every index-only scan visits the table too)."""
     with db.sync_session() as s:
-        if db.backend == "postgres":
-            s.connection().execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
-        else:
-            s.execute(text("ANALYZE"))
-            s.commit()
+        engine = s.get_bind()
+    with engine.connect() as conn:  # VACUUM runs outside a transaction
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM ANALYZE" if db.backend == "postgres" else "ANALYZE"))
+    engine.dispose()
 
 
 def _others(s, rnd: random.Random, n: int, depts: list[int], now: datetime, span: timedelta) -> None:

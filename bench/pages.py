@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bench.system import machine, pct, table
 from gongkai.settings import load_settings
@@ -31,7 +31,37 @@ def _token(html: str) -> str:
     return token.group(1)
 
 
-async def measure(db, paths: Pages, rounds: int) -> dict[str, list[float]]:
+class Statements:
+    """Each SQL statement's time on the database connection, by page (`--statements`): what a page's
+    time is made of, statement by statement, as SQLAlchemy's cursor events see it."""
+
+    def __init__(self, engine) -> None:
+        self.page: str | None = None
+        self.times: dict[str, dict[str, list[float]]] = {}
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._before)
+        event.listen(sync, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if self.page is not None:
+            spent = (time.perf_counter() - conn.info.pop("bench_t0")) * 1000
+            self.times.setdefault(self.page, {}).setdefault(" ".join(statement.split())[:160], []).append(spent)
+
+    def report(self, rounds: int, top: int = 6) -> str:
+        lines = []
+        for page, by_statement in self.times.items():
+            lines.append(f"{page}:")
+            ranked = sorted(by_statement.items(), key=lambda kv: -sum(kv[1]))
+            for sql, times in ranked[:top]:
+                per_page, count = sum(times) / rounds, len(times) / rounds
+                lines.append(f"  {per_page:7.1f} ms/page  x{count:.0f}  p95 {pct(times, 95):6.1f}  {sql}")
+        return "\n".join(lines)
+
+
+async def measure(db, paths: Pages, rounds: int, statements: Statements | None = None) -> dict[str, list[float]]:
     app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
     settle_process()  # as `gongkai web` does
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -49,12 +79,16 @@ async def measure(db, paths: Pages, rounds: int) -> dict[str, list[float]]:
                     fetch = functools.partial(c.get, path)
                 await fetch()  # warm
                 times = []
+                if statements:
+                    statements.page = f"{name} ({username})"
                 for _ in range(rounds):
                     t0 = time.perf_counter()
                     r = await fetch()
                     times.append((time.perf_counter() - t0) * 1000)
                     assert r.status_code == 200, (path, r.status_code)
                 out[f"{name} ({username})"] = times
+                if statements:
+                    statements.page = None
     return out
 
 
@@ -74,7 +108,13 @@ def main(what: str, default: int, load: Callable[[Any, int], None], pages: Pages
     parser.add_argument("--keep", metavar="DATABASE_URL", help=(
         "a database kept between runs instead of a fresh one: migrated to head, loaded only when it is "
         "empty, never dropped (a million rows take minutes to load)"))
+    parser.add_argument("--statements", action="store_true",
+                        help="also print each page's slowest SQL statements (time per page, count, p95)")
+    parser.add_argument("--only", metavar="WORDS", help="time only the pages whose name contains WORDS")
     args = parser.parse_args()
+    if args.only:
+        pages = {user: [p for p in listed if args.only in p[0]] for user, listed in pages.items()}
+        pages = {user: listed for user, listed in pages.items() if listed}
     import tests.support.database as tdb
 
     if args.postgres:
@@ -88,7 +128,10 @@ def main(what: str, default: int, load: Callable[[Any, int], None], pages: Pages
     else:
         load(db, count)
     print(f"backend={db.backend} {what}={count} load_seconds={time.perf_counter() - t0:.1f}")
-    results = asyncio.run(measure(db, pages, args.rounds))
+    statements = Statements(db.engine) if args.statements else None
+    results = asyncio.run(measure(db, pages, args.rounds, statements))
     print(table(["page", "median ms", "p95 ms"], [[name, pct(t, 50), pct(t, 95)] for name, t in results.items()]))
+    if statements:
+        print(statements.report(args.rounds))
     print(machine())
     asyncio.run(db.close())

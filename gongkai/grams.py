@@ -20,6 +20,9 @@ by the LIKE alone."""
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from sqlalchemy import ColumnElement
 
 LONGEST = 32  # the longest Latin or digit gram; a longer term asks for its first LONGEST characters
 RUNS = re.compile("[0-9a-z]+|[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
@@ -50,3 +53,12 @@ def tsquery(term: str) -> str | None:
         else:
             parts += (f"'{run[i:i + 2]}'" for i in range(len(run) - 1))
     return " & ".join(dict.fromkeys(parts)) or None
+
+
+def contains(column: Any, term: str) -> ColumnElement[bool]:
+    """`column`'s text holds `term`, regardless of case, matched literally (% and _ typed in a search
+    box are not wildcards). A term without letters that have a case (Chinese, digits) is matched by
+    LIKE, which finds the same rows without folding each row's text first."""
+    if term.lower() == term.upper():
+        return column.contains(term, autoescape=True)
+    return column.icontains(term, autoescape=True)

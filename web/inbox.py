@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gongkai.calendar_store import load_calendar
 from gongkai.clock import CST
 from gongkai.disclosure import STAGE_ZH, Stage
+from gongkai.grams import contains
 from gongkai.incident import countdown_zh, hour_urgency
 from gongkai.worklist import fold, task_matter, urgency, widens_to
 from models import Department, DisclosureRequest, Task, User
@@ -28,6 +29,7 @@ URGENCY_ZH = {"overdue": "已超期", "due_today": "今日到期", "due_soon": "
 PROCESS_ZH = {"disclosure": "依申请公开", "policy": "政策解读", "incident": "突发事件舆情", "publication": "主动公开"}
 LIMIT = 100
 TRACKING_CODE = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
+CODE_CHARS = re.compile(r"[A-Za-z0-9-]+")
 
 
 @dataclass
@@ -70,9 +72,9 @@ class InboxController(Controller):
             if code:  # a whole tracking code: straight to its tasks by index
                 query = query.where(Task.case_id == code)
             elif term:
-                # The term is matched literally: % and _ typed in the search box are not wildcards.
-                query = query.where(or_(Task.case_id.icontains(term, autoescape=True),
-                                        DisclosureRequest.applicant_name.icontains(term, autoescape=True)))
+                named = contains(DisclosureRequest.applicant_name, term)
+                # A tracking code holds only letters, digits and hyphens: a name (王伟) cannot be in one.
+                query = query.where(or_(contains(Task.case_id, term), named) if CODE_CHARS.fullmatch(term) else named)
             dated = query.where(Task.due_at.is_not(None)).order_by(Task.due_at).limit(LIMIT)
             undated = query.where(Task.due_at.is_(None)).order_by(Task.id).limit(50)
             for q_ in (dated, undated):

@@ -38,18 +38,17 @@ class TestDatabase:
     url: str
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
-    _drop: str | None = None
+    _drop: str | None = None  # its name on PostgreSQL, or its folder on SQLite: removed on close
 
     def sync_session(self) -> Session:
         return Session(make_sync_engine(_settings_for(self.url)))
 
     async def close(self) -> None:
         await self.engine.dispose()
-        if self._drop and POSTGRES_URL:
-            admin = create_engine(_sync(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self._drop}" WITH (FORCE)'))
-            admin.dispose()
+        if self._drop and self.backend == "sqlite":
+            shutil.rmtree(self._drop, ignore_errors=True)
+        elif self._drop and POSTGRES_URL:
+            _admin(f'DROP DATABASE IF EXISTS "{self._drop}" WITH (FORCE)')
 
 
 def _sync(url: str) -> str:
@@ -73,7 +72,8 @@ def _admin(sql: str) -> None:
 
 
 def _new_url(backend: str, template: str | None = None) -> tuple[str, str | None]:
-    """A new empty database (or a copy of `template`): its URL, and its name to drop (PostgreSQL)."""
+    """A new empty database (or a copy of `template`): its URL, and what to drop when done (its
+    name on PostgreSQL, its folder on SQLite)."""
     if backend == "postgres":
         assert POSTGRES_URL
         name = f"gk_test_{uuid.uuid4().hex[:10]}"
@@ -82,7 +82,7 @@ def _new_url(backend: str, template: str | None = None) -> tuple[str, str | None
     path = Path(tempfile.mkdtemp(prefix="gk-db-")) / "test.db"
     if template:
         shutil.copyfile(template, path)
-    return f"sqlite:///{path}", None
+    return f"sqlite:///{path}", str(path.parent)
 
 
 def _migrate(url: str, revision: str, demo: bool) -> None:
@@ -103,11 +103,14 @@ _TEMPLATES: dict[tuple[str, bool], str] = {}  # (backend, demo): the template's 
 
 def _template(backend: str, demo: bool) -> str:
     if (backend, demo) not in _TEMPLATES:
-        url, name = _new_url(backend)
+        url, drop = _new_url(backend)
         _migrate(url, "head", demo)
-        _TEMPLATES[backend, demo] = name or url.removeprefix("sqlite:///")
-        if name:
-            atexit.register(_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if backend == "postgres":
+            _TEMPLATES[backend, demo] = drop
+            atexit.register(_admin, f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
+        else:
+            _TEMPLATES[backend, demo] = url.removeprefix("sqlite:///")
+            atexit.register(shutil.rmtree, drop, True)
     return _TEMPLATES[backend, demo]
 
 
