@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
 import shutil
 import tempfile
 import time
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bench.system import machine, pct, start_dev_server, stop, table
+from bench.system import cpu_seconds, machine, pct, start_dev_server, stop, table
 from gongkai.logs import configure_logging
 from gongkai.settings import get_settings
 from gongkai.temporal import connect as secure_connect
@@ -37,7 +38,7 @@ RULE = "authoritative_release"  # 5 hours from detection; the supervisors are to
 HOURS = 5
 
 
-async def run(args: argparse.Namespace, address: str, db) -> None:
+async def run(args: argparse.Namespace, address: str, db, server_pid: int) -> None:
     from models import AuditEvent
     from tests.support.host import ClockHostWorkflow
     from tests.support.host_types import HostInput
@@ -80,18 +81,23 @@ async def run(args: argparse.Namespace, address: str, db) -> None:
             return out
 
         last_due = max(due.values())
+        await asyncio.sleep(max(0.0, left))
+        cpu = {"dev server": cpu_seconds(server_pid), "worker": cpu_seconds(os.getpid())}
         while True:
             got = await delivered()
             if len(got) >= len(due) or datetime.now(UTC) > last_due + timedelta(seconds=args.wait):
                 break
             await asyncio.sleep(1)
         done = max((min(v) for v in got.values()), default=last_due)
+        cpu = {k: cpu_seconds(server_pid if k == "dev server" else os.getpid()) - v for k, v in cpu.items()}
     late = sorted((min(at) - due[c]).total_seconds() for c, at in got.items())
     twice = sum(1 for v in got.values() if len(v) > 1)
     print(table(["clocks due in one minute", "delivered", "twice", "p50 s", "p95 s", "p99 s", "max s",
                  "last delivered after the minute, s"],
                 [[args.clocks, len(got), twice, pct(late, 50), pct(late, 95), pct(late, 99), late[-1] if late else 0.0,
                   (done - last_due).total_seconds()]]))
+    print("CPU while they fell due, per clock delivered: " + ", ".join(
+        f"{k} {1000 * v / max(1, len(got)):.1f} ms" for k, v in cpu.items()) + " (the worker's includes this driver)")
     print(f"backend={db.backend}; the worker, the dev server and this driver share {machine()}")
 
 
@@ -113,7 +119,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="gk-clocks-"))
     server, address = start_dev_server(work / "temporal.db", work / "temporal.log")
     try:
-        asyncio.run(run(args, address, db))
+        asyncio.run(run(args, address, db, server.pid))
     finally:
         stop(server)
         asyncio.run(db.close())

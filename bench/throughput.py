@@ -44,7 +44,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from bench.bare import SKELETON_STEPS, BareWorkflow, SkeletonWorkflow
-from bench.system import ROOT, machine, pct, rss_mb, start_dev_server, stop, table
+from bench.system import ROOT, cpu_seconds, machine, pct, rss_mb, start_dev_server, stop, table
 from gongkai.settings import get_settings
 from gongkai.temporal import connect as secure_connect
 
@@ -178,15 +178,6 @@ async def history_cost(client: Client, workflow_id: str) -> Counter:
         cost["bytes"] += e.ByteSize()
         cost[f"bytes {kind}"] += e.ByteSize()
     return cost
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    if pid == os.getpid():
-        t = os.times()
-        return t.user + t.system
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuMeter:
