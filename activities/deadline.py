@@ -164,21 +164,20 @@ class DeadlineActivities:
         """A reminder or escalation: notifications, a task where the ladder says, an audit entry."""
         ref, rung = data.ref, data.rung
         bind(case_id=ref.case_id, workflow_id=ref.workflow_id, deadline_id=ref.deadline_id)
-        async with self.session_factory() as session:
-            rule = await rule_at(session, ref.profile, ref.rules_version, ref.rule)
         base = f"{ref.deadline_id}/{data.due_at.isoformat()}/{rung.key}"
-        if rung.at > data.due_at:
-            title = f"【已超期】{ref.title}：{rule.label}"
-        elif rung.at == data.due_at:
-            title = f"【已到期】{ref.title}：{rule.label}"
-        else:
-            title = f"【即将到期】{ref.title}：{rule.label}"
         # Said as of when it is sent: a rung fired late (a case registered after its instant, a worker
         # that was down) must not say the time it was planned for; a timer's jitter is not lateness.
         sent = data.at if data.at is not None and data.at - rung.at >= LATE else rung.at
-        body = (f"{rule.label}{deadline_text(data.due_at)}（北京时间），{overdue_text(data.due_at, sent)}。"
-                f"提醒对象：{AUDIENCE_ZH[rung.to]}。案件：{ref.case_id}")
-        async with self.session_factory() as session:
+        async with self.session_factory() as session:  # one session: each costs a connection of the pool
+            rule = await rule_at(session, ref.profile, ref.rules_version, ref.rule)
+            if rung.at > data.due_at:
+                title = f"【已超期】{ref.title}：{rule.label}"
+            elif rung.at == data.due_at:
+                title = f"【已到期】{ref.title}：{rule.label}"
+            else:
+                title = f"【即将到期】{ref.title}：{rule.label}"
+            body = (f"{rule.label}{deadline_text(data.due_at)}（北京时间），{overdue_text(data.due_at, sent)}。"
+                    f"提醒对象：{AUDIENCE_ZH[rung.to]}。案件：{ref.case_id}")
             users = await self._recipients(session, ref, rung.to)
             created = 0
             for uid in users:
