@@ -92,9 +92,7 @@ class CaseActivities:
             bind(case_id=p.case_id, workflow_id=p.workflow_id, actor=p.actor)
             if step.opening is not None:
                 await self.open_row(session, step.opening)
-            schedules = [await write_schedule(session, s) for s in step.schedules]
-            for close in step.closes:
-                await write_close(session, close)
+            schedules = await _write_clocks(session, step)
             _carry_dues(step, p, schedules)
             view = value_to_type(self.VIEW, p.view)
             values = {**self.row(view), "state": p.view, "updated_at": p.at}
@@ -135,9 +133,7 @@ class CaseActivities:
         refs = [x.ref for x in (*step.schedules, *step.closes)]
         if refs:
             bind(case_id=refs[0].case_id, workflow_id=refs[0].workflow_id)
-        schedules = [await write_schedule(session, s) for s in step.schedules]
-        for close in step.closes:
-            await write_close(session, close)
+        schedules = await _write_clocks(session, step)
         await session.commit()
         log.info("case_clocks_written", process=self.PROCESS, clocks=len(step.schedules) + len(step.closes))
         return schedules
@@ -175,6 +171,14 @@ def _for_history(schedules: list[Schedule]) -> list[Schedule]:
     """The schedules as the workflow keeps them: without their explanation, which SQL has and the
     workflow never reads (every byte of a result is kept in the case's history)."""
     return [replace(s, explanation=[]) for s in schedules]
+
+
+async def _write_clocks(session: AsyncSession, step: CaseStep) -> list[Schedule]:
+    """The step's clocks scheduled and closed in the caller's transaction."""
+    schedules = [await write_schedule(session, s) for s in step.schedules]
+    for close in step.closes:
+        await write_close(session, close)
+    return schedules
 
 
 def _carry_dues(step: CaseStep, p: CaseProjection, schedules: list[Schedule]) -> None:
