@@ -249,7 +249,6 @@ def main() -> None:
         stop(worker)
         profile = json.loads((tmp / "profile.json").read_text()) if (tmp / "profile.json").exists() else {}
         asyncio.run(db.close())
-        shutil.rmtree(Path(db.url.removeprefix("sqlite:///")).parent, ignore_errors=True)
     finally:
         stop(worker)
         stop(server)
