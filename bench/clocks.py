@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bench.system import cpu_seconds, machine, pct, start_dev_server, stop, table
+from bench.system import CpuMeter, machine, pct, start_dev_server, stop, table
 from gongkai.logs import configure_logging
 from gongkai.settings import get_settings
 from gongkai.temporal import connect as secure_connect
@@ -81,15 +81,19 @@ async def run(args: argparse.Namespace, address: str, db, server_pid: int) -> No
             return out
 
         last_due = max(due.values())
+
+        async def all_delivered() -> dict[str, list[datetime]]:
+            while True:
+                got = await delivered()
+                if len(got) >= len(due) or datetime.now(UTC) > last_due + timedelta(seconds=args.wait):
+                    return got
+                await asyncio.sleep(1)
+
         await asyncio.sleep(max(0.0, left))
-        cpu = {"dev server": cpu_seconds(server_pid), "worker": cpu_seconds(os.getpid())}
-        while True:
-            got = await delivered()
-            if len(got) >= len(due) or datetime.now(UTC) > last_due + timedelta(seconds=args.wait):
-                break
-            await asyncio.sleep(1)
+        meter = CpuMeter({"dev server": server_pid, "worker": os.getpid()})
+        got = await meter.measure("falling due", all_delivered())
+        cpu = meter.rounds["falling due"]
         done = max((min(v) for v in got.values()), default=last_due)
-        cpu = {k: cpu_seconds(server_pid if k == "dev server" else os.getpid()) - v for k, v in cpu.items()}
     late = sorted((min(at) - due[c]).total_seconds() for c, at in got.items())
     twice = sum(1 for v in got.values() if len(v) > 1)
     print(table(["clocks due in one minute", "delivered", "twice", "p50 s", "p95 s", "p99 s", "max s",

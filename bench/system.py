@@ -165,6 +165,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+class CpuMeter:
+    """CPU seconds each process spent during a round: where a workflow's cost lands."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids, self.rounds = pids, {}
+
+    async def measure(self, name: str, work):
+        before = {k: cpu_seconds(p) for k, p in self.pids.items()}
+        result = await work
+        self.rounds[name] = {k: cpu_seconds(p) - before[k] for k, p in self.pids.items()}
+        return result
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):

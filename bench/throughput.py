@@ -44,7 +44,7 @@ from pathlib import Path
 from temporalio.client import Client
 
 from bench.bare import SKELETON_STEPS, BareWorkflow, SkeletonWorkflow
-from bench.system import ROOT, cpu_seconds, machine, pct, rss_mb, start_dev_server, stop, table
+from bench.system import ROOT, CpuMeter, machine, pct, rss_mb, start_dev_server, stop, table
 from gongkai.settings import get_settings
 from gongkai.temporal import connect as secure_connect
 
@@ -178,19 +178,6 @@ async def history_cost(client: Client, workflow_id: str) -> Counter:
         cost["bytes"] += e.ByteSize()
         cost[f"bytes {kind}"] += e.ByteSize()
     return cost
-
-
-class CpuMeter:
-    """CPU seconds each process spent during a round: where a workflow's cost lands."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids, self.rounds = pids, {}
-
-    async def measure(self, name: str, work):
-        before = {k: cpu_seconds(p) for k, p in self.pids.items()}
-        result = await work
-        self.rounds[name] = {k: cpu_seconds(p) - before[k] for k, p in self.pids.items()}
-        return result
 
 
 async def drive(args, address: str, db, pids: dict[str, int]) -> dict:
