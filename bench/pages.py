@@ -61,11 +61,14 @@ class Statements:
         return "\n".join(lines)
 
 
-async def measure(db, paths: Pages, rounds: int, statements: Statements | None = None) -> dict[str, list[float]]:
+async def measure(db, paths: Pages, rounds: int, statements: Statements | None = None
+                  ) -> dict[str, tuple[list[float], float]]:
+    """Each page's times (ms) and the CPU this process spent per fetch (ms): the web's Python, as
+    the database server is another process."""
     app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
     settle_process()  # as `gongkai web` does
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    out: dict[str, list[float]] = {}
+    out: dict[str, tuple[list[float], float]] = {}
     for username, pages in paths.items():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as c:
             r = await c.post("/login", data={"username": username, "password": "gongkai2026",
@@ -81,12 +84,13 @@ async def measure(db, paths: Pages, rounds: int, statements: Statements | None =
                 times = []
                 if statements:
                     statements.page = f"{name} ({username})"
+                cpu = time.process_time()
                 for _ in range(rounds):
                     t0 = time.perf_counter()
                     r = await fetch()
                     times.append((time.perf_counter() - t0) * 1000)
                     assert r.status_code == 200, (path, r.status_code)
-                out[f"{name} ({username})"] = times
+                out[f"{name} ({username})"] = times, (time.process_time() - cpu) * 1000 / rounds
                 if statements:
                     statements.page = None
     return out
@@ -130,7 +134,8 @@ def main(what: str, default: int, load: Callable[[Any, int], None], pages: Pages
     print(f"backend={db.backend} {what}={count} load_seconds={time.perf_counter() - t0:.1f}")
     statements = Statements(db.engine) if args.statements else None
     results = asyncio.run(measure(db, pages, args.rounds, statements))
-    print(table(["page", "median ms", "p95 ms"], [[name, pct(t, 50), pct(t, 95)] for name, t in results.items()]))
+    print(table(["page", "median ms", "p95 ms", "web CPU ms"],
+                [[name, pct(t, 50), pct(t, 95), cpu] for name, (t, cpu) in results.items()]))
     if statements:
         print(statements.report(args.rounds))
     print(machine())

@@ -51,6 +51,9 @@ def make_async_engine(settings: Settings, *, writer: bool = False) -> AsyncEngin
         kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120} if writer else {}
     else:
         kwargs = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+        if settings.database_parallel_workers >= 0:
+            kwargs["connect_args"] = {
+                "options": f"-c max_parallel_workers_per_gather={settings.database_parallel_workers}"}
     engine = create_async_engine(settings.async_database_url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -72,6 +72,10 @@ class Settings:
     # The reverse proxies (addresses, comma-separated, or *) whose X-Forwarded-For names the client:
     # behind one, every limit per client address would otherwise count the proxy's address.
     forwarded_allow_ips: str = ""
+    # PostgreSQL: the parallel workers one query of the web or the worker may start
+    # (max_parallel_workers_per_gather). Starting them cost a page's search more than they saved
+    # (bench/inbox.py at a million requests: 22 ms against 8); -1 leaves the server's own.
+    database_parallel_workers: int = 0
 
     @property
     def uploads(self) -> Path:
@@ -153,6 +157,7 @@ def load_settings() -> Settings:
         uploads_dir=Path(os.environ["GONGKAI_UPLOADS_DIR"]).resolve() if os.environ.get("GONGKAI_UPLOADS_DIR")
         else None,
         forwarded_allow_ips=os.environ.get("GONGKAI_FORWARDED_ALLOW_IPS", "").strip(),
+        database_parallel_workers=int(os.environ.get("GONGKAI_DATABASE_PARALLEL_WORKERS", "0")),
     )
 
 
