@@ -334,3 +334,31 @@ async def test_names_and_words_of_any_length_are_found_as_typed_and_through_the_
             conn = await s.connection()
             plan = "\n".join(r[0] for r in (await conn.exec_driver_sql(f"EXPLAIN {sql}", sql.params)).all())
             assert "ix_disclosure_name_grams" in plan or "ix_disclosure_description_grams" in plan, plan
+
+
+async def test_beyond_the_counted_matches_the_register_says_more_and_still_lists_the_newest(db):
+    """Matches are counted up to `counted` and handed over only when they are all there are; beyond,
+    the count says "more than" and the page is read by date, newest first, the same rows either way."""
+    from gongkai.settings import get_settings
+    from web.register.query import Filters, search, viewer
+    from worker import lookup_keys
+
+    async with db.session_factory() as s:
+        dept = (await s.execute(select(Department).where(Department.code == "JYJ"))).scalar_one().id
+        for i in range(6):
+            s.add(DisclosureRequest(
+                id=f"DR-2026-00040{i}", year=2026, idempotency_key=uuid.uuid4().hex, query_code_hash="",
+                stage="review", intake_channel="in_person", submitted_at=datetime(2026, 5, 1 + i, 2, tzinfo=UTC),
+                applicant_type="natural_person", applicant_name="赵六", id_doc_type="resident_id",
+                id_doc_number=ID_NUMBER, description=f"申请公开低保名单（第{i}批）" if i != 3 else "其他",
+                provision_form="electronic", provision_channel="email", department_id=dept, state={}))
+        await s.commit()
+        keys = lookup_keys(get_settings())
+        who = await viewer(s, (await _user(db, "duban")))
+        newest = ["DR-2026-000405", "DR-2026-000404", "DR-2026-000402"]
+        for counted, total in ((10, 5), (5, 5), (4, 5), (2, 3)):  # 5 hold 低保; beyond `counted`, counted + 1
+            got, rows = await search(s, Filters(words="低保"), who, keys, limit=3, counted=counted)
+            assert (got, [r.id for r in rows]) == (total, newest), counted
+        got, rows = await search(s, Filters(words="低保"), who, keys, offset=3, limit=3, counted=2)
+        assert (got, [r.id for r in rows]) == (3, ["DR-2026-000401", "DR-2026-000400"])
+        assert await search(s, Filters(words="不存在的词"), who, keys, limit=3, counted=2) == (0, [])

@@ -333,9 +333,14 @@ async def search(db: AsyncSession, f: Filters, who: Viewer, keys: LookupKeys, *,
     if found is None:
         return 0, []
     # Counting a million rows costs as much as reading them: beyond `counted` the register says "more than".
+    # The first `counted` + 1 matches are counted in SQL and handed over only when they are all there
+    # are: reading 1,001 codes and dates into Python to count them cost a page 7 ms of CPU.
     matched = found.subquery()
-    hits = (await db.execute(select(matched.c.id, matched.c.at).limit(counted + 1))).all()
-    total = len(hits)
+    hits = select(matched.c.id, matched.c.at).limit(counted + 1).cte("hits")
+    n = select(func.count().label("n")).select_from(hits).cte("n")
+    counted_hits = (await db.execute(
+        select(n.c.n, hits.c.id, hits.c.at).select_from(n.outerjoin(hits, n.c.n <= counted)))).all()
+    total = counted_hits[0].n
     if total > counted:
         # Many matches lie close together: the newest are found soonest by reading the dates backwards,
         # matching each row's text, rather than by the gram index, which would hand over every match.
@@ -345,7 +350,7 @@ async def search(db: AsyncSession, f: Filters, who: Viewer, keys: LookupKeys, *,
         if limit is not None:
             page = page.limit(limit)
     else:  # the few found are in hand: their page, read by their codes
-        newest = sorted(hits, key=lambda h: (h.at, h.id), reverse=True)
+        newest = sorted((h for h in counted_hits if h.id is not None), key=lambda h: (h.at, h.id), reverse=True)
         wanted = [h.id for h in newest[offset:None if limit is None else offset + limit]]
         if not wanted:
             return total, []
