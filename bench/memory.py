@@ -107,6 +107,9 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=30, help="seconds to wait before the last reading")
     parser.add_argument("--no-reconcile", dest="reconcile", action="store_false",
                         help="skip the reconciliation runs")
+    parser.add_argument("--batches", default="1000,0", help=(
+        "the reconciliation runs' batch sizes, comma-separated (0: every open case in one run, which "
+        "takes minutes past 10,000)"))
     args = parser.parse_args()
 
     import tests.support.database as tdb
@@ -134,7 +137,7 @@ def main() -> None:
         after = rss_mb(worker.pid)
         server_after = rss_mb(server.pid)
         peak = max(s[2] for s in samples + [(0, 0, after)])
-        runs = asyncio.run(reconcile_runs(address, [1000, 0])) if args.reconcile else []
+        runs = asyncio.run(reconcile_runs(address, [int(b) for b in args.batches.split(',')])) if args.reconcile else []
         after_reconcile = rss_mb(worker.pid)
         asyncio.run(db.close())
         shutil.rmtree(Path(db.url.removeprefix("sqlite:///")).parent, ignore_errors=True)

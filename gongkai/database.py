@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -51,9 +51,10 @@ def make_async_engine(settings: Settings, *, writer: bool = False) -> AsyncEngin
         kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120} if writer else {}
     else:
         kwargs = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
-        if settings.database_parallel_workers >= 0:
-            kwargs["connect_args"] = {
-                "options": f"-c max_parallel_workers_per_gather={settings.database_parallel_workers}"}
+        if settings.database_parallel_workers >= 0:  # after any options the URL gives, which it would replace
+            given = make_url(settings.async_database_url).query.get("options", "")
+            workers = f"-c max_parallel_workers_per_gather={settings.database_parallel_workers}"
+            kwargs["connect_args"] = {"options": f"{given} {workers}".strip()}
     engine = create_async_engine(settings.async_database_url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
