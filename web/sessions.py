@@ -24,7 +24,7 @@ from litestar.middleware.session.server_side import ServerSideSessionBackend, Se
 from litestar.stores.base import Store
 from litestar.types import Empty, Message, Scope, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 
@@ -38,6 +38,8 @@ class _Loaded:
     sent: str | None  # the id the client's cookie named, if any
     known: str | None  # the same id, if this server issued it and still holds it
     renew: bool = False  # issue a new id when storing (signing in)
+    data: bytes | None = None  # what its row held, and until when
+    expires_at: datetime | None = None
 
 
 def password_stamp(changed_at: datetime) -> str:
@@ -89,8 +91,10 @@ class SessionBackend(ServerSideSessionBackend):
     async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
         sent = connection.cookies.get(self.config.key) or None
         store = self.config.get_store_from_app(connection.scope["app"])
-        data = await self.get(sent, store=store) if sent else None
-        connection.scope[_STATE] = _Loaded(sent=sent, known=sent if data is not None else None)  # pyright: ignore[reportGeneralTypeIssues]
+        assert isinstance(store, SQLSessionStore)
+        data, expires_at = await store.read(sent) if sent else (None, None)
+        connection.scope[_STATE] = _Loaded(sent=sent, known=sent if data is not None else None,  # pyright: ignore[reportGeneralTypeIssues]
+                                           data=data, expires_at=expires_at)
         return self.deserialize_data(data) if data is not None else {}
 
     def get_session_id(self, connection: ASGIConnection) -> str | None:  # pyright: ignore[reportIncompatibleMethodOverride]
@@ -117,7 +121,11 @@ class SessionBackend(ServerSideSessionBackend):
                 await self.delete(sid, store=store)
             sid = state.known = self.generate_session_id()
             state.renew = False
-        await self.set(sid, self.serialize_data(scope_session, connection.scope), store=store)
+            state.data = state.expires_at = None
+        data = self.serialize_data(scope_session, connection.scope)
+        # Most pages change nothing: their session's row, read on the way in, is not read again.
+        if not unchanged(state.data, state.expires_at, data, timedelta(seconds=self.config.max_age)):
+            await self.set(sid, data, store=store)
         headers.add("Set-Cookie", Cookie(value=sid, key=self.config.key, **params).to_header(header=""))
 
 
@@ -128,6 +136,12 @@ class SessionConfig(ServerSideSessionConfig):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def unchanged(stored: bytes | None, expires_at: datetime | None, value: bytes, expires_in: timedelta) -> bool:
+    """A session's row needs no write: it holds `value` and is far from expiry (every page view
+    need not write; one past half its life slides the expiry on)."""
+    return stored == value and expires_at is not None and expires_at - _now() > expires_in / 2
 
 
 def row_key(session_id: str) -> str:
@@ -148,28 +162,35 @@ class SQLSessionStore(Store):
         async with self.session_factory() as db:
             row = await db.get(WebSession, row_key(key))
             expires = _now() + expires_in if expires_in else None
-            if (row is not None and row.data == value and expires and row.expires_at
-                    and row.expires_at - _now() > expires_in / 2):
-                return  # unchanged and far from expiry: every page view need not write
+            if row is not None and expires_in and unchanged(row.data, row.expires_at, value, expires_in):
+                return
             if row is None:
                 db.add(WebSession(key=row_key(key), data=value, expires_at=expires))
             else:
                 row.data, row.expires_at = value, expires
             await db.commit()
 
-    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+    async def read(self, key: str) -> tuple[bytes, datetime | None] | tuple[None, None]:
+        """The session's data and when it expires; (None, None) when there is none or it has expired."""
         async with self.session_factory() as db:
             row = await db.get(WebSession, row_key(key))
             if row is None:
-                return None
+                return None, None
             if row.expires_at and row.expires_at <= _now():
                 await db.delete(row)
                 await db.commit()
-                return None
-            if renew_for and row.expires_at:
-                row.expires_at = _now() + (timedelta(seconds=renew_for) if isinstance(renew_for, int) else renew_for)
+                return None, None
+            return row.data, row.expires_at
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        data, expires_at = await self.read(key)
+        if data is not None and renew_for and expires_at:
+            renewed = _now() + (timedelta(seconds=renew_for) if isinstance(renew_for, int) else renew_for)
+            async with self.session_factory() as db:
+                await db.execute(update(WebSession).where(col(WebSession.key) == row_key(key)).values(
+                    expires_at=renewed))
                 await db.commit()
-            return row.data
+        return data
 
     async def delete(self, key: str) -> None:
         async with self.session_factory() as db:

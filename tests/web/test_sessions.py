@@ -149,3 +149,32 @@ async def test_over_https_the_cookies_are_secure_with_the_host_prefix(db, clock)
         assert "张华" in (await client.get("/")).text
     async with db.session_factory() as s:
         assert (await s.execute(select(func.count()).select_from(WebSession))).scalar_one() == 1
+
+
+async def test_a_session_is_written_only_when_it_changes_or_nears_its_end_and_ends_when_it_expires(client, db):
+    """A page view writes no row while the session is unchanged and far from its end; past half its
+    life (8 hours) a view slides the end on; an expired session is gone and the user signs in again."""
+    from datetime import UTC, datetime, timedelta
+
+    async def expiry() -> datetime:
+        async with db.session_factory() as s:
+            return (await s.execute(select(WebSession.expires_at))).scalar_one()
+
+    async def set_expiry(at: datetime) -> None:
+        async with db.session_factory() as s:
+            row = (await s.execute(select(WebSession))).scalar_one()
+            row.expires_at = at
+            await s.commit()
+
+    await login(client, "jyj_officer")
+    issued = await expiry()
+    assert timedelta(hours=7, minutes=59) < issued - datetime.now(UTC) <= timedelta(hours=8)
+    await set_expiry(issued - timedelta(minutes=30))  # still more than half its life left
+    assert (await client.get("/inbox")).status_code == 200
+    assert await expiry() == issued - timedelta(minutes=30)  # not written
+    await set_expiry(datetime.now(UTC) + timedelta(hours=3))  # less than half left
+    assert (await client.get("/inbox")).status_code == 200
+    assert await expiry() - datetime.now(UTC) > timedelta(hours=7, minutes=59)  # slid on
+    await set_expiry(datetime.now(UTC) - timedelta(seconds=1))
+    assert "login-form" in (await client.get("/")).text
+    assert await _rows(db) == set()
