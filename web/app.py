@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -68,10 +69,13 @@ def _fresh_log_context(request) -> None:
     clear_log_context()
 
 
-def _template_globals(engine: JinjaTemplateEngine) -> None:
+def _template_globals(engine: JinjaTemplateEngine, *, reload: bool) -> None:
     engine.engine.globals.update(beijing=beijing, due_text=instant_text, deadline_text=deadline_text)
     engine.engine.filters.update(instant=instant_text, deadline=deadline_text)
     engine.engine.undefined = ViewUndefined
+    # Outside development a template is not checked for changes each time it is used (a stat of its
+    # file for each row of the board that includes one): a new release restarts the process.
+    engine.engine.auto_reload = reload
 
 
 def create_app(
@@ -117,8 +121,9 @@ def create_app(
                     DefineMiddleware(SessionCSRFMiddleware, config=csrf), DraftDiscardMiddleware],
         stores={"sessions": SQLSessionStore(session_factory)},
         before_send=[security_headers],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
-                                       engine_callback=_template_globals),
+        template_config=TemplateConfig(
+            directory=HERE / "templates", engine=JinjaTemplateEngine,
+            engine_callback=functools.partial(_template_globals, reload=settings.is_development)),
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(title="Gongkai API", version="0.1.0", path="/schema",
                                      render_plugins=RENDER_PLUGINS),
