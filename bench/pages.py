@@ -11,6 +11,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -65,7 +66,9 @@ async def measure(db, paths: Pages, rounds: int, statements: Statements | None =
                   ) -> dict[str, tuple[list[float], float]]:
     """Each page's times (ms) and the CPU this process spent per fetch (ms): the web's Python, as
     the database server is another process."""
-    app = create_app(load_settings(), session_factory=db.session_factory, connect_temporal=False)
+    # As in production (templates not checked for changes on disk), whatever GONGKAI_ENV says.
+    app = create_app(replace(load_settings(), env="production"), session_factory=db.session_factory,
+                     connect_temporal=False)
     settle_process()  # as `gongkai web` does
     logging.getLogger("httpx").setLevel(logging.WARNING)
     out: dict[str, tuple[list[float], float]] = {}
