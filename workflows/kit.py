@@ -75,6 +75,11 @@ CASE_KIT = "case-kit"
 # Patch id: the handling officer is told (a notice) when a draft comes back, an extension is decided;
 # cases running before keep the projections they recorded.
 OFFICER_NOTICES = "officer-notices"
+# Patch id: an action delivered before the case's first projection (with the start, or during it)
+# waits for it, so it acts on the opened case: an online request confirmed at once has its
+# confirmation clock started and met, not never started. Asked only on that path; a case that took
+# it before replays as recorded.
+ACTS_ON_OPENED = "acts-on-opened"
 
 
 @dataclass
@@ -509,6 +514,9 @@ def action(fn: Callable[..., Awaitable[Any]]) -> Any:
     async def handler(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> Any:
         actor, args = typed(actor, args)
         try:
+            if self.version == 0 and workflow.patched(ACTS_ON_OPENED):
+                await workflow.wait_condition(lambda: self.version > 0)
+                self.ACTIONS.validate(name, self.view(), actor, workflow.now(), *args)  # on the case as opened
             return await fn(self, actor, *args)
         except GongkaiError as exc:
             raise to_application_error(exc) from None

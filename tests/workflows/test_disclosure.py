@@ -334,7 +334,8 @@ async def test_an_update_delivered_with_the_start_sees_the_case(db, with_start):
 
 async def test_a_stage_changing_update_delivered_with_the_start_is_kept(db, with_start):
     """The SDK may run an update's handler before run() starts. A confirmation delivered with the start
-    of an online request moves it to review and starts the reply clock; run() must not undo that (it
+    of an online request waits for the case to be opened (its confirmation clock started), then meets
+    that clock, moves the case to review and starts the reply clock; run() must not undo that (it
     used to set the stage again, leaving the case "awaiting confirmation" with its reply clock running)."""
     a = await actors(db)
     now = datetime.now(CST)
@@ -347,6 +348,8 @@ async def test_a_stage_changing_update_delivered_with_the_start_is_kept(db, with
     row = await _row(db, inp.request_id)
     assert row.stage == "review" and row.received_date == local_date(now)
     assert (await _deadline(db, f"{inp.request_id}/reply")).state == "running"
+    # It acted on the case as opened: the confirmation clock started with it, and was met.
+    assert (await _deadline(db, f"{inp.request_id}/confirmation")).state == "met"
     assert [t.kind for t in await _open_tasks(db, inp.request_id)] == ["stage:review"]
     # The confirmation is done: a second one is refused for the stage, not taken again.
     with pytest.raises(WorkflowUpdateFailedError) as again:
