@@ -13,11 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gongkai.settings import ROOT, Settings, get_settings
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a write waits for SQLite's lock before it fails
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # web and worker write concurrently
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

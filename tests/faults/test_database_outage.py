@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, select, text
 
+from gongkai.database import SQLITE_BUSY_TIMEOUT_MS
 from gongkai.reconcile import PROJECTION_QUERY, CaseState
 from models import AuditEvent, Deadline, DisclosureRequest, Task
 from tests.faults.support import PROJECTED, DriveStats, WorkerProcess, activity_attempt, since, update, wait_for
@@ -133,10 +134,21 @@ async def test_database_unavailable_for_30_seconds(db, tmp_path):
                "client_retries": stats.retries}
     print("\ndatabase outage:", figures)
     assert acknowledged_during == 0
-    # Most cases' activities failed and were retried; on SQLite a few may instead have waited for a
-    # pooled connection and then for the lock, and gone through on their first attempt once it was free.
-    assert sum(n >= 2 for n in attempts.values()) >= (BEFORE + DURING) // 2, attempts
-    assert max(attempts.values()) >= 3, attempts
+    retried = sum(n >= 2 for n in attempts.values())
+    if db.backend == "sqlite":
+        # The worker writes SQLite through one connection (gongkai/database.py). Its holder waits out
+        # the busy timeout and fails, so the holders of its first two turns fail in any 30-second
+        # outage and are retried. The other cases' activities queue for it, and each is cancelled
+        # at its 30-second timeout: exactly when the outage ends, so whether a queued attempt was
+        # cancelled first or served first is a race the machine's load decides (14 to 24 of the
+        # 30 cases seen retried). Only what must happen is asserted.
+        assert SQLITE_BUSY_TIMEOUT_MS * 2 < OUTAGE_S * 1000
+        assert retried >= 2, attempts
+    else:
+        # PostgreSQL refuses every connection at once: every case's activity in the outage failed,
+        # and its retries (1, 2, 4, 8 s apart) failed again until the database came back.
+        assert retried >= (BEFORE + DURING) // 2, attempts
+        assert max(attempts.values()) >= 3, attempts
 
     # No lost update: every acknowledged action is in SQL once, and each row is its workflow's state.
     async with db.session_factory() as s:
