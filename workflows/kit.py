@@ -510,13 +510,17 @@ def action(fn: Callable[..., Awaitable[Any]]) -> Any:
     name = fn.__name__
     typed = _typed(fn)
 
+    def allowed(self: CaseWorkflow[Any, Any, Any], actor: Actor, args: tuple[Any, ...]) -> None:
+        """The action table's answer for the case as it is now."""
+        self.ACTIONS.validate(name, self.view(), actor, workflow.now(), *args)
+
     @wraps(fn)
     async def handler(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> Any:
         actor, args = typed(actor, args)
         try:
             if self.version == 0 and workflow.patched(ACTS_ON_OPENED):
                 await workflow.wait_condition(lambda: self.version > 0)
-                self.ACTIONS.validate(name, self.view(), actor, workflow.now(), *args)  # on the case as opened
+                allowed(self, actor, args)  # asked again, of the case as opened
             return await fn(self, actor, *args)
         except GongkaiError as exc:
             raise to_application_error(exc) from None
@@ -525,7 +529,7 @@ def action(fn: Callable[..., Awaitable[Any]]) -> Any:
     def validate(self: CaseWorkflow[Any, Any, Any], actor: Actor, *args: Any) -> None:
         actor, args = typed(actor, args)
         try:
-            self.ACTIONS.validate(name, self.view(), actor, workflow.now(), *args)
+            allowed(self, actor, args)
         except GongkaiError as exc:
             raise to_application_error(exc) from None
 
