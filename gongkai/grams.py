@@ -51,8 +51,17 @@ def tsquery(term: str) -> str | None:
         elif len(run) == 1:
             parts.append(f"'{run}':*")
         else:
-            parts += (f"'{run[i:i + 2]}'" for i in range(len(run) - 1))
+            parts += (f"'{run[i:i + 2]}'" for i in _covering(len(run)))
     return " & ".join(dict.fromkeys(parts)) or None
+
+
+def _covering(length: int) -> list[int]:
+    """Where the fewest two-character grams that cover a run of `length` (≥ 2) begin: every other
+    one, and the last when the length is odd (欧阳子涵: 欧阳 & 子涵; 李子涵: 李子 & 子涵). Each gram
+    asked is a posting list the index reads and intersects: asking all of them (欧阳 & 阳子 & 子涵)
+    cost a two-phrase search a third more time in the index and found the same rows."""
+    starts = list(range(0, length - 1, 2))
+    return starts if length % 2 == 0 else [*starts, length - 2]
 
 
 def contains(column: Any, term: str) -> ColumnElement[bool]:

@@ -38,7 +38,9 @@ def test_a_term_inside_a_text_is_found_by_its_query(text, data):
 def test_one_and_two_character_names_ask_the_index():
     assert tsquery("张") == "'张':*"
     assert tsquery("张伟") == "'张伟'"
-    assert tsquery("欧阳子涵") == "'欧阳' & '阳子' & '子涵'"
+    assert tsquery("欧阳子涵") == "'欧阳' & '子涵'"  # the grams that cover the term, no more
+    assert tsquery("李子涵") == "'李子' & '子涵'"
+    assert tsquery("征地补偿款") == "'征地' & '补偿' & '偿款'"
     assert tsquery("GDP2025年") == "'gdp2025':* & '年':*"
     assert tsquery("（）、") is None  # nothing the index holds: the LIKE alone
     assert grams("张三丰") == {"张三", "三丰", "丰"}
