@@ -239,7 +239,7 @@ def _label(process: str) -> Any:
     return literal_column(f"'{process}'", String).label("process")  # a constant: no parameter for UNION to type
 
 
-def _disclosure(f: Filters, who: Viewer, keys: LookupKeys, grams: bool) -> Select:
+def _disclosure(f: Filters, who: Viewer, keys: LookupKeys, grams: bool, brief: bool) -> Select:
     r = DisclosureRequest
     where = [disclosure_seen(who), *_common(f, "disclosure", col(r.id), col(r.department_id), col(r.stage),
                                             col(r.submitted_at)), *_words(col(r.description), f.words, grams)]
@@ -257,6 +257,8 @@ def _disclosure(f: Filters, who: Viewer, keys: LookupKeys, grams: bool) -> Selec
             where.append(col(r.received_date) >= f.date_from)
         if f.date_to:
             where.append(col(r.received_date) <= f.date_to)
+    if brief:
+        return select(col(r.id).label("id"), col(r.submitted_at).label("at")).where(*_kept(where))
     return select(_label("disclosure"), col(r.id).label("id"), col(r.description).label("summary"),
                   col(r.applicant_name).label("applicant"), col(r.id_doc_type).label("id_doc_type"),
                   col(r.id_doc_number).label("id_doc_number"), col(r.contact_phone).label("phone"),
@@ -265,10 +267,12 @@ def _disclosure(f: Filters, who: Viewer, keys: LookupKeys, grams: bool) -> Selec
                   col(r.received_date).label("received")).where(*_kept(where))
 
 
-def _other(process: str, model: Any, at: Any, where: list[ColumnElement[bool]], f: Filters, grams: bool
-           ) -> Select:
+def _other(process: str, model: Any, at: Any, where: list[ColumnElement[bool]], f: Filters, grams: bool,
+           brief: bool) -> Select:
     where = [*where, *_common(f, process, col(model.id), col(model.department_id), col(model.stage), at),
              *_words(col(model.title), f.words, grams)]
+    if brief:
+        return select(col(model.id).label("id"), at.label("at")).where(*_kept(where))
     nothing = cast(null(), String)
     return select(_label(process), col(model.id).label("id"), col(model.title).label("summary"),
                   nothing.label("applicant"), nothing.label("id_doc_type"), nothing.label("id_doc_number"),
@@ -278,25 +282,26 @@ def _other(process: str, model: Any, at: Any, where: list[ColumnElement[bool]], 
 
 
 def query(f: Filters, who: Viewer, keys: LookupKeys, dialect: str, *, grams: bool = True,
-          top: int | None = None) -> Select | None:
+          top: int | None = None, brief: bool = False) -> Select | None:
     """The register's rows as one subquery-able SELECT, or None when no process can match.
 
     `grams`: requests' text is searched through the gram index (PostgreSQL only). `top`: each process gives
     only its newest `top` rows, so each reads its own date index backwards; PostgreSQL does not
-    merge the branches' indexes when a branch has a condition of its own (a department)."""
+    merge the branches' indexes when a branch has a condition of its own (a department). `brief`: only
+    each row's code and date (`id`, `at`)."""
     grams = grams and dialect == "postgresql"
     parts = []
     if f.process in ("", "disclosure"):
-        parts.append(_disclosure(f, who, keys, grams))
+        parts.append(_disclosure(f, who, keys, grams, brief))
     if not f.personal:  # policies and incidents have no applicant, no reply, no received date
         # Policies and incidents are a few per cent of the cases: their matches are never so many
         # that the index hands over too much, and reading their dates backwards may read them all.
         pg = dialect == "postgresql"
         if f.process in ("", "policy"):
-            parts.append(_other("policy", PolicyCase, col(PolicyCase.created_at), [policy_seen(who)], f, pg))
+            parts.append(_other("policy", PolicyCase, col(PolicyCase.created_at), [policy_seen(who)], f, pg, brief))
         if f.process in ("", "incident"):
             parts.append(_other("incident", IncidentCase, col(IncidentCase.detected_at),
-                                [incident_seen(who, dialect)], f, pg))
+                                [incident_seen(who, dialect)], f, pg, brief))
     if not parts:
         return None
     if top is not None:
@@ -329,14 +334,13 @@ async def search(db: AsyncSession, f: Filters, who: Viewer, keys: LookupKeys, *,
                  limit: int | None = None, counted: int = COUNTED) -> tuple[int, list[Found]]:
     """(how many match, at most `counted` + 1; the rows from `offset`, at most `limit`), newest first."""
     dialect = db.get_bind().dialect.name
-    found = query(f, who, keys, dialect)
+    found = query(f, who, keys, dialect, brief=True)
     if found is None:
         return 0, []
     # Counting a million rows costs as much as reading them: beyond `counted` the register says "more than".
     # The first `counted` + 1 matches are counted in SQL and handed over only when they are all there
     # are: reading 1,001 codes and dates into Python to count them cost a page 7 ms of CPU.
-    matched = found.subquery()
-    hits = select(matched.c.id, matched.c.at).limit(counted + 1).cte("hits")
+    hits = found.limit(counted + 1).cte("hits")
     n = select(func.count().label("n")).select_from(hits).cte("n")
     counted_hits = (await db.execute(
         select(n.c.n, hits.c.id, hits.c.at).select_from(n.outerjoin(hits, n.c.n <= counted)))).all()
