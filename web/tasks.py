@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import cast
+
+from sqlalchemy import Integer, Select, bindparam, case, func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,10 +18,22 @@ MATTER = case((col(Task.kind).like("escalation:%"), "escalation"),
               (col(Task.kind).like("supervision%"), "supervision"), else_=col(Task.kind))
 
 
+@lru_cache(maxsize=64)
+def _open_count(role: str) -> Select:
+    """count_open's statement for a role: one count of matters per branch, summed. Who the user is
+    enters as parameters, so the statement is built once per role: building it cost every page more
+    CPU than running it."""
+    who = cast(User, SimpleNamespace(id=bindparam("me", type_=Integer), role=role,
+                                     department_id=bindparam("my_department", type_=Integer)))
+    counts = [select(func.count()).select_from(branch.with_only_columns(col(Task.case_id), MATTER).group_by(
+        col(Task.case_id), MATTER).subquery()).scalar_subquery() for branch in inbox_branches(who)]
+    total = counts[0]
+    for more in counts[1:]:
+        total = total + more
+    return select(total)
+
+
 async def count_open(db: AsyncSession, user: User) -> int:
     """The user's 待办 as the home page lists it: one per case and kind (a case's 督办 rows are one)."""
-    total = 0
-    for branch in inbox_branches(user):
-        matters = branch.with_only_columns(Task.case_id, MATTER).group_by(Task.case_id, MATTER)
-        total += (await db.execute(select(func.count()).select_from(matters.subquery()))).scalar_one()
-    return total
+    found = await db.execute(_open_count(user.role), {"me": user.id, "my_department": user.department_id})
+    return int(found.scalar_one())
