@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Date,
+    Integer,
     Select,
     String,
     and_,
+    bindparam,
     cast,
     false,
     func,
@@ -25,11 +28,9 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSQUERY
-from sqlalchemy.sql.elements import True_
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,7 +39,7 @@ from gongkai.clock import CST
 from gongkai.disclosure import DISPOSITIONS, OPEN_STAGES
 from gongkai.disclosure import STAGE_ZH as DISCLOSURE_STAGES
 from gongkai.errors import InvalidInput
-from gongkai.grams import contains, tsquery
+from gongkai.grams import tsquery
 from gongkai.incident import STAGE_ZH as INCIDENT_STAGES
 from gongkai.lookup import ID_DOC, PHONE, LookupKeys
 from gongkai.policy import STAGE_ZH as POLICY_STAGES
@@ -156,47 +157,121 @@ async def viewer(db: AsyncSession, user: User) -> Viewer:
     return Viewer(user.department_id, user.role in WIDE_ROLES, DepartmentKind(kind) if kind else None)
 
 
-def _member(column: Any, value: int, dialect: str) -> ColumnElement[bool]:
-    """`value` is in the JSON list `column` (an incident's co-responsible departments)."""
+# The statements are built once per shape of search (which filters are set, how each term is matched,
+# who searches) with the values as parameters: building them anew cost a search page more CPU than
+# PostgreSQL spent running them. `_plan` decides the shape and the values; the builders below read only
+# the shape and name each value by its parameter.
+
+@dataclass(frozen=True)
+class Term:
+    """How a searched term is matched: through the gram index when it holds grams, and folding case
+    when it has letters that have one (gongkai.grams.contains)."""
+
+    indexed: bool
+    folded: bool
+
+
+@dataclass(frozen=True)
+class Shape:
+    processes: tuple[str, ...]
+    wide: bool  # the viewer's: Viewer.wide and kind
+    kind: DepartmentKind | None
+    code: str = ""  # "exact" (a whole tracking code) or "part"
+    code_folded: bool = False
+    name: Term | None = None
+    words: tuple[Term, ...] = ()
+    phone: bool = False
+    id_number: str = ""  # "hashed", or "none" when the number cannot be hashed: nothing matches
+    department: bool = False
+    status: str = ""
+    stage: str = ""  # the process the stage asked is of
+    disposition: bool = False
+    basis: str = "submitted"
+    date_from: bool = False
+    date_to: bool = False
+
+
+def _term(term: str) -> Term:
+    return Term(tsquery(term) is not None, term.lower() != term.upper())
+
+
+def _like(term: str) -> str:
+    """The LIKE pattern of `term` matched literally: % and _ typed in a search box are not wildcards."""
+    return "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def _plan(f: Filters, who: Viewer, keys: LookupKeys) -> tuple[Shape, dict[str, Any]]:
+    values: dict[str, Any] = {"viewer_department": who.department_id, "viewer_departments": [who.department_id]}
+    processes = [p for p in PROCESSES if f.process in ("", p) and (p == "disclosure" or not f.personal)]
+    code = ""
+    if f.code:
+        code = "exact" if TRACKING_CODE.fullmatch(f.code) else "part"
+        values["code"] = f.code if code == "exact" else _like(f.code)
+    words = f.words.split()[:MAX_WORDS]
+    for i, word in enumerate(words):
+        values[f"word{i}"], values[f"word{i}_grams"] = _like(word), tsquery(word)
+    if f.name:
+        values["name"], values["name_grams"] = _like(f.name), tsquery(f.name)
+    id_hashes = keys.candidates(ID_DOC, f.id_number) if f.id_number else []
+    if f.phone:
+        values["phone"] = keys.candidates(PHONE, f.phone)
+    if id_hashes:
+        values["id_number"] = id_hashes
+    start, end = _instants(f)
+    values.update(department=f.department, stage=f.stage.partition(":")[2], disposition=f.disposition,
+                  start=start, end=end, received_from=f.date_from, received_to=f.date_to)
+    shape = Shape(
+        tuple(processes), who.wide, who.kind, code=code, code_folded=f.code.lower() != f.code.upper(),
+        name=_term(f.name) if f.name else None, words=tuple(_term(w) for w in words), phone=bool(f.phone),
+        id_number=("hashed" if id_hashes else "none") if f.id_number else "", department=f.department is not None,
+        status=f.status, stage=f.stage.partition(":")[0], disposition=bool(f.disposition), basis=f.basis,
+        date_from=f.date_from is not None, date_to=f.date_to is not None)
+    return shape, values
+
+
+def _param(name: str, type_: Any = None, *, expanding: bool = False) -> Any:
+    """The value named `name` (`_plan`); compared with a column, it takes the column's type."""
+    return bindparam(name, type_=type_, expanding=expanding)
+
+
+def _holds(column: Any, name: str, folded: bool) -> ColumnElement[bool]:
+    """gongkai.grams.contains, the term's pattern given as the parameter `name`."""
+    pattern = _param(name, String)
+    return column.ilike(pattern, escape="/") if folded else column.like(pattern, escape="/")
+
+
+def _found(column: Any, name: str, term: Term, grams: bool) -> ColumnElement[bool]:
+    """The term (parameter `name`) is in `column`'s text; with `grams` (PostgreSQL) first through the
+    index of its grams (gongkai/grams.py), which finds every row that may hold it, then the LIKE keeps
+    those that do."""
+    if not (grams and term.indexed):
+        return _holds(column, name, term.folded)
+    return and_(func.gk_grams(column).op("@@")(cast(_param(f"{name}_grams", String), TSQUERY)),
+                _holds(column, name, term.folded))
+
+
+def _words(column: Any, s: Shape, grams: bool) -> list[ColumnElement[bool]]:
+    return [_found(column, f"word{i}", term, grams) for i, term in enumerate(s.words)]
+
+
+def _member(column: Any, dialect: str) -> ColumnElement[bool]:
+    """The viewer's department is in the JSON list `column` (an incident's co-responsible departments)."""
     if dialect == "postgresql":
-        return cast(column, JSONB).contains([value])
+        return cast(column, JSONB).contains(_param("viewer_departments", JSONB))
     each = func.json_each(column).table_valued("value")
-    return select(each.c.value).where(each.c.value == value).exists()
+    return select(each.c.value).where(each.c.value == _param("viewer_department", Integer)).exists()
 
 
-def disclosure_seen(who: Viewer) -> ColumnElement[bool]:
-    if who.wide or who.kind == DepartmentKind.OPENNESS_OFFICE:
-        return true()
-    return col(DisclosureRequest.department_id) == who.department_id
-
-
-def policy_seen(who: Viewer) -> ColumnElement[bool]:
-    if who.wide:
-        return true()
-    mine = col(PolicyCase.department_id) == who.department_id
-    if who.kind == DepartmentKind.GENERAL_OFFICE:
-        return or_(mine, col(PolicyCase.issuance) == "government")
-    return mine
-
-
-def incident_seen(who: Viewer, dialect: str) -> ColumnElement[bool]:
-    if who.wide or who.kind == DepartmentKind.OPENNESS_OFFICE:
-        return true()
-    return or_(col(IncidentCase.department_id) == who.department_id,
-               _member(IncidentCase.co_departments, who.department_id, dialect))
-
-
-def _found(column: Any, term: str, grams: bool) -> ColumnElement[bool]:
-    """`term` is in `column`'s text; with `grams` (PostgreSQL) first through the index of its grams
-    (gongkai/grams.py), which finds every row that may hold it, then the LIKE keeps those that do."""
-    asked = tsquery(term) if grams else None
-    if asked is None:
-        return contains(column, term)
-    return and_(func.gk_grams(column).op("@@")(cast(asked, TSQUERY)), contains(column, term))
-
-
-def _words(column: Any, words: str, grams: bool) -> list[ColumnElement[bool]]:
-    return [_found(column, w, grams) for w in words.split()[:MAX_WORDS]]
+def _seen(s: Shape, process: str, model: Any, dialect: str) -> list[ColumnElement[bool]]:
+    """Who may see which case, each process's own rule (see the module's docstring)."""
+    if s.wide or (s.kind == DepartmentKind.OPENNESS_OFFICE and process != "policy"):
+        return []
+    mine = col(model.department_id) == _param("viewer_department")
+    if process == "policy" and s.kind == DepartmentKind.GENERAL_OFFICE:
+        return [or_(mine, col(PolicyCase.issuance) == "government")]
+    if process == "incident":
+        return [or_(mine, _member(IncidentCase.co_departments, dialect))]
+    return [mine]
 
 
 def _instants(f: Filters) -> tuple[datetime | None, datetime | None]:
@@ -206,108 +281,110 @@ def _instants(f: Filters) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def _common(f: Filters, process: str, id_col: Any, dept_col: Any, stage_col: Any, at_col: Any
+def _common(s: Shape, process: str, id_col: Any, dept_col: Any, stage_col: Any, at_col: Any
             ) -> list[ColumnElement[bool]]:
     """What every process is filtered on the same way."""
     out: list[ColumnElement[bool]] = []
-    if f.code:
-        out.append(id_col == f.code if TRACKING_CODE.fullmatch(f.code) else contains(id_col, f.code))
-    if f.department is not None:
-        out.append(dept_col == f.department)
-    if f.status:
+    if s.code == "exact":
+        out.append(id_col == _param("code"))
+    elif s.code == "part":
+        out.append(_holds(id_col, "code", s.code_folded))
+    if s.department:
+        out.append(dept_col == _param("department"))
+    if s.status:
         closed = stage_col.in_(sorted(CLOSED[process]))
-        out.append(closed if f.status == "closed" else ~closed)
-    if f.stage:
-        wanted, _, stage = f.stage.partition(":")
-        out.append(stage_col == stage if wanted == process else false())
-    start, end = _instants(f)
-    if f.basis == "submitted":
-        if start:
-            out.append(at_col >= start)
-        if end:
-            out.append(at_col < end)
+        out.append(closed if s.status == "closed" else ~closed)
+    if s.stage:
+        out.append(stage_col == _param("stage") if s.stage == process else false())
+    if s.basis == "submitted":
+        if s.date_from:
+            out.append(at_col >= _param("start"))
+        if s.date_to:
+            out.append(at_col < _param("end"))
     return out
-
-
-def _kept(where: list[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
-    """The conditions without a constant true: PostgreSQL keeps a branch with `WHERE true` from
-    merging the branches' date indexes, and sorts a million rows for the newest fifty."""
-    return [w for w in where if not isinstance(w, True_)]
 
 
 def _label(process: str) -> Any:
     return literal_column(f"'{process}'", String).label("process")  # a constant: no parameter for UNION to type
 
 
-def _disclosure(f: Filters, who: Viewer, keys: LookupKeys, grams: bool, brief: bool) -> Select:
+def _disclosure(s: Shape, dialect: str, grams: bool, brief: bool) -> Select:
     r = DisclosureRequest
-    where = [disclosure_seen(who), *_common(f, "disclosure", col(r.id), col(r.department_id), col(r.stage),
-                                            col(r.submitted_at)), *_words(col(r.description), f.words, grams)]
-    if f.name:
-        where.append(_found(col(r.applicant_name), f.name, grams))
-    if f.phone:
-        where.append(col(r.phone_hash).in_(keys.candidates(PHONE, f.phone)))
-    if f.id_number:
-        hashes = keys.candidates(ID_DOC, f.id_number)
-        where.append(col(r.id_doc_hash).in_(hashes) if hashes else false())
-    if f.disposition:
-        where.append(col(r.disposition) == f.disposition)
-    if f.basis == "received":
-        if f.date_from:
-            where.append(col(r.received_date) >= f.date_from)
-        if f.date_to:
-            where.append(col(r.received_date) <= f.date_to)
+    where = [*_seen(s, "disclosure", r, dialect), *_common(s, "disclosure", col(r.id), col(r.department_id),
+                                                           col(r.stage), col(r.submitted_at)),
+             *_words(col(r.description), s, grams)]
+    if s.name:
+        where.append(_found(col(r.applicant_name), "name", s.name, grams))
+    if s.phone:
+        where.append(col(r.phone_hash).in_(_param("phone", String, expanding=True)))
+    if s.id_number:
+        where.append(col(r.id_doc_hash).in_(_param("id_number", String, expanding=True))
+                     if s.id_number == "hashed" else false())
+    if s.disposition:
+        where.append(col(r.disposition) == _param("disposition"))
+    if s.basis == "received":
+        if s.date_from:
+            where.append(col(r.received_date) >= _param("received_from"))
+        if s.date_to:
+            where.append(col(r.received_date) <= _param("received_to"))
     if brief:
-        return select(col(r.id).label("id"), col(r.submitted_at).label("at")).where(*_kept(where))
+        return select(col(r.id).label("id"), col(r.submitted_at).label("at")).where(*where)
     return select(_label("disclosure"), col(r.id).label("id"), col(r.description).label("summary"),
                   col(r.applicant_name).label("applicant"), col(r.id_doc_type).label("id_doc_type"),
                   col(r.id_doc_number).label("id_doc_number"), col(r.contact_phone).label("phone"),
                   col(r.department_id).label("department_id"), col(r.stage).label("stage"),
                   col(r.disposition).label("disposition"), col(r.submitted_at).label("at"),
-                  col(r.received_date).label("received")).where(*_kept(where))
+                  col(r.received_date).label("received")).where(*where)
 
 
-def _other(process: str, model: Any, at: Any, where: list[ColumnElement[bool]], f: Filters, grams: bool,
-           brief: bool) -> Select:
-    where = [*where, *_common(f, process, col(model.id), col(model.department_id), col(model.stage), at),
-             *_words(col(model.title), f.words, grams)]
+def _other(s: Shape, process: str, model: Any, at: Any, dialect: str, brief: bool) -> Select:
+    # Policies and incidents are a few per cent of the cases: their matches are never so many that
+    # the index hands over too much, and reading their dates backwards may read them all.
+    where = [*_seen(s, process, model, dialect),
+             *_common(s, process, col(model.id), col(model.department_id), col(model.stage), at),
+             *_words(col(model.title), s, dialect == "postgresql")]
     if brief:
-        return select(col(model.id).label("id"), at.label("at")).where(*_kept(where))
+        return select(col(model.id).label("id"), at.label("at")).where(*where)
     nothing = cast(null(), String)
     return select(_label(process), col(model.id).label("id"), col(model.title).label("summary"),
                   nothing.label("applicant"), nothing.label("id_doc_type"), nothing.label("id_doc_number"),
                   nothing.label("phone"), col(model.department_id).label("department_id"),
                   col(model.stage).label("stage"), nothing.label("disposition"), at.label("at"),
-                  cast(null(), Date).label("received")).where(*_kept(where))
+                  cast(null(), Date).label("received")).where(*where)
+
+
+@lru_cache(maxsize=512)
+def _statement(s: Shape, dialect: str, grams: bool, top: bool, brief: bool) -> Select | None:
+    """The register's rows of one shape as one subquery-able SELECT, or None when no process can match.
+
+    `grams`: requests' text is searched through the gram index (PostgreSQL only). `top`: each process gives
+    only its newest rows (the parameter `top`), so each reads its own date index backwards; PostgreSQL does
+    not merge the branches' indexes when a branch has a condition of its own (a department). `brief`: only
+    each row's code and date (`id`, `at`)."""
+    grams = grams and dialect == "postgresql"
+    parts = []
+    if "disclosure" in s.processes:
+        parts.append(_disclosure(s, dialect, grams, brief))
+    if "policy" in s.processes:
+        parts.append(_other(s, "policy", PolicyCase, col(PolicyCase.created_at), dialect, brief))
+    if "incident" in s.processes:
+        parts.append(_other(s, "incident", IncidentCase, col(IncidentCase.detected_at), dialect, brief))
+    if not parts:
+        return None
+    if top:
+        newest = _param("top", Integer)
+        parts = [select(p.order_by(p.selected_columns.at.desc(), p.selected_columns.id.desc()).limit(newest)
+                        .subquery()) for p in parts]
+    return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
 
 
 def query(f: Filters, who: Viewer, keys: LookupKeys, dialect: str, *, grams: bool = True,
           top: int | None = None, brief: bool = False) -> Select | None:
-    """The register's rows as one subquery-able SELECT, or None when no process can match.
-
-    `grams`: requests' text is searched through the gram index (PostgreSQL only). `top`: each process gives
-    only its newest `top` rows, so each reads its own date index backwards; PostgreSQL does not
-    merge the branches' indexes when a branch has a condition of its own (a department). `brief`: only
-    each row's code and date (`id`, `at`)."""
-    grams = grams and dialect == "postgresql"
-    parts = []
-    if f.process in ("", "disclosure"):
-        parts.append(_disclosure(f, who, keys, grams, brief))
-    if not f.personal:  # policies and incidents have no applicant, no reply, no received date
-        # Policies and incidents are a few per cent of the cases: their matches are never so many
-        # that the index hands over too much, and reading their dates backwards may read them all.
-        pg = dialect == "postgresql"
-        if f.process in ("", "policy"):
-            parts.append(_other("policy", PolicyCase, col(PolicyCase.created_at), [policy_seen(who)], f, pg, brief))
-        if f.process in ("", "incident"):
-            parts.append(_other("incident", IncidentCase, col(IncidentCase.detected_at),
-                                [incident_seen(who, dialect)], f, pg, brief))
-    if not parts:
-        return None
-    if top is not None:
-        parts = [select(p.order_by(p.selected_columns.at.desc(), p.selected_columns.id.desc()).limit(top).subquery())
-                 for p in parts]
-    return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
+    """The register's rows as `_statement` gives them, with this search's values bound (for a caller that
+    needs the statement whole; `search` passes the values at execution)."""
+    shape, values = _plan(f, who, keys)
+    found = _statement(shape, dialect, grams, top is not None, brief)
+    return None if found is None else found.params(**values, top=top)
 
 
 @dataclass(frozen=True)
@@ -330,29 +407,54 @@ class Found:
         return self.stage in CLOSED[self.process]
 
 
+
+@lru_cache(maxsize=512)
+def _counted(s: Shape, dialect: str) -> Select | None:
+    """How many match, up to the parameter `counted` + 1, and their codes and dates only when they
+    are all there are: counting a million rows costs as much as reading them, and reading 1,001 codes
+    and dates into Python to count them cost a page 7 ms of CPU."""
+    found = _statement(s, dialect, True, False, True)
+    if found is None:
+        return None
+    counted = _param("counted", Integer)
+    hits = found.limit(counted + 1).cte("hits")
+    n = select(func.count().label("n")).select_from(hits).cte("n")
+    return select(n.c.n, hits.c.id, hits.c.at).select_from(n.outerjoin(hits, n.c.n <= counted))
+
+
+@lru_cache(maxsize=512)
+def _newest(s: Shape, dialect: str, paged: bool) -> Select:
+    """The newest matches, from the parameter `offset` (at most `limit` with `paged`), found by reading
+    each process's dates backwards."""
+    rows = _statement(s, dialect, False, paged, False).subquery("register")  # type: ignore[union-attr]
+    page = select(rows).order_by(rows.c.at.desc(), rows.c.id.desc()).offset(_param("offset", Integer))
+    return page.limit(_param("limit", Integer)) if paged else page
+
+
+@lru_cache(maxsize=512)
+def _by_codes(s: Shape, dialect: str) -> Select:
+    """The rows of the codes in the parameter `wanted`, newest first."""
+    rows = _statement(s, dialect, True, False, False).subquery("register")  # type: ignore[union-attr]
+    return select(rows).where(rows.c.id.in_(_param("wanted", String, expanding=True))).order_by(
+        rows.c.at.desc(), rows.c.id.desc())
+
+
 async def search(db: AsyncSession, f: Filters, who: Viewer, keys: LookupKeys, *, offset: int = 0,
                  limit: int | None = None, counted: int = COUNTED) -> tuple[int, list[Found]]:
     """(how many match, at most `counted` + 1; the rows from `offset`, at most `limit`), newest first."""
     dialect = db.get_bind().dialect.name
-    found = query(f, who, keys, dialect, brief=True)
-    if found is None:
+    shape, values = _plan(f, who, keys)
+    count = _counted(shape, dialect)
+    if count is None:
         return 0, []
-    # Counting a million rows costs as much as reading them: beyond `counted` the register says "more than".
-    # The first `counted` + 1 matches are counted in SQL and handed over only when they are all there
-    # are: reading 1,001 codes and dates into Python to count them cost a page 7 ms of CPU.
-    hits = found.limit(counted + 1).cte("hits")
-    n = select(func.count().label("n")).select_from(hits).cte("n")
-    counted_hits = (await db.execute(
-        select(n.c.n, hits.c.id, hits.c.at).select_from(n.outerjoin(hits, n.c.n <= counted)))).all()
+    counted_hits = (await db.execute(count, {**values, "counted": counted})).all()
     total = counted_hits[0].n
     if total > counted:
         # Many matches lie close together: the newest are found soonest by reading the dates backwards,
         # matching each row's text, rather than by the gram index, which would hand over every match.
         top = None if limit is None else offset + limit
-        rows = query(f, who, keys, dialect, grams=False, top=top).subquery("register")  # type: ignore[union-attr]
-        page = select(rows).order_by(rows.c.at.desc(), rows.c.id.desc()).offset(offset)
-        if limit is not None:
-            page = page.limit(limit)
+        page = _newest(shape, dialect, limit is not None)
+        found = await db.execute(page, {**values, "top": top, "offset": offset, "limit": limit})
     else:  # the few found are in hand: their page, read by their codes
         newest = sorted((h for h in counted_hits if h.id is not None), key=lambda h: (h.at, h.id), reverse=True)
         wanted = [h.id for h in newest[offset:None if limit is None else offset + limit]]
@@ -360,7 +462,7 @@ async def search(db: AsyncSession, f: Filters, who: Viewer, keys: LookupKeys, *,
             return total, []
         # Without the name and words, which the codes already met: matched again, the gram index's
         # function would be computed for each row (3 ms of a page's 50 rows).
-        again = replace(f, name="", words="", process=f.process or ("disclosure" if f.personal else ""))
-        rows = query(again, who, keys, dialect).subquery("register")  # type: ignore[union-attr]
-        page = select(rows).where(rows.c.id.in_(wanted)).order_by(rows.c.at.desc(), rows.c.id.desc())
-    return total, [Found(**r._mapping) for r in (await db.execute(page)).all()]
+        again, _ = _plan(replace(f, name="", words="", process=f.process or ("disclosure" if f.personal else "")),
+                         who, keys)
+        found = await db.execute(_by_codes(again, dialect), {**values, "wanted": wanted})
+    return total, [Found(**r._mapping) for r in found.all()]
