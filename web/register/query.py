@@ -371,6 +371,8 @@ def _statement(s: Shape, dialect: str, grams: bool, top: bool, brief: bool) -> S
         parts.append(_other(s, "incident", IncidentCase, col(IncidentCase.detected_at), dialect, brief))
     if not parts:
         return None
+    if not brief:
+        assert all(tuple(p.selected_columns.keys()) == FOUND for p in parts), "search reads rows as Found's fields"
     if top:
         newest = _param("top", Integer)
         parts = [select(p.order_by(p.selected_columns.at.desc(), p.selected_columns.id.desc()).limit(newest)
@@ -405,6 +407,9 @@ class Found:
     @property
     def closed(self) -> bool:
         return self.stage in CLOSED[self.process]
+
+
+FOUND = tuple(f.name for f in fields(Found))
 
 
 
@@ -465,4 +470,4 @@ async def search(db: AsyncSession, f: Filters, who: Viewer, keys: LookupKeys, *,
         again, _ = _plan(replace(f, name="", words="", process=f.process or ("disclosure" if f.personal else "")),
                          who, keys)
         found = await db.execute(_by_codes(again, dialect), {**values, "wanted": wanted})
-    return total, [Found(**r._mapping) for r in found.all()]
+    return total, [Found(*r) for r in found.all()]  # the columns in Found's order (_statement): no mapping per row
