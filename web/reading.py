@@ -4,9 +4,11 @@ case and matter; 待阅 leaves out what their 待办 already holds. The header's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,13 +30,26 @@ async def todo_of(db: AsyncSession, user: User) -> list[Matter[Task]]:
     return fold(tasks, lambda t: task_matter(t.case_id, t.kind))[:20]
 
 
-async def _unread(db: AsyncSession, user: User) -> list[Notification]:
-    return list((await db.execute(select(Notification).where(
-        Notification.user_id == user.id, col(Notification.read_at).is_(None)).order_by(
-        col(Notification.created_at).desc(), col(Notification.id).desc()).limit(LIMIT))).scalars())
+class Notice(Protocol):
+    """What folding a notice reads of it: a Notification, or a row of these columns alone."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def deadline_id(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
 
 
-def _matters(notes: list[Notification], todo: list[Matter[Task]], shown: int | None) -> list[Matter[Notification]]:
+N = TypeVar("N", bound=Notice)
+
+
+def _unread(user: User, *what: Any) -> Select:
+    return select(*what).where(Notification.user_id == user.id, col(Notification.read_at).is_(None)).order_by(
+        col(Notification.created_at).desc(), col(Notification.id).desc()).limit(LIMIT)
+
+
+def _matters(notes: Sequence[N], todo: list[Matter[Task]], shown: int | None) -> list[Matter[N]]:
     # A reminder about a clock the person already has to act on is that task's copy: not a second row.
     # Notices that name no clock (a draft returned, an extension decided, a 督办) are news, always shown.
     acting = {(m.first.case_id, m.first.deadline_id) for m in todo if m.first.deadline_id}
@@ -44,13 +59,15 @@ def _matters(notes: list[Notification], todo: list[Matter[Task]], shown: int | N
 
 async def to_read(db: AsyncSession, user: User, todo: list[Matter[Task]],
                   shown: int | None = SHOWN) -> list[Matter[Notification]]:
-    return _matters(await _unread(db, user), todo, shown)
+    return _matters(list((await db.execute(_unread(user, Notification))).scalars()), todo, shown)
 
 
 async def reading_count(db: AsyncSession, user: User) -> int:
     """The header's 待阅 count: the rows the home page's 待阅 holds (not the notices folded into them).
     Every page shows it: the 待办 it is compared with is read only when a notice names a clock."""
-    notes = await _unread(db, user)
+    # The columns the fold reads, not objects: a supervisor may have a couple of hundred unread copies.
+    notes = cast(Sequence[Notice], (await db.execute(_unread(
+        user, col(Notification.case_id), col(Notification.deadline_id), col(Notification.title)))).all())
     todo = await todo_of(db, user) if any(n.deadline_id for n in notes) else []
     return len(_matters(notes, todo, None))
 
