@@ -27,7 +27,18 @@ from models import Department, User
 from web.audit import audit
 from web.errors import status_for
 from web.register import export
-from web.register.query import BASIS_ZH, COUNTED, PROCESSES, STAGES, STATUS_ZH, Filters, parse, search, viewer
+from web.register.query import (
+    BASIS_ZH,
+    COUNTED,
+    PROCESSES,
+    STAGES,
+    STATUS_ZH,
+    Filters,
+    parse,
+    search,
+    viewer,
+    viewer_among,
+)
 from web.register.rows import masked_id, masked_phone
 from web.render import beijing, fragment, page
 
@@ -60,7 +71,7 @@ class RegisterController(Controller):
         except InvalidInput as exc:
             f, error = Filters(), exc
         number = _page_number(data)
-        total, rows = (0, []) if error else await search(db, f, await viewer(db, user), lookup_keys(state),
+        total, rows = (0, []) if error else await search(db, f, viewer_among(user, departments), lookup_keys(state),
                                                          offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
         context = dict(
             rows=rows, total=total, counted=COUNTED, page_number=number,

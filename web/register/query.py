@@ -157,6 +157,12 @@ async def viewer(db: AsyncSession, user: User) -> Viewer:
     return Viewer(user.department_id, user.role in WIDE_ROLES, DepartmentKind(kind) if kind else None)
 
 
+def viewer_among(user: User, departments: list[Department]) -> Viewer:
+    """`viewer`, from the departments a page has read already."""
+    kind = next((d.kind for d in departments if d.id == user.department_id), None)
+    return Viewer(user.department_id, user.role in WIDE_ROLES, DepartmentKind(kind) if kind else None)
+
+
 # The statements are built once per shape of search (which filters are set, how each term is matched,
 # who searches) with the values as parameters: building them anew cost a search page more CPU than
 # PostgreSQL spent running them. `_plan` decides the shape and the values; the builders below read only
