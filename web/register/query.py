@@ -146,9 +146,8 @@ class Viewer:
     wide: bool  # sees every department's cases
     kind: DepartmentKind | None  # their department's kind
 
-
     def sees_request(self, department_id: int) -> bool:
-        """disclosure_seen below, for one row already read."""
+        """`_seen` below of a request, for one row already read."""
         return self.wide or self.kind == DepartmentKind.OPENNESS_OFFICE or department_id == self.department_id
 
 
@@ -416,7 +415,6 @@ class Found:
 
 
 FOUND = tuple(f.name for f in fields(Found))
-
 
 
 @lru_cache(maxsize=512)
